@@ -1,0 +1,1 @@
+"""Settings, storage, events and jobs shared by every Voxdesk package, plus the files admins edit."""

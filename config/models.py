@@ -1,0 +1,75 @@
+"""The first tables: users with roles, agents' SIP credentials, and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from config.db import Base
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, so PostgreSQL and SQLite rows compare the same way."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    """What a user may do; each route and WebSocket names the roles it admits."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    QA_MANAGER = "qa_manager"
+    ADMIN = "admin"
+
+
+class User(Base):
+    """A person who signs in to the console."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda roles: [r.value for r in roles])
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sip_credential: Mapped[SipCredential | None] = relationship(
+        back_populates="user", lazy="raise", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class SipCredential(Base):
+    """An agent's SIP account. Only the digest hash (HA1) is kept, never the password."""
+
+    __tablename__ = "sip_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    realm: Mapped[str] = mapped_column(String(64), default="voxdesk")
+    ha1: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sip_credential", lazy="raise")
+
+
+class AuditEntry(Base):
+    """Who did what to which object, and when; written by services, never edited."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

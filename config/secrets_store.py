@@ -1,0 +1,30 @@
+"""Generated secrets (web signing key, ARI password), kept in one 0600 file in the data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from config.security import generate_secret
+
+
+def _load(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def get_or_create_secret(data_dir: Path, name: str) -> str:
+    """Return the secret called ``name``, generating and saving it on first use."""
+    path = data_dir / "secrets.json"
+    secrets = _load(path)
+    if name not in secrets:
+        secrets[name] = generate_secret(24)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Create with 0600 before writing so the secret is never readable by others.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(secrets, handle)
+    return secrets[name]

@@ -1,0 +1,191 @@
+"""One settings object for all of Voxdesk.
+
+Values are layered: built-in defaults, then a YAML file (``config/voxdesk.yaml``, or the path given
+with ``--config`` / ``VOXDESK_CONFIG``), then environment variables (``VOXDESK_DATABASE_URL``,
+``VOXDESK_ASTERISK__ARI_PORT``; nested keys use a double underscore). A wrong value stops start-up
+with a :class:`SettingsError` that names the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from config.errors import SettingsError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_CONFIG_FILE = PACKAGE_DIR / "voxdesk.yaml"
+
+
+def default_data_dir() -> Path:
+    """Where Voxdesk keeps its SQLite file, embedded Redis and rendered Asterisk files."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "voxdesk"
+
+
+def default_cache_dir() -> Path:
+    """Where rebuildable artefacts live (the Asterisk chroot, synthesised prompts, models)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "voxdesk"
+
+
+class AsteriskMode(StrEnum):
+    """How Voxdesk reaches Asterisk."""
+
+    AUTO = "auto"  # host asterisk if installed, else the sandbox
+    SANDBOX = "sandbox"  # Debian sid chroot managed by Voxdesk
+    HOST = "host"  # /usr/sbin/asterisk on this machine, configured by Voxdesk
+    EXTERNAL = "external"  # an Asterisk an admin runs; Voxdesk only talks ARI
+
+
+class AsteriskSettings(BaseModel):
+    """Where Asterisk runs and how Voxdesk talks to it."""
+
+    mode: AsteriskMode = AsteriskMode.AUTO
+    ari_url: str | None = Field(
+        default=None, description="External ARI base URL, e.g. http://pbx:8088/ari (mode=external)"
+    )
+    ari_user: str = "voxdesk"
+    ari_password: str | None = Field(
+        default=None, description="Generated and kept in the data dir when not set"
+    )
+    stasis_app: str = "voxdesk"
+    bind_address: str = "127.0.0.1"
+    http_port: int = Field(default=8088, ge=1, le=65535)
+    sip_port: int = Field(default=5060, ge=1, le=65535)
+    rtp_start: int = Field(default=10000, ge=1024, le=65535)
+    rtp_end: int = Field(default=10999, ge=1024, le=65535)
+    inbound_numbers: list[str] = Field(default_factory=lambda: ["1000"])
+    debian_suite: str = "sid"
+    debian_mirror: str | None = Field(
+        default=None, description="Mirror for debootstrap; read from apt's sources when not set"
+    )
+    rootfs_dir: Path | None = Field(default=None, description="Chroot location; cache dir if unset")
+
+    @field_validator("inbound_numbers")
+    @classmethod
+    def _numbers_are_dialable(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if not number or not all(ch.isdigit() or ch in "+*#" for ch in number):
+                raise ValueError(f"{number!r} is not a dialable number (digits, +, * and # only)")
+        return value
+
+
+class WebSettings(BaseModel):
+    """The console and API server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8800, ge=1, le=65535)
+    secret_key: str | None = Field(default=None, description="Generated when not set")
+
+
+class RedisSettings(BaseModel):
+    """Event bus and Celery broker; embedded when ``url`` is empty."""
+
+    url: str | None = None
+    embedded_port: int = Field(default=6389, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    """Everything Voxdesk reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VOXDESK_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the data dir when unset"
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    log_level: str = "INFO"
+    demo_data: bool = True
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'voxdesk.db'}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats explicit init values (the YAML file), which beat the defaults.
+        return (env_settings, init_settings)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"settings file {path} must hold a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def _explain(exc: ValidationError, source: str) -> SettingsError:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(root)"
+        reason = err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown setting"
+        lines.append(f"{key}: {reason} (got {err.get('input')!r})")
+    return SettingsError(f"invalid settings ({source}):\n  " + "\n  ".join(lines))
+
+
+def load_settings(config_path: str | Path | None = None) -> Settings:
+    """Build the settings from defaults, the YAML file and the environment.
+
+    Raises:
+        SettingsError: a value is wrong; the message names the key and the reason.
+    """
+    explicit = config_path or os.environ.get("VOXDESK_CONFIG")
+    path = Path(explicit) if explicit else DEFAULT_CONFIG_FILE
+    if explicit and not path.exists():
+        raise SettingsError(f"settings file {path} does not exist")
+    file_values = _read_yaml(path) if path.exists() else {}
+    source = f"{path} and VOXDESK_* environment" if path.exists() else "VOXDESK_* environment"
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        raise _explain(exc, source) from None

@@ -1,0 +1,38 @@
+"""The FastAPI application factory: console, REST API and live WebSockets."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from config.db import make_engine, make_session_factory
+from config.secrets_store import get_or_create_secret
+from config.settings import Settings, load_settings
+from web.routes import system
+
+
+def resolve_redis_url(settings: Settings) -> str:
+    """The configured Redis, or the embedded one ``voxdesk up`` starts on its fixed port."""
+    return settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
+
+
+def resolve_ari(settings: Settings) -> tuple[str, str, str] | None:
+    """ARI base URL and credentials, from settings or the sandbox's generated password."""
+    ast = settings.asterisk
+    url = ast.ari_url or f"http://{ast.bind_address}:{ast.http_port}/ari"
+    password = ast.ari_password or get_or_create_secret(settings.data_dir, "ari_password")
+    return url, ast.ari_user, password
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to :func:`load_settings` (for uvicorn's factory mode)."""
+    settings = settings or load_settings()
+    app = FastAPI(title="Voxdesk", version="0.1.0", description="Voice-first contact center API")
+    engine = make_engine(settings.effective_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.secret_key = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
+    app.state.redis_url = resolve_redis_url(settings)
+    app.state.ari = resolve_ari(settings)
+    app.include_router(system.router)
+    return app
