@@ -14,7 +14,7 @@ from config.db import make_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Every module that declares tables on config.db.Base; env.py imports them for autogenerate.
-MODEL_MODULES: tuple[str, ...] = ("config.models",)
+MODEL_MODULES: tuple[str, ...] = ("config.models", "tickets.customers.models")
 
 
 def import_models() -> None:
