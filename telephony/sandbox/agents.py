@@ -1,0 +1,41 @@
+"""SIP credentials of agent softphones, as Asterisk needs them: a digest hash, never a password."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_SIP_USER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def sip_ha1(username: str, realm: str, password: str) -> str:
+    """RFC 2617 HA1, ``md5("user:realm:password")``: all Asterisk needs to check a login."""
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class SipCredentialSpec:
+    """One agent endpoint: SIP username, digest realm and HA1 (hex MD5 of ``user:realm:password``).
+
+    The username becomes a pjsip section name, so it is restricted to characters that are safe there.
+    """
+
+    username: str
+    realm: str
+    ha1: str
+
+    def __post_init__(self) -> None:
+        if not _SIP_USER.match(self.username) or self.username == "caller":
+            raise ValueError(
+                f"{self.username!r} cannot be a SIP username (letters, digits, . _ -; not 'caller')"
+            )
+        if not re.fullmatch(r"[0-9a-f]{32}", self.ha1):
+            raise ValueError(f"HA1 for {self.username!r} must be 32 lowercase hex digits")
+        if not self.realm or any(ch in self.realm for ch in '"\n;'):
+            raise ValueError(f"realm {self.realm!r} is empty or holds characters pjsip.conf cannot carry")
+
+    @classmethod
+    def from_password(cls, username: str, realm: str, password: str) -> SipCredentialSpec:
+        """Hash a password straight away (tests and the demo); the password itself is not kept."""
+        return cls(username, realm, sip_ha1(username, realm, password))
