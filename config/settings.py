@@ -13,8 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.errors import SettingsError
@@ -35,6 +36,12 @@ def default_cache_dir() -> Path:
     return Path(base) / "voxdesk"
 
 
+class Section(BaseModel):
+    """Base of every settings section: a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class AsteriskMode(StrEnum):
     """How Voxdesk reaches Asterisk."""
 
@@ -44,7 +51,7 @@ class AsteriskMode(StrEnum):
     EXTERNAL = "external"  # an Asterisk an admin runs; Voxdesk only talks ARI
 
 
-class AsteriskSettings(BaseModel):
+class AsteriskSettings(Section):
     """Where Asterisk runs and how Voxdesk talks to it."""
 
     mode: AsteriskMode = AsteriskMode.AUTO
@@ -77,7 +84,7 @@ class AsteriskSettings(BaseModel):
         return value
 
 
-class WebSettings(BaseModel):
+class WebSettings(Section):
     """The console and API server."""
 
     host: str = "127.0.0.1"
@@ -85,11 +92,80 @@ class WebSettings(BaseModel):
     secret_key: str | None = Field(default=None, description="Generated when not set")
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(Section):
     """Event bus and Celery broker; embedded when ``url`` is empty."""
 
     url: str | None = None
     embedded_port: int = Field(default=6389, ge=1, le=65535)
+
+
+class CustomerSettings(BaseModel):
+    """How customers are recognised across channels."""
+
+    default_region: str = Field(
+        default="US", description="ISO country used for phone numbers written without a country code"
+    )
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, CN)")
+        return upper
+
+
+class ChannelSettings(BaseModel):
+    """Text channels: the SMTP server Voxdesk runs, the outbound relay and webhook secrets."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    mail_domain: str = Field(default="voxdesk.localhost", description="Domain in Message-IDs we create")
+    support_address: str = "support@voxdesk.localhost"
+    relay_host: str = "127.0.0.1"
+    relay_port: int = Field(default=25, ge=1, le=65535)
+    relay_starttls: bool = False
+    relay_username: str | None = None
+    relay_password: str | None = None
+    webhook_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    sms_webhook_secret: str | None = Field(default=None, description="Generated when not set")
+    wechat_token: str | None = Field(default=None, description="Generated when not set")
+    public_base_url: str = Field(default="http://127.0.0.1:8800", description="Base of survey links")
+
+
+class AsrEngineChoice(StrEnum):
+    """Which speech recogniser transcribes calls."""
+
+    AUTO = "auto"  # Vosk when an English Vosk model is installed, else offline Whisper
+    VOSK = "vosk"
+    WHISPER = "whisper"
+
+
+class AsrSettings(BaseModel):
+    """Live transcription: engine, VAD and media workers."""
+
+    engine: AsrEngineChoice = AsrEngineChoice.AUTO
+    language: str = Field(default="en", description="Language the auto choice looks for in Vosk models")
+    models_dir: Path | None = Field(default=None, description="Where `voxdesk models pull` unpacks; cache dir if unset")
+    vosk_model_path: Path | None = Field(default=None, description="A Vosk model folder; overrides the search")
+    whisper_model_path: Path | None = Field(
+        default=None, description="CTranslate2 Whisper folder; the packaged tiny.en when unset"
+    )
+    whisper_threads: int = Field(default=2, ge=1, le=64)
+    vad: str = Field(default="webrtc", pattern="^(webrtc|silero)$")
+    vad_mode: int = Field(default=2, ge=0, le=3, description="webrtcvad aggressiveness 0..3")
+    vad_padding_ms: int = Field(default=300, ge=0, le=2000, description="Audio kept before speech starts")
+    vad_hangover_ms: int = Field(default=400, ge=60, le=3000, description="Silence that ends a segment")
+    max_segment_seconds: float = Field(default=15.0, gt=1, le=60)
+    max_lag_seconds: float = Field(default=30.0, gt=1, description="Queued speech beyond this is dropped")
+    models_base_url: str = "https://alphacephei.com/vosk/models"
+    media_host: str = "127.0.0.1"
+    media_port_start: int = Field(default=20000, ge=1024, le=65535)
+    media_port_end: int = Field(default=20199, ge=1024, le=65535)
+    media_control_port: int = Field(default=8790, ge=1024, le=65535)
+    media_idle_timeout_ms: int = Field(default=1000, ge=100, le=60000)
+    media_jitter_ms: int = Field(default=60, ge=0, le=1000)
 
 
 class Settings(BaseSettings):
@@ -112,6 +188,9 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
+    asr: AsrSettings = Field(default_factory=AsrSettings)
+    customers: CustomerSettings = Field(default_factory=CustomerSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
 
     @field_validator("log_level")
     @classmethod

@@ -1,0 +1,93 @@
+"""Demo data for a first run: an admin, a supervisor and two agents with SIP accounts.
+
+Passwords are generated, stored only as hashes, and written once to a 0600 file in the data dir
+so the person who ran ``voxdesk up`` can sign in and register a softphone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.db import session_scope
+from config.models import AuditEntry, Role, SipCredential, User
+from config.security import generate_secret, hash_password, sip_ha1
+
+SIP_REALM = "voxdesk"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo user's sign-in, and SIP credentials for agents."""
+
+    username: str
+    role: Role
+    password: str
+    sip_password: str | None = None
+
+
+DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
+    ("admin", "Ada Admin", Role.ADMIN),
+    ("supervisor", "Sam Supervisor", Role.SUPERVISOR),
+    ("qa", "Quinn QA", Role.QA_MANAGER),
+    ("agent1", "Alex Agent", Role.AGENT),
+    ("agent2", "Bo Agent", Role.AGENT),
+)
+
+
+def create_user(
+    session: Session, username: str, display_name: str, role: Role, password: str,
+    sip_password: str | None = None,
+) -> User:
+    """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
+    user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    if sip_password is not None:
+        session.add(
+            SipCredential(
+                user_id=user.id, username=username, realm=SIP_REALM,
+                ha1=sip_ha1(username, SIP_REALM, sip_password),
+            )
+        )
+    session.add(AuditEntry(actor="system", action="user.created", target=f"user:{user.id}",
+                           details={"role": role.value}))
+    return user
+
+
+def seed_demo_data(factory: sessionmaker[Session], data_dir: Path) -> list[DemoAccount]:
+    """Create the demo users once; returns their credentials (empty when users already exist)."""
+    with session_scope(factory) as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return []
+        accounts = []
+        for username, display_name, role in DEMO_USERS:
+            sip = generate_secret(9) if role is Role.AGENT else None
+            account = DemoAccount(username, role, generate_secret(9), sip)
+            create_user(session, username, display_name, role, account.password, sip)
+            accounts.append(account)
+    _write_credentials(data_dir / "demo-credentials.txt", accounts)
+    return accounts
+
+
+def _write_credentials(path: Path, accounts: list[DemoAccount]) -> None:
+    lines = ["# Voxdesk demo accounts (generated at first start; delete this file once noted)"]
+    for acc in accounts:
+        line = f"{acc.role.value:<11} {acc.username:<11} password={acc.password}"
+        if acc.sip_password:
+            line += f"  sip_user={acc.username} sip_password={acc.sip_password} realm={SIP_REALM}"
+        lines.append(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def sip_credentials(factory: sessionmaker[Session]) -> list[SipCredential]:
+    """Every agent's SIP account, for rendering Asterisk's endpoints."""
+    with session_scope(factory) as session:
+        return list(session.scalars(select(SipCredential).order_by(SipCredential.username)))
