@@ -7,6 +7,7 @@ stream per key, so a console that (re)connects can read what it missed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -146,8 +147,14 @@ class Subscription:
 
     async def get(self, wait_seconds: float) -> Event | None:
         """The next event, or None when none arrives within ``wait_seconds``."""
-        message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=wait_seconds)
-        return parse_event(message["data"]) if message else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while (left := deadline - loop.time()) > 0:
+            # Subscribe confirmations come back as None too, so keep reading until the deadline.
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            if message is not None and message.get("type") == "message":
+                return parse_event(message["data"])
+        return None
 
     async def aclose(self) -> None:
         await self._pubsub.aclose()

@@ -80,12 +80,12 @@ def test_an_unknown_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_unsupported_database_is_refused_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="database_url: .*only sqlite:// and postgresql://"):
+    with pytest.raises(SettingsError, match=r"database_url: .*only sqlite:// and postgresql://"):
         load_settings(write_yaml(tmp_path, "database_url: mysql://x@y/z\n"))
 
 
 def test_an_undialable_inbound_number_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="asterisk.inbound_numbers"):
+    with pytest.raises(SettingsError, match=r"asterisk\.inbound_numbers"):
         load_settings(write_yaml(tmp_path, "asterisk:\n  inbound_numbers: ['10a0']\n"))
 
 
