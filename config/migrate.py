@@ -14,7 +14,11 @@ from config.db import make_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Every module that declares tables on config.db.Base; env.py imports them for autogenerate.
-MODEL_MODULES: tuple[str, ...] = ("config.models", "tickets.customers.models")
+MODEL_MODULES: tuple[str, ...] = (
+    "config.models",
+    "tickets.customers.models",
+    "tickets.conversations.models",
+)
 
 
 def import_models() -> None:

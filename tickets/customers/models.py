@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from config.db import Base
 from config.models import utcnow
@@ -19,6 +20,17 @@ class CustomerSegment(enum.StrEnum):
     VIP = "vip"
 
 
+class IdentityKind(enum.StrEnum):
+    """The ways a customer can be recognised; values are normalised per kind before storage."""
+
+    PHONE = "phone"  # E.164
+    EMAIL = "email"  # lower-case address
+    WEBCHAT = "webchat"  # anonymous visitor id issued by our widget
+    MESSAGING = "messaging"  # "<network>:<id>", e.g. "wechat:oAbC..." (an openid)
+    APP_USER = "app_user"  # the customer's own app's user id
+    DEVICE_SERIAL = "device_serial"  # a product's serial number
+
+
 class Customer(Base):
     """A person or organisation we serve, whatever channel they come through."""
 
@@ -28,3 +40,44 @@ class Customer(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     segment: Mapped[str] = mapped_column(String(32), default=CustomerSegment.STANDARD.value)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set while this customer is merged into another; cleared again by an unmerge.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+    identities: Mapped[list[CustomerIdentity]] = relationship(
+        back_populates="customer", lazy="raise", foreign_keys="CustomerIdentity.customer_id"
+    )
+
+
+class CustomerIdentity(Base):
+    """One normalised identifier (a phone number, an address...) that belongs to one customer."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_customer_identities_kind_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(
+        back_populates="identities", lazy="raise", foreign_keys=[customer_id]
+    )
+
+
+class CustomerMerge(Base):
+    """What a merge moved, so an unmerge can give every identity and record back."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    # {"customer_identities": [ids], "conversations": [ids], ...}: rows moved from merged to survivor.
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    merged_by: Mapped[str] = mapped_column(String(64))
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    unmerged_by: Mapped[str | None] = mapped_column(String(64), default=None)

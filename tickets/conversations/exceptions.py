@@ -1,0 +1,17 @@
+"""Errors of the conversations feature."""
+
+from __future__ import annotations
+
+from config.errors import VoxdeskError
+
+
+class ConversationError(VoxdeskError):
+    """Base of conversation errors."""
+
+
+class ConversationNotFoundError(ConversationError):
+    """No conversation with that id (or not visible to the caller)."""
+
+
+class InvalidMessageError(ConversationError):
+    """A message that cannot be stored (empty, too long, closed conversation)."""
