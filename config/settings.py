@@ -142,7 +142,7 @@ class AsrEngineChoice(StrEnum):
     WHISPER = "whisper"
 
 
-class AsrSettings(BaseModel):
+class AsrSettings(Section):
     """Live transcription: engine, VAD and media workers."""
 
     engine: AsrEngineChoice = AsrEngineChoice.AUTO

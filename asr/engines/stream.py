@@ -1,0 +1,192 @@
+"""Async streaming wrapper around a synchronous recogniser session.
+
+The session runs on a dedicated thread (Vosk and CTranslate2 release the GIL while they compute),
+so the asyncio loop that receives RTP never waits on recognition. Audio waiting for the engine is
+queued and bounded in seconds; ``lag_seconds`` says how stale the oldest waiting audio is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from asr.engines.base import RecognizerSession
+from asr.exceptions import RecognizerError
+from asr.frames import AudioFrame, TranscriptFrame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _EndSegment:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    pass
+
+
+_END = _EndSegment()
+_CLOSE = _Close()
+_Item = tuple[float, AudioFrame | _EndSegment | _Close]
+
+
+@dataclass(slots=True)
+class StreamStats:
+    """Counters a pipeline reports (and the bench reads)."""
+
+    fed_seconds: float = 0.0
+    processed_seconds: float = 0.0
+    busy_seconds: float = 0.0  # wall time spent inside the engine
+    dropped_segments: int = 0
+    dropped_seconds: float = 0.0
+    max_lag_seconds: float = 0.0
+    errors: int = 0
+
+
+class RecognizeStream:
+    """Push audio in, iterate transcripts out; one per leg."""
+
+    def __init__(self, session: RecognizerSession, *, max_queued_seconds: float = 30.0) -> None:
+        self._session = session
+        self._max_queued = max_queued_seconds
+        self._inbox: queue.Queue[_Item] = queue.Queue()
+        self._queued_seconds = 0.0
+        self._push_times: deque[float] = deque()  # push time of each queued audio frame
+        self._lock = threading.Lock()
+        self._dropping = False
+        self._loop = asyncio.get_running_loop()
+        self._outbox: asyncio.Queue[TranscriptFrame | BaseException | None] = asyncio.Queue()
+        self._done = asyncio.Event()
+        self._closed = False
+        self.stats = StreamStats()
+        self._thread = threading.Thread(target=self._run, name="asr-stream", daemon=True)
+        self._thread.start()
+
+    # ---- producer side (event loop) -------------------------------------------------------------
+    @property
+    def queued_seconds(self) -> float:
+        """Audio waiting for the engine, in seconds of speech."""
+        return self._queued_seconds
+
+    @property
+    def lag_seconds(self) -> float:
+        """How long the oldest audio not yet recognised has been waiting (0 when caught up)."""
+        times = self._push_times
+        return time.monotonic() - times[0] if times else 0.0
+
+    def push_frame(self, frame: AudioFrame) -> bool:
+        """Queue audio without waiting. Over the bound, the rest of this segment is dropped and
+        counted (returns False); recognition resumes with the next segment."""
+        if self._closed:
+            raise RecognizerError("stream is closed", recoverable=False)
+        with self._lock:
+            if self._dropping or self._queued_seconds + frame.duration > self._max_queued:
+                if not self._dropping:
+                    self.stats.dropped_segments += 1
+                    log.warning("recognition %.1f s behind: dropping rest of segment", self._queued_seconds)
+                self._dropping = True
+                self.stats.dropped_seconds += frame.duration
+                return False
+            self._enqueue(frame)
+        return True
+
+    async def send(self, frame: AudioFrame) -> None:
+        """Queue audio, waiting for room instead of dropping (offline analysis, benchmarks)."""
+        if self._closed:
+            raise RecognizerError("stream is closed", recoverable=False)
+        while True:
+            with self._lock:
+                if self._queued_seconds + frame.duration <= self._max_queued or self._queued_seconds == 0:
+                    self._enqueue(frame)
+                    return
+            await asyncio.sleep(0.01)
+
+    def end_segment(self) -> None:
+        """The speaker paused: the engine settles what it heard."""
+        with self._lock:
+            self._dropping = False
+            self._inbox.put((time.monotonic(), _END))
+
+    async def flush(self) -> None:
+        """Settle the last words and wait until every queued frame is recognised (hang-up)."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            self._inbox.put((time.monotonic(), _END))
+            self._inbox.put((time.monotonic(), _CLOSE))
+        await self._done.wait()
+
+    async def aclose(self) -> None:
+        await self.flush()
+
+    def __aiter__(self) -> AsyncIterator[TranscriptFrame]:
+        return self._results()
+
+    async def _results(self) -> AsyncIterator[TranscriptFrame]:
+        while True:
+            item = await self._outbox.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _enqueue(self, frame: AudioFrame) -> None:
+        now = time.monotonic()
+        self._push_times.append(now)
+        self._queued_seconds += frame.duration
+        self.stats.fed_seconds += frame.duration
+        self._inbox.put((now, frame))
+
+    # ---- engine side (own thread) ---------------------------------------------------------------
+    def _emit(self, item: TranscriptFrame | BaseException | None) -> None:
+        self._loop.call_soon_threadsafe(self._outbox.put_nowait, item)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                pushed_at, item = self._inbox.get()
+                if isinstance(item, _Close):
+                    break
+                started = time.monotonic()
+                try:
+                    results = self._process(item)
+                except Exception as exc:  # an engine failure must not kill the leg's thread
+                    self.stats.errors += 1
+                    log.exception("recogniser failed")
+                    self._emit(RecognizerError(f"{self._session.engine_name} failed: {exc}"))
+                    results = []
+                finished = time.monotonic()
+                self.stats.busy_seconds += finished - started
+                self._after(pushed_at, item, finished)
+                for result in results:
+                    self._emit(result)
+        finally:
+            try:
+                self._session.close()
+            finally:
+                self._emit(None)
+                self._loop.call_soon_threadsafe(self._done.set)
+
+    def _process(self, item: AudioFrame | _EndSegment) -> list[TranscriptFrame]:
+        if isinstance(item, AudioFrame):
+            return self._session.accept(item)
+        return list(self._session.end_segment())
+
+    def _after(self, pushed_at: float, item: AudioFrame | _EndSegment, finished: float) -> None:
+        with self._lock:
+            self.stats.max_lag_seconds = max(self.stats.max_lag_seconds, finished - pushed_at)
+            if isinstance(item, AudioFrame):
+                self._queued_seconds = max(0.0, self._queued_seconds - item.duration)
+                self.stats.processed_seconds += item.duration
+                if self._push_times:
+                    self._push_times.popleft()

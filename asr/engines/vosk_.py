@@ -1,0 +1,125 @@
+"""Vosk (Kaldi) streaming recogniser: one shared Model per process, one KaldiRecognizer per leg."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from asr.engines.base import SAMPLE_RATE, RecognizerSession, SpeechRecognizer, Timeline
+from asr.exceptions import ModelNotFoundError, RecognizerError
+from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, TranscriptFrame, WordTiming
+
+log = logging.getLogger(__name__)
+
+_MODELS: dict[Path, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_vosk_model(path: Path) -> Any:
+    """The process-wide ``vosk.Model`` for ``path`` (loading takes seconds and ~0.5 GB; do it once)."""
+    import vosk
+
+    resolved = Path(path).resolve()
+    with _MODELS_LOCK:
+        model = _MODELS.get(resolved)
+        if model is None:
+            if not (resolved / "am").is_dir() and not (resolved / "final.mdl").exists():
+                raise ModelNotFoundError(f"{resolved} is not a Vosk model folder (no am/)")
+            vosk.SetLogLevel(-1)
+            log.info("loading Vosk model %s", resolved)
+            try:
+                model = vosk.Model(str(resolved))
+            except Exception as exc:
+                raise ModelNotFoundError(f"Vosk could not load {resolved}: {exc}") from exc
+            _MODELS[resolved] = model
+        return model
+
+
+class VoskRecognizer(SpeechRecognizer):
+    """Streaming Kaldi recognition with partials, word times and optional phrase lists."""
+
+    name = "vosk"
+    streams_partials = True
+
+    def __init__(self, model_path: Path, *, sample_rate: int = SAMPLE_RATE) -> None:
+        self.model_path = Path(model_path)
+        self.sample_rate = sample_rate
+        self.model = load_vosk_model(self.model_path)
+
+    def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:
+        return VoskSession(self, leg, phrases)
+
+    def describe(self) -> str:
+        return f"vosk ({self.model_path.name})"
+
+
+class VoskSession(RecognizerSession):
+    engine_name = "vosk"
+
+    def __init__(self, engine: VoskRecognizer, leg: LegRef, phrases: list[str] | None) -> None:
+        import vosk
+
+        self._leg = leg
+        self._timeline = Timeline()
+        if phrases:
+            # ensure_ascii=False: Vosk looks words up byte for byte; "\\uc548" is not a word.
+            grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False)
+            self._rec = vosk.KaldiRecognizer(engine.model, engine.sample_rate, grammar)
+        else:
+            self._rec = vosk.KaldiRecognizer(engine.model, engine.sample_rate)
+        self._rec.SetWords(True)
+        self._rec.SetPartialWords(True)
+        self._last_partial = ""
+
+    def set_phrases(self, phrases: list[str]) -> None:
+        """Switch to a new phrase list (next IVR menu) without a new recogniser."""
+        self._rec.SetGrammar(json.dumps([*phrases, "[unk]"], ensure_ascii=False))
+
+    def accept(self, frame: AudioFrame) -> list[TranscriptFrame]:
+        self._timeline.feed(frame)
+        try:
+            settled = self._rec.AcceptWaveform(frame.to_bytes())
+        except Exception as exc:
+            raise RecognizerError(f"Vosk rejected audio: {exc}") from exc
+        if settled:
+            self._last_partial = ""
+            final = self._final(self._rec.Result())
+            return [final] if final else []
+        data = json.loads(self._rec.PartialResult())
+        text = str(data.get("partial", "")).strip()
+        if not text or text == self._last_partial:
+            return []
+        self._last_partial = text
+        words = self._words(data.get("partial_result", []))
+        start = words[0].start if words else self._timeline.leg_now
+        return [PartialTranscript(self._leg, text, start, words)]
+
+    def end_segment(self) -> list[FinalTranscript]:
+        self._last_partial = ""
+        final = self._final(self._rec.FinalResult())
+        return [final] if final else []
+
+    def _words(self, raw: list[dict[str, Any]]) -> tuple[WordTiming, ...]:
+        return tuple(
+            WordTiming(
+                str(w["word"]),
+                self._timeline.to_leg(float(w["start"])),
+                self._timeline.to_leg(float(w["end"])),
+                float(w.get("conf", 1.0)),
+            )
+            for w in raw
+        )
+
+    def _final(self, raw_json: str) -> FinalTranscript | None:
+        data = json.loads(raw_json)
+        text = str(data.get("text", "")).strip()
+        words = self._words(data.get("result", []))
+        if not text or not words:
+            return None
+        confidence = sum(w.confidence for w in words) / len(words)
+        return FinalTranscript(
+            self._leg, text, words[0].start, words[-1].end, confidence, words, engine=self.engine_name
+        )
