@@ -143,3 +143,7 @@ _mount_features()
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()

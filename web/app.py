@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from config.db import make_engine, make_session_factory
+from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
 from web.routes import system
@@ -16,11 +17,14 @@ def resolve_redis_url(settings: Settings) -> str:
 
 
 def resolve_ari(settings: Settings) -> tuple[str, str, str] | None:
-    """ARI base URL and credentials, from settings or the sandbox's generated password."""
-    ast = settings.asterisk
-    url = ast.ari_url or f"http://{ast.bind_address}:{ast.http_port}/ari"
-    password = ast.ari_password or get_or_create_secret(settings.data_dir, "ari_password")
-    return url, ast.ari_user, password
+    """ARI base URL and credentials: the configured external ARI or the sandbox's generated ones."""
+    from telephony.sandbox import AsteriskSandbox  # the sandbox owns the generated ARI password
+
+    try:
+        ari = AsteriskSandbox(settings).ari
+    except VoxdeskError:
+        return None
+    return ari.url, ari.user, ari.password
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,119 @@
+"""`voxdesk up` brings every part up on embedded defaults; `voxdesk down` and Ctrl-C leave nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+VOXDESK = [sys.executable, "-m", "config.cli"]
+
+
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def processes_of(data_dir: Path) -> list[int]:
+    """Every live process started for this data dir (children inherit VOXDESK_DATA_DIR)."""
+    marker = f"VOXDESK_DATA_DIR={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "status").read_text()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0") and "State:\tZ" not in state:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def up_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOXDESK_")}
+    rtp = free_port(socket.SOCK_DGRAM) // 100 * 100
+    env.update({
+        "VOXDESK_DATA_DIR": str(tmp_path / "data"),
+        "VOXDESK_WEB__PORT": str(free_port()),
+        "VOXDESK_REDIS__EMBEDDED_PORT": str(free_port()),
+        "VOXDESK_ASTERISK__MODE": "sandbox",
+        "VOXDESK_ASTERISK__HTTP_PORT": str(free_port()),
+        "VOXDESK_ASTERISK__SIP_PORT": str(free_port(socket.SOCK_DGRAM)),
+        "VOXDESK_ASTERISK__RTP_START": str(rtp),
+        "VOXDESK_ASTERISK__RTP_END": str(rtp + 98),
+        "PYTHONUNBUFFERED": "1",
+    })  # fmt: skip
+    return env
+
+
+@pytest.fixture
+def running_voxdesk(up_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    log_path = tmp_path / "up.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(VOXDESK + ["up"], env=up_env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)  # fmt: skip
+    url = f"http://127.0.0.1:{up_env['VOXDESK_WEB__PORT']}/"
+    deadline = time.monotonic() + 240  # the first sandbox install takes about a minute
+    while "Voxdesk is running" not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"voxdesk up did not come up:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    yield process, url
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+def test_up_serves_a_healthy_console_with_asterisk_answering(
+    running_voxdesk: tuple[subprocess.Popen[str], str], up_env: dict[str, str]
+) -> None:
+    process, url = running_voxdesk
+    health = httpx.get(url + "health", timeout=10)
+    assert health.status_code == 200, health.text
+    checks = health.json()["checks"]
+    assert checks["asterisk"]["ok"] and checks["asterisk"]["detail"].startswith("asterisk 22")
+    assert checks["redis"]["ok"] and checks["database"]["detail"] == "sqlite"
+    assert "Voxdesk console" in httpx.get(url, timeout=10).text
+
+    down = subprocess.run(VOXDESK + ["down"], env=up_env, capture_output=True, text=True, timeout=90)
+    assert down.returncode == 0, down.stderr
+    assert "Voxdesk stopped." in down.stdout
+    assert process.wait(30) == 0
+    assert processes_of(Path(up_env["VOXDESK_DATA_DIR"])) == []
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "health", timeout=2)
+
+
+def test_ctrl_c_stops_everything_it_started(
+    running_voxdesk: tuple[subprocess.Popen[str], str], up_env: dict[str, str]
+) -> None:
+    process, _url = running_voxdesk
+    data_dir = Path(up_env["VOXDESK_DATA_DIR"])
+    assert len(processes_of(data_dir)) >= 4  # redis, asterisk, web, worker at the least
+    process.send_signal(signal.SIGINT)
+    assert process.wait(60) == 0
+    deadline = time.monotonic() + 10
+    while processes_of(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of(data_dir) == []
+
+
+def test_down_when_nothing_runs_says_so(up_env: dict[str, str]) -> None:
+    result = subprocess.run(VOXDESK + ["down"], env=up_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "was not running" in result.stdout
