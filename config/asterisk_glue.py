@@ -9,7 +9,7 @@ from config.demo import sip_credentials
 from config.settings import AsteriskMode, Settings
 
 
-def start_asterisk(settings: Settings) -> Callable[[], None] | None:
+def start_asterisk(settings: Settings) -> Callable[[], object] | None:
     """Start Asterisk with one endpoint per agent in the database; returns how to stop it.
 
     Returns None for an external Asterisk, which is not ours to stop.

@@ -27,7 +27,9 @@ app.add_typer(db_app, name="db")
 def main_options(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Settings YAML file (default config/voxdesk.yaml or $VOXDESK_CONFIG)"),
+        typer.Option(
+            "--config", "-c", help="Settings YAML file (default config/voxdesk.yaml or $VOXDESK_CONFIG)"
+        ),
     ] = None,
 ) -> None:
     """Options that every command shares."""

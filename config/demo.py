@@ -44,7 +44,9 @@ def create_user(
     sip_password: str | None = None,
 ) -> User:
     """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
-    user = User(username=username, display_name=display_name, role=role, password_hash=hash_password(password))
+    user = User(
+        username=username, display_name=display_name, role=role, password_hash=hash_password(password)
+    )
     session.add(user)
     session.flush()
     if sip_password is not None:

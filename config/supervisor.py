@@ -147,7 +147,7 @@ def extra_children(settings: Settings, python: str, logs: Path) -> list[ChildPro
     return [ChildProcess("controller", [python, "-m", "telephony.controller"], logs / "controller.log")]
 
 
-def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[], None] | None],
+def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[], object] | None],
            *, ready: Callable[[str], None] | None = None) -> None:
     """Start everything, block until a signal arrives, then stop everything."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -64,7 +64,7 @@ def up_env(tmp_path: Path) -> dict[str, str]:
 def running_voxdesk(up_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     log_path = tmp_path / "up.log"
     log = log_path.open("w")
-    process = subprocess.Popen(VOXDESK + ["up"], env=up_env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    process = subprocess.Popen([*VOXDESK, "up"], env=up_env, stdout=log, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{up_env['VOXDESK_WEB__PORT']}/"
     deadline = time.monotonic() + 240  # the first sandbox install takes about a minute
@@ -90,7 +90,7 @@ def test_up_serves_a_healthy_console_with_asterisk_answering(
     assert checks["redis"]["ok"] and checks["database"]["detail"] == "sqlite"
     assert "Voxdesk console" in httpx.get(url, timeout=10).text
 
-    down = subprocess.run(VOXDESK + ["down"], env=up_env, capture_output=True, text=True, timeout=90)
+    down = subprocess.run([*VOXDESK, "down"], env=up_env, capture_output=True, text=True, timeout=90)
     assert down.returncode == 0, down.stderr
     assert "Voxdesk stopped." in down.stdout
     assert process.wait(30) == 0
@@ -114,6 +114,6 @@ def test_ctrl_c_stops_everything_it_started(
 
 
 def test_down_when_nothing_runs_says_so(up_env: dict[str, str]) -> None:
-    result = subprocess.run(VOXDESK + ["down"], env=up_env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*VOXDESK, "down"], env=up_env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "was not running" in result.stdout
