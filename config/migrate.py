@@ -18,6 +18,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "config.models",
     "tickets.customers.models",
     "tickets.conversations.models",
+    "tickets.connectors.models",
+    "tickets.csat.models",
 )
 
 

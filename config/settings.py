@@ -130,6 +130,7 @@ class ChannelSettings(BaseModel):
     relay_password: str | None = None
     webhook_max_bytes: int = Field(default=64 * 1024, ge=1024)
     sms_webhook_secret: str | None = Field(default=None, description="Generated when not set")
+    sms_provider_url: str | None = Field(default=None, description="HTTP gateway for outbound SMS")
     wechat_token: str | None = Field(default=None, description="Generated when not set")
     public_base_url: str = Field(default="http://127.0.0.1:8800", description="Base of survey links")
 

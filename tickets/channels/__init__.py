@@ -1,0 +1,1 @@
+"""Channel adapters: web chat, e-mail, SMS and WeChat, each with inbound and outbound."""

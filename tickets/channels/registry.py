@@ -1,0 +1,48 @@
+"""Builds every channel adapter from the settings, with secrets generated on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.events import Notifier
+from config.secrets_store import get_or_create_secret
+from config.settings import Settings
+from tickets.channels.base import ChannelAdapter
+from tickets.channels.email_ import EmailAdapter
+from tickets.channels.providers import HttpMessagingProvider
+from tickets.channels.sms import SmsAdapter
+from tickets.channels.webchat import WebChatAdapter
+from tickets.channels.wechat import WeChatAdapter
+from tickets.conversations.models import Channel
+
+
+@dataclass(frozen=True)
+class ChannelSecrets:
+    sms_webhook_secret: str
+    wechat_token: str
+
+
+def channel_secrets(settings: Settings) -> ChannelSecrets:
+    ch = settings.channels
+    return ChannelSecrets(
+        sms_webhook_secret=ch.sms_webhook_secret
+        or get_or_create_secret(settings.data_dir, "sms_webhook_secret"),
+        wechat_token=ch.wechat_token or get_or_create_secret(settings.data_dir, "wechat_token"),
+    )
+
+
+def build_adapters(settings: Settings, notifier: Notifier | None) -> dict[Channel, ChannelAdapter]:
+    """One adapter per text channel (voice is written by telephony through tickets.conversations.voice)."""
+    region = settings.customers.default_region
+    secrets = channel_secrets(settings)
+    sms_provider = (
+        HttpMessagingProvider(settings.channels.sms_provider_url, secrets.sms_webhook_secret)
+        if settings.channels.sms_provider_url
+        else None
+    )
+    return {
+        Channel.WEBCHAT: WebChatAdapter(region, notifier),
+        Channel.EMAIL: EmailAdapter(settings.channels, region, notifier),
+        Channel.SMS: SmsAdapter(region, sms_provider, notifier),
+        Channel.WECHAT: WeChatAdapter(region, None, notifier),
+    }

@@ -1,0 +1,104 @@
+"""SMS: signed JSON webhooks in, a provider out; one conversation per customer number."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.events import Notifier
+from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError
+from tickets.channels.providers import MessagingProvider
+from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
+from tickets.conversations.services import add_message, open_conversation
+from tickets.customers.exceptions import InvalidIdentityError
+from tickets.customers.identities import normalise_phone
+from tickets.customers.models import IdentityKind
+from tickets.customers.services import find_or_create_customer
+
+
+class SmsWebhook(BaseModel):
+    """What the gateway posts; unknown fields are refused so a changed format is noticed."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    sender: str = Field(alias="from", min_length=3, max_length=32)
+    to: str = Field(min_length=1, max_length=32)
+    body: str = Field(min_length=1, max_length=1600)
+    id: str = Field(min_length=1, max_length=128)
+
+
+def parse_sms_webhook(raw: bytes) -> InboundMessage:
+    """Validate the JSON body; :class:`PayloadError` names what is wrong."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body is not JSON: {exc}") from exc
+    try:
+        hook = SmsWebhook.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise PayloadError(f"invalid SMS webhook: {problems}") from exc
+    return InboundMessage(sender=hook.sender, body=hook.body, external_id=hook.id, meta={"to": hook.to})
+
+
+class SmsAdapter:
+    """Customers are recognised by their number in E.164."""
+
+    channel = Channel.SMS
+
+    def __init__(
+        self, default_region: str, provider: MessagingProvider | None, notifier: Notifier | None
+    ) -> None:
+        self._region = default_region
+        self._provider = provider
+        self._notifier = notifier
+
+    def receive(self, session: Session, inbound: InboundMessage) -> Message:
+        try:
+            number = normalise_phone(inbound.sender, self._region)
+        except InvalidIdentityError as exc:
+            raise PayloadError(str(exc)) from exc
+        if inbound.external_id:
+            seen = session.scalar(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.channel == Channel.SMS.value, Message.external_id == inbound.external_id)
+            )
+            if seen is not None:  # gateways retry; the same message is stored once
+                return seen
+        customer = find_or_create_customer(session, IdentityKind.PHONE, number, self._region)
+        conversation = open_conversation(
+            session, customer.id, Channel.SMS, external_ref=number, subject="SMS"
+        )
+        return add_message(
+            session,
+            conversation,
+            Direction.INBOUND,
+            AuthorKind.CUSTOMER,
+            inbound.body,
+            external_id=inbound.external_id,
+            meta=inbound.meta,
+            notifier=self._notifier,
+        )
+
+    def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:
+        if self._provider is None:
+            raise ChannelNotConfiguredError("no SMS provider is configured (channels.sms_provider_url)")
+        if not conversation.external_ref:
+            raise PayloadError("this SMS conversation has no customer number")
+        provider_id = self._provider.send(conversation.external_ref, outbound.body)
+        return add_message(
+            session,
+            conversation,
+            Direction.OUTBOUND,
+            AuthorKind.AGENT,
+            outbound.body,
+            author_id=outbound.agent_id,
+            author_name=outbound.agent_name,
+            external_id=provider_id or None,
+            notifier=self._notifier,
+        )

@@ -1,0 +1,1 @@
+"""Connectors to outside systems: order and logistics lookup ("where is my order")."""

@@ -1,0 +1,1 @@
+"""Customer satisfaction surveys after a solved ticket or an ended call."""
