@@ -56,6 +56,8 @@ class UpReport:
 
 def _port_free(host: str, port: int, kind: socket.SocketKind) -> bool:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind) as probe:
+        # SO_REUSEADDR as Asterisk sets it: TIME_WAIT leftovers of ARI polling do not block a restart
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -39,3 +39,31 @@ class SipCredentialSpec:
     def from_password(cls, username: str, realm: str, password: str) -> SipCredentialSpec:
         """Hash a password straight away (tests and the demo); the password itself is not kept."""
         return cls(username, realm, sip_ha1(username, realm, password))
+
+
+def stored_agent_credentials(database_url: str) -> list[SipCredentialSpec]:
+    """Every agent's SIP credentials from the Voxdesk database (empty before the schema exists).
+
+    The only place the sandbox reads the database, so ``voxdesk asterisk up`` and ``voxdesk up`` render
+    the same endpoints.
+    """
+    try:
+        from sqlalchemy import select
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.orm import Session
+
+        from config.db import make_engine
+        from config.models import SipCredential
+    except ImportError:
+        return []
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(SipCredential.username, SipCredential.realm, SipCredential.ha1)
+            ).all()
+    except SQLAlchemyError:  # not migrated yet: no agents to configure
+        return []
+    finally:
+        engine.dispose()
+    return [SipCredentialSpec(username, realm, ha1.lower()) for username, realm, ha1 in rows]

@@ -99,6 +99,11 @@ class SoftphoneHandle:
             if self._on_event is not None:
                 self._on_event(event)
 
+    @property
+    def running(self) -> bool:
+        """True while the softphone process is alive."""
+        return self._proc.poll() is None
+
     def wait_registered(self, timeout: float = 5.0) -> bool:
         """True once Asterisk accepted the REGISTER (digest auth passed)."""
         deadline = time.monotonic() + timeout
