@@ -1,10 +1,8 @@
 """The SIP user agent process: ``python -m telephony.sipua.agent call|softphone ...``.
 
-Prints one JSON object per line (``{"event": ..., "t": seconds since start, ...}``) and ends with an
-``{"event": "summary", ...}`` line. pjsua2 facts this module is built around (see the telephony recipe):
-all callbacks stay on the main thread (``threadCnt=0``, ``mainThreadOnly``, a ``libHandleEvents`` poll
-loop); no sound card (null device); every ``Call`` is released before ``libDestroy()`` or the
-interpreter aborts at exit; the wheel allows 4 calls per process.
+Prints JSON lines (``{"event": ..., "t": seconds, ...}``), the last one ``{"event": "summary", ...}``.
+pjsua2 rules kept here: callbacks only on the main thread (``threadCnt=0``, a ``libHandleEvents`` loop);
+null sound device; every ``Call`` released before ``libDestroy()`` (else abort at exit); 4 calls a process.
 """
 
 from __future__ import annotations
