@@ -1,0 +1,60 @@
+"""IVR engine: flows from YAML, validated; a pure interpreter the Stasis app drives with call events.
+
+Entry points: :class:`FlowStore` (load/validate/replace flows), :class:`IvrSession` (one per call),
+the action types in :mod:`telephony.ivr.actions`, and :func:`perform_lookup` for ``Lookup`` actions.
+"""
+
+from telephony.ivr.actions import (
+    Callback,
+    CollectDtmf,
+    Hangup,
+    IvrAction,
+    ListenSpeech,
+    Lookup,
+    Play,
+    RouteToQueue,
+    TerminalAction,
+    Transfer,
+    Voicemail,
+)
+from telephony.ivr.exceptions import FlowProblem, IvrError, IvrFlowError, IvrSessionError
+from telephony.ivr.flow import Flow, parse_flow
+from telephony.ivr.lookups import (
+    CustomerDirectory,
+    CustomerRecord,
+    OrderConnector,
+    OrderStatus,
+    perform_lookup,
+)
+from telephony.ivr.service import FlowNotFoundError, FlowStore
+from telephony.ivr.session import IvrSession, PathStep, Waiting
+
+__all__ = [
+    "Callback",
+    "CollectDtmf",
+    "CustomerDirectory",
+    "CustomerRecord",
+    "Flow",
+    "FlowNotFoundError",
+    "FlowProblem",
+    "FlowStore",
+    "Hangup",
+    "IvrAction",
+    "IvrError",
+    "IvrFlowError",
+    "IvrSession",
+    "IvrSessionError",
+    "ListenSpeech",
+    "Lookup",
+    "OrderConnector",
+    "OrderStatus",
+    "PathStep",
+    "Play",
+    "RouteToQueue",
+    "TerminalAction",
+    "Transfer",
+    "Voicemail",
+    "Waiting",
+    "parse_flow",
+    "perform_lookup",
+]

@@ -1,0 +1,41 @@
+"""Matching what a caller said against menu keywords, and spoken digits ("one two three") to DTMF."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+SPOKEN_DIGITS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+    "siete": "7", "ocho": "8", "nueve": "9",
+}  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.casefold())
+
+
+def match_keyword(text: str, options: Mapping[str, Iterable[str]]) -> str | None:
+    """The option whose keyword (one or more words) appears in ``text``; the longest keyword wins."""
+    spoken = " " + " ".join(words(text)) + " "
+    best: tuple[int, str] | None = None
+    for option, keywords in options.items():
+        for keyword in keywords:
+            phrase = " ".join(words(keyword))
+            if phrase and f" {phrase} " in spoken and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), option)
+    return best[1] if best else None
+
+
+def spoken_digits(text: str) -> str:
+    """Digits in an utterance: "my order is one two 3 4" -> "1234"; other words are ignored."""
+    out: list[str] = []
+    for word in words(text):
+        if word.isdigit():
+            out.append(word)
+        elif word in SPOKEN_DIGITS:
+            out.append(SPOKEN_DIGITS[word])
+    return "".join(out)
