@@ -8,7 +8,7 @@ from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
-from web.routes import system
+from web.routes import channel_webhooks, conversations, customers, system, webchat
 
 
 def resolve_redis_url(settings: Settings) -> str:
@@ -39,4 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.redis_url = resolve_redis_url(settings)
     app.state.ari = resolve_ari(settings)
     app.include_router(system.router)
+    app.include_router(customers.router)
+    app.include_router(conversations.router)
+    app.include_router(webchat.router)
+    app.include_router(channel_webhooks.router)
     return app

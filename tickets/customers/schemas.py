@@ -1,0 +1,82 @@
+"""API shapes for customers (XBase / XCreate / XPublic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tickets.connectors.lookup import OrderInfo
+from tickets.customers.models import CustomerSegment, IdentityKind
+
+
+class IdentityBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IdentityKind
+    value: str = Field(min_length=1, max_length=255)
+
+
+class IdentityPublic(IdentityBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+
+
+class CustomerLookup(IdentityBase):
+    create: bool = Field(default=False, description="Create the customer when nobody has this identity")
+    display_name: str = Field(default="", max_length=200)
+
+
+class CustomerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    display_name: str
+    segment: CustomerSegment
+    created_at: datetime
+    merged_into_id: int | None
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    merged_id: int = Field(description="The customer that disappears into this one", ge=1)
+
+
+class MergePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    survivor_id: int
+    merged_id: int
+    moved: dict[str, list[int]]
+    merged_by: str
+    merged_at: datetime
+    unmerged_at: datetime | None
+
+
+class ConversationSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    channel: str
+    subject: str
+    status: str
+    external_ref: str | None
+    last_message_at: datetime
+
+
+class CustomerView(BaseModel):
+    """Everything about one customer an agent needs at a glance."""
+
+    customer: CustomerPublic
+    identities: list[IdentityPublic]
+    conversations: list[ConversationSummary]
+    calls: list[ConversationSummary]
+    devices: list[str]
+    orders: list[OrderInfo]
+    tickets: list[dict[str, Any]]
+    merges: list[MergePublic]

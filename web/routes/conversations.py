@@ -1,0 +1,106 @@
+"""Conversations: read messages, reply on the conversation's own channel, mark read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from config.errors import VoxdeskError
+from config.models import Role
+from tickets.channels.base import OutboundMessage
+from tickets.channels.exceptions import ChannelNotConfiguredError
+from tickets.conversations import services
+from tickets.conversations.models import AuthorKind, Channel
+from web.auth import Principal, require_roles
+from web.deps import SessionDep
+from web.routes.ticket_support import AdaptersDep, NotifierDep, raise_http
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
+
+
+class MessagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: int
+    direction: str
+    author_kind: str
+    author_name: str
+    body: str
+    sent_at: datetime
+    external_id: str | None
+    read_at: datetime | None
+    speaker: str | None
+    offset_ms: int | None
+
+
+class ReplyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class ReadMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    up_to_message_id: int = Field(ge=1)
+
+
+@router.get("/{conversation_id}/messages", dependencies=[AGENTS])
+def list_messages(
+    conversation_id: int,
+    session: SessionDep,
+    after_id: int = Query(0, ge=0),
+    limit: int = Query(200, ge=1, le=500),
+) -> list[MessagePublic]:
+    try:
+        services.get_conversation(session, conversation_id)
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return [
+        MessagePublic.model_validate(m)
+        for m in services.list_messages(session, conversation_id, after_id, limit)
+    ]
+
+
+@router.post("/{conversation_id}/replies", status_code=201)
+def reply(
+    conversation_id: int,
+    body: ReplyCreate,
+    session: SessionDep,
+    adapters: AdaptersDep,
+    principal: Principal = AGENTS,
+) -> MessagePublic:
+    """Send an agent's reply through the conversation's channel (chat, e-mail, SMS, WeChat)."""
+    try:
+        conversation = services.get_conversation(session, conversation_id)
+        adapter = adapters.get(Channel(conversation.channel))
+        if adapter is None:
+            raise ChannelNotConfiguredError(f"agents cannot write into a {conversation.channel} conversation")
+        message = adapter.send(
+            session,
+            conversation,
+            OutboundMessage(
+                conversation.id, body.body, agent_id=principal.user_id, agent_name=principal.username
+            ),
+        )
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return MessagePublic.model_validate(message)
+
+
+@router.post("/{conversation_id}/read", dependencies=[AGENTS])
+def mark_read(
+    conversation_id: int, body: ReadMark, session: SessionDep, notifier: NotifierDep
+) -> dict[str, int]:
+    try:
+        services.get_conversation(session, conversation_id)
+        changed = services.mark_read(
+            session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
+        )
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return {"marked_read": changed}

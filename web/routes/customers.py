@@ -1,0 +1,90 @@
+"""Customers: find by any identity, view everything about one, add identities, merge and unmerge."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from config.errors import VoxdeskError
+from config.models import Role
+from tickets.customers import services
+from tickets.customers.schemas import (
+    CustomerLookup,
+    CustomerPublic,
+    CustomerView,
+    IdentityBase,
+    IdentityPublic,
+    MergePublic,
+    MergeRequest,
+)
+from tickets.customers.view import customer_view
+from web.auth import Principal, require_roles
+from web.deps import SessionDep, SettingsDep
+from web.routes.ticket_support import raise_http
+
+router = APIRouter(prefix="/api/customers", tags=["customers"])
+AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
+SUPERVISORS = require_roles(Role.SUPERVISOR)
+
+
+@router.post("/lookup", dependencies=[AGENTS])
+def lookup_customer(body: CustomerLookup, session: SessionDep, settings: SettingsDep) -> CustomerPublic:
+    """The customer with this phone number, address, chat or messaging id (created when asked)."""
+    region = settings.customers.default_region
+    try:
+        if body.create:
+            customer = services.find_or_create_customer(
+                session, body.kind, body.value, region, body.display_name
+            )
+        else:
+            found = services.find_customer(session, body.kind, body.value, region)
+            if found is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "no customer has this identity")
+            customer = found
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return CustomerPublic.model_validate(customer)
+
+
+@router.get("/{customer_id}", dependencies=[AGENTS])
+def get_customer_view(customer_id: int, session: SessionDep) -> CustomerView:
+    """Every conversation, call, ticket, order and device of the customer."""
+    try:
+        return customer_view(session, customer_id)
+    except VoxdeskError as exc:
+        raise_http(exc)
+
+
+@router.post("/{customer_id}/identities", dependencies=[AGENTS], status_code=201)
+def add_identity(
+    customer_id: int, body: IdentityBase, session: SessionDep, settings: SettingsDep
+) -> IdentityPublic:
+    """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead)."""
+    try:
+        identity = services.add_identity(
+            session, customer_id, body.kind, body.value, settings.customers.default_region
+        )
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return IdentityPublic.model_validate(identity)
+
+
+@router.post("/{customer_id}/merge", status_code=201)
+def merge_into(
+    customer_id: int, body: MergeRequest, session: SessionDep, principal: Principal = SUPERVISORS
+) -> MergePublic:
+    """Merge ``merged_id`` into this customer; the record lets a supervisor undo it."""
+    try:
+        record = services.merge_customers(session, customer_id, body.merged_id, actor=principal.username)
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return MergePublic.model_validate(record)
+
+
+@router.post("/merges/{merge_id}/unmerge")
+def unmerge(merge_id: int, session: SessionDep, principal: Principal = SUPERVISORS) -> MergePublic:
+    """Undo a merge: the merged customer gets back the identities and records it brought."""
+    try:
+        record = services.unmerge_customers(session, merge_id, actor=principal.username)
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return MergePublic.model_validate(record)

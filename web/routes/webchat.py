@@ -1,0 +1,240 @@
+"""Web chat: the embeddable widget script, visitor tokens, and the visitor and agent WebSockets.
+
+Visitors are anonymous: their credential is a server-signed visitor token. Agents use their
+signed console token (``token`` query parameter) and must hold an agent-side role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from config.errors import VoxdeskError
+from config.events import Subscription, channel_name
+from config.models import Role
+from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.exceptions import SignatureError
+from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_from_token
+from tickets.conversations import services
+from tickets.conversations.events import TypingChanged
+from tickets.conversations.models import AuthorKind, Channel
+from web.auth import read_token
+from web.routes.ticket_support import get_adapters, get_notifier
+
+router = APIRouter(tags=["webchat"])
+WIDGET_JS = Path(__file__).resolve().parent.parent / "static" / "webchat-widget.js"
+MAX_FRAME_CHARS = 16_000
+AGENT_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER, Role.ADMIN}
+
+
+class Hello(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["hello"]
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class ChatText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["message"]
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class Typing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["typing"]
+    typing: bool
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["read"]
+    up_to_message_id: int = Field(ge=1)
+
+
+Frame = TypeAdapter(Annotated[ChatText | Typing | Read, Field(discriminator="type")])
+
+
+class VisitorTokenPublic(BaseModel):
+    visitor_token: str
+
+
+@router.get("/webchat/widget.js", include_in_schema=True)
+def widget_script() -> Response:
+    """Public: the widget to embed with ``<script src=".../webchat/widget.js" async></script>``."""
+    return Response(WIDGET_JS.read_text(encoding="utf-8"), media_type="application/javascript")
+
+
+@router.post("/api/webchat/visitors", status_code=201)
+def new_visitor(request: Request) -> VisitorTokenPublic:
+    """Public: a signed, anonymous visitor token (the widget keeps it; it is the visitor's only key)."""
+    _visitor_id, token = new_visitor_token(request.app.state.secret_key)
+    return VisitorTokenPublic(visitor_token=token)
+
+
+async def _receive_frame(ws: WebSocket) -> dict[str, object] | None:
+    text = await ws.receive_text()
+    if len(text) > MAX_FRAME_CHARS:
+        await ws.send_json({"type": "error", "message": f"frame longer than {MAX_FRAME_CHARS} characters"})
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        await ws.send_json({"type": "error", "message": "frame is not JSON"})
+        return None
+    if not isinstance(data, dict):
+        await ws.send_json({"type": "error", "message": "frame must be a JSON object"})
+        return None
+    return data
+
+
+async def _pump_events(ws: WebSocket, subscription: Subscription) -> None:
+    async for event in subscription:
+        await ws.send_json(event.envelope())
+
+
+async def _chat_loop(
+    ws: WebSocket,
+    conversation_id: int,
+    side: AuthorKind,
+    visitor_id: str | None,
+    agent: tuple[int, str] | None,
+) -> None:
+    """Relay this side's frames into the conversation and every live event back out."""
+    app = ws.app
+    notifier = get_notifier(ws)  # type: ignore[arg-type]  # app.state is all it reads
+    adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
+    factory = app.state.session_factory
+
+    def store(body: str) -> None:
+        with factory() as session:
+            if side is AuthorKind.CUSTOMER:
+                assert visitor_id is not None
+                adapter.receive(session, InboundMessage(sender=visitor_id, body=body))
+            else:
+                assert agent is not None
+                conversation = services.get_conversation(session, conversation_id)
+                adapter.send(
+                    session, conversation, OutboundMessage(conversation_id, body, agent[0], agent[1])
+                )
+
+    def read(up_to: int) -> None:
+        with factory() as session:
+            services.mark_read(session, conversation_id, side, up_to, notifier)
+
+    async with Subscription(app.state.redis_url, [channel_name("conversation", conversation_id)]) as sub:
+        pump = asyncio.create_task(_pump_events(ws, sub))
+        try:
+            while True:
+                data = await _receive_frame(ws)
+                if data is None:
+                    continue
+                try:
+                    frame = Frame.validate_python(data)
+                except ValidationError as exc:
+                    await ws.send_json({"type": "error", "message": exc.errors()[0]["msg"]})
+                    continue
+                try:
+                    if isinstance(frame, ChatText):
+                        await run_in_threadpool(store, frame.body)
+                    elif isinstance(frame, Typing):
+                        event = TypingChanged(
+                            conversation_id=conversation_id, author_kind=side.value, typing=frame.typing
+                        )
+                        await run_in_threadpool(notifier.publish, event)
+                    else:
+                        await run_in_threadpool(read, frame.up_to_message_id)
+                except VoxdeskError as exc:
+                    await ws.send_json({"type": "error", "message": str(exc)})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+
+def _history(factory: object, conversation_id: int) -> list[dict[str, object]]:
+    with factory() as session:  # type: ignore[operator]
+        return [
+            {
+                "id": m.id,
+                "author_kind": m.author_kind,
+                "author_name": m.author_name,
+                "body": m.body,
+                "sent_at": m.sent_at.isoformat(),
+                "read_at": m.read_at.isoformat() if m.read_at else None,
+            }
+            for m in services.list_messages(session, conversation_id)
+        ]
+
+
+@router.websocket("/ws/webchat/visitor")
+async def visitor_socket(ws: WebSocket, visitor_token: str = Query(max_length=512)) -> None:
+    """The widget's socket. First frame: ``{"type": "hello", "name", "email", "phone"}`` (all optional)."""
+    try:
+        visitor_id = visitor_from_token(ws.app.state.secret_key, visitor_token)
+    except SignatureError:
+        await ws.close(code=4403, reason="invalid visitor token")
+        return
+    await ws.accept()
+    try:
+        hello = Hello.model_validate(await _receive_frame(ws) or {})
+    except (ValidationError, WebSocketDisconnect):
+        await ws.close(code=4400, reason="first frame must be a hello")
+        return
+    adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
+    assert isinstance(adapter, WebChatAdapter)
+    factory = ws.app.state.session_factory
+
+    def start() -> int:
+        with factory() as session:
+            conversation = adapter.start_chat(
+                session, visitor_id, email=hello.email, phone=hello.phone, name=hello.name
+            )
+            return conversation.id
+
+    try:
+        conversation_id = await run_in_threadpool(start)
+    except VoxdeskError as exc:
+        await ws.send_json({"type": "error", "message": str(exc)})
+        await ws.close(code=4422)
+        return
+    history = await run_in_threadpool(_history, factory, conversation_id)
+    await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
+    await _chat_loop(ws, conversation_id, AuthorKind.CUSTOMER, visitor_id, None)
+
+
+@router.websocket("/ws/webchat/agent/{conversation_id}")
+async def agent_socket(ws: WebSocket, conversation_id: int, token: str = Query(max_length=1024)) -> None:
+    """An agent's side of one chat; needs an agent, supervisor, QA manager or admin token."""
+    principal = read_token(ws.app.state.secret_key, token)
+    if principal is None:
+        await ws.close(code=4401, reason="sign in first")
+        return
+    if principal.role not in AGENT_ROLES:
+        await ws.close(code=4403, reason=f"role {principal.role.value} may not chat")
+        return
+    factory = ws.app.state.session_factory
+
+    def exists() -> bool:
+        with factory() as session:
+            conversation = session.get(services.Conversation, conversation_id)
+            return conversation is not None and conversation.channel == Channel.WEBCHAT.value
+
+    if not await run_in_threadpool(exists):
+        await ws.close(code=4404, reason="no such web chat")
+        return
+    await ws.accept()
+    history = await run_in_threadpool(_history, factory, conversation_id)
+    await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
+    await _chat_loop(ws, conversation_id, AuthorKind.AGENT, None, (principal.user_id, principal.username))
