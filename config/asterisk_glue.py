@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.db import make_engine, make_session_factory
-from config.demo import sip_credentials
 from config.settings import AsteriskMode, Settings
 
 
@@ -16,16 +14,9 @@ def start_asterisk(settings: Settings) -> Callable[[], object] | None:
     """
     if settings.asterisk.mode is AsteriskMode.EXTERNAL:
         return None
-    from telephony.sandbox import AsteriskSandbox, SipCredentialSpec
+    from telephony.cli import agent_credentials
+    from telephony.sandbox import AsteriskSandbox
 
-    engine = make_engine(settings.effective_database_url)
-    try:
-        agents = [
-            SipCredentialSpec(c.username, c.realm, c.ha1)
-            for c in sip_credentials(make_session_factory(engine))
-        ]
-    finally:
-        engine.dispose()
     sandbox = AsteriskSandbox(settings, progress=print)
-    sandbox.up(agents=agents)
+    sandbox.up(agents=agent_credentials(settings))
     return sandbox.down

@@ -88,8 +88,3 @@ def _write_credentials(path: Path, accounts: list[DemoAccount]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
 
-
-def sip_credentials(factory: sessionmaker[Session]) -> list[SipCredential]:
-    """Every agent's SIP account, for rendering Asterisk's endpoints."""
-    with session_scope(factory) as session:
-        return list(session.scalars(select(SipCredential).order_by(SipCredential.username)))

@@ -63,6 +63,24 @@ def asterisk_up() -> None:
     typer.echo(f"ARI {ari.url} (user {ari.user}) mode={sandbox.mode}")
 
 
+@asterisk_app.command("install")
+def asterisk_install() -> None:
+    """Install the Asterisk sandbox (Debian chroot) without starting it; instant when present."""
+    settings = _settings()
+    with console.status("Asterisk: installing") as status:
+        sandbox = AsteriskSandbox(settings, progress=lambda line: status.update(f"Asterisk: {line[:100]}"))
+        try:
+            report = sandbox.install()
+        except VoxdeskError as exc:
+            raise _fail(exc) from None
+    if report is None:
+        typer.echo(f"nothing to install (mode={sandbox.mode})")
+    elif report.installed:
+        typer.echo(f"sandbox installed in {report.seconds:.1f} s at {report.rootfs}")
+    else:
+        typer.echo(f"sandbox already installed at {report.rootfs}")
+
+
 @asterisk_app.command("down")
 def asterisk_down() -> None:
     """Stop the Asterisk Voxdesk started (never an external one)."""

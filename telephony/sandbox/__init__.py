@@ -118,6 +118,10 @@ class AsteriskSandbox:
         """Config file name -> lines an admin adds to an existing Asterisk for Voxdesk."""
         return admin_snippets(self._render_context(agents))
 
+    def install(self) -> InstallReport | None:
+        """Install the chroot if it is missing (nothing to do for host or external Asterisk)."""
+        return self._install()
+
     def _install(self) -> InstallReport | None:
         if not isinstance(self.runtime, ChrootRuntime):
             return None

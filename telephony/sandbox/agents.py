@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
+from config.security import sip_ha1
+
 _SIP_USER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-def sip_ha1(username: str, realm: str, password: str) -> str:
-    """RFC 2617 HA1, ``md5("user:realm:password")``: all Asterisk needs to check a login."""
-    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
