@@ -1,0 +1,88 @@
+"""Customer/channel integration fixtures: one scratch PostgreSQL database per test session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.db import make_engine, make_session_factory
+from config.migrate import upgrade
+from config.models import Role
+from config.settings import ChannelSettings, CustomerSettings, RedisSettings, Settings, WebSettings
+from web.app import create_app
+from web.auth import Principal, issue_token
+
+PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "test-web-secret-" + uuid.uuid4().hex
+SMS_SECRET = "sms-secret-" + uuid.uuid4().hex
+WECHAT_TOKEN = "wechat-" + uuid.uuid4().hex[:16]
+
+
+@pytest.fixture(scope="session")
+def tickets_pg_url() -> Iterator[str]:
+    """A fresh database with every migration applied, dropped when the session ends."""
+    name = f"voxdesk_tk_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def session_factory(tickets_pg_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(tickets_pg_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def tickets_settings(tickets_pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("voxdesk-data")
+    return Settings(
+        database_url=tickets_pg_url,
+        data_dir=data_dir,
+        redis=RedisSettings(url=REDIS_URL),
+        web=WebSettings(secret_key=SECRET),
+        customers=CustomerSettings(default_region="US"),
+        channels=ChannelSettings(sms_webhook_secret=SMS_SECRET, wechat_token=WECHAT_TOKEN, webhook_max_bytes=4096),
+    )
+
+
+@pytest.fixture(scope="session")
+def client(tickets_settings: Settings, redis_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(tickets_settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def auth_header() -> Callable[[Role], dict[str, str]]:
+    """Authorization header for a principal of a role (no user row needed: tokens are signed)."""
+
+    def make(role: Role) -> dict[str, str]:
+        return {"authorization": f"Bearer {issue_token(SECRET, Principal(0, role.value, role))}"}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def agent_token() -> str:
+    return issue_token(SECRET, Principal(0, "agent", Role.AGENT))
