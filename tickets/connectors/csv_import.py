@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,10 +93,12 @@ def import_orders_csv(session: Session, text: str, region: str) -> ImportReport:
         existing = session.scalar(select(Order).where(Order.order_number == values["order_number"]))
         order = existing or Order(order_number=values["order_number"])
         for key, value in values.items():
-            setattr(order, key, value)
+            if key in header:  # a column left out of the file keeps its stored value
+                setattr(order, key, value)
+        order.updated_at = datetime.now(UTC)
         if order.customer_id is None:
             for kind, key in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
-                if values[key] and order.customer_id is None:
+                if values.get(key) and order.customer_id is None:
                     customer = find_customer(session, kind, str(values[key]), region)
                     order.customer_id = customer.id if customer else None
         if existing is None:

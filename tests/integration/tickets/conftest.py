@@ -63,7 +63,9 @@ def tickets_settings(tickets_pg_url: str, tmp_path_factory: pytest.TempPathFacto
         redis=RedisSettings(url=REDIS_URL),
         web=WebSettings(secret_key=SECRET),
         customers=CustomerSettings(default_region="US"),
-        channels=ChannelSettings(sms_webhook_secret=SMS_SECRET, wechat_token=WECHAT_TOKEN, webhook_max_bytes=4096),
+        channels=ChannelSettings(
+            sms_webhook_secret=SMS_SECRET, wechat_token=WECHAT_TOKEN, webhook_max_bytes=4096
+        ),
     )
 
 

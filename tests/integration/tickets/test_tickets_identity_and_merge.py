@@ -52,12 +52,18 @@ def test_lookup_api_creates_once_and_refuses_a_malformed_number(
 ) -> None:
     number = unique_number("212")
     headers = auth_header(Role.AGENT)
-    first = client.post("/api/customers/lookup", json={"kind": "phone", "value": number, "create": True}, headers=headers)
+    first = client.post(
+        "/api/customers/lookup", json={"kind": "phone", "value": number, "create": True}, headers=headers
+    )
     again = client.post(
-        "/api/customers/lookup", json={"kind": "phone", "value": f"+1 ({number[:3]}) {number[3:]}"}, headers=headers
+        "/api/customers/lookup",
+        json={"kind": "phone", "value": f"+1 ({number[:3]}) {number[3:]}"},
+        headers=headers,
     )
     assert first.status_code == 200 and again.json()["id"] == first.json()["id"]
-    bad = client.post("/api/customers/lookup", json={"kind": "phone", "value": "call me", "create": True}, headers=headers)
+    bad = client.post(
+        "/api/customers/lookup", json={"kind": "phone", "value": "call me", "create": True}, headers=headers
+    )
     assert bad.status_code == 422 and "not a valid phone number" in bad.json()["detail"]
     assert client.post("/api/customers/lookup", json={"kind": "phone", "value": number}).status_code == 401
 
@@ -71,14 +77,23 @@ def test_merge_moves_identities_and_conversations_and_unmerge_gives_them_back(
     chat = open_conversation(session, merged.id, Channel.EMAIL, external_ref=f"<{uuid.uuid4().hex}@x>")
     agent, supervisor = auth_header(Role.AGENT), auth_header(Role.SUPERVISOR)
 
-    assert client.post(f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=agent).status_code == 403
-    response = client.post(f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=supervisor)
+    assert (
+        client.post(
+            f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=agent
+        ).status_code
+        == 403
+    )
+    response = client.post(
+        f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=supervisor
+    )
     assert response.status_code == 201, response.text
     merge = response.json()
     view = client.get(f"/api/customers/{survivor.id}", headers=agent).json()
     assert email in [i["value"] for i in view["identities"]]
     assert chat.id in [c["id"] for c in view["conversations"]]
-    again = client.post(f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=supervisor)
+    again = client.post(
+        f"/api/customers/{survivor.id}/merge", json={"merged_id": merged.id}, headers=supervisor
+    )
     assert again.status_code == 409
 
     undone = client.post(f"/api/customers/merges/{merge['id']}/unmerge", headers=supervisor)

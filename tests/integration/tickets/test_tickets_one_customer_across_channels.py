@@ -31,7 +31,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp_port(tickets_settings: Settings, session_factory: sessionmaker[Session], redis_url: str) -> Iterator[int]:
+def smtp_port(
+    tickets_settings: Settings, session_factory: sessionmaker[Session], redis_url: str
+) -> Iterator[int]:
     adapter = EmailAdapter(tickets_settings.channels, "US", Notifier.from_url(redis_url))
     port = free_port()
     controller = start_smtp_server(adapter, session_factory, tickets_settings.channels, port=port)
@@ -50,7 +52,11 @@ def us_number() -> str:
 
 def mail(sender: str, subject: str, body: str, message_id: str, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = f"Ana Lee <{sender}>", "support@voxdesk.localhost", subject
+    message["From"], message["To"], message["Subject"] = (
+        f"Ana Lee <{sender}>",
+        "support@voxdesk.localhost",
+        subject,
+    )
     message["Message-ID"] = message_id
     if reply_to:
         message["In-Reply-To"], message["References"] = reply_to, reply_to
@@ -66,12 +72,16 @@ def test_chat_email_and_call_from_the_same_person_land_on_one_customer(
 
     # 1. Web chat through the real WebSocket, the visitor leaving her address and number.
     with client.websocket_connect(f"/ws/webchat/visitor?visitor_token={token}") as ws:
-        ws.send_json({"type": "hello", "name": "Ana Lee", "email": email, "phone": f"({digits[:3]}) {digits[3:]}"})
+        ws.send_json(
+            {"type": "hello", "name": "Ana Lee", "email": email, "phone": f"({digits[:3]}) {digits[3:]}"}
+        )
         ready = ws.receive_json()
         assert ready["type"] == "ready"
         ws.send_json({"type": "message", "body": "Where is my <b>parcel</b>?"})
         event = ws.receive_json()
-        assert event["type"] == "conversation.message" and event["data"]["body"] == "Where is my <b>parcel</b>?"
+        assert (
+            event["type"] == "conversation.message" and event["data"]["body"] == "Where is my <b>parcel</b>?"
+        )
         ws.send_json({"type": "typing", "typing": True, "extra": 1})
         assert ws.receive_json()["type"] == "error"  # unknown fields are refused, the chat goes on
     chat_id = ready["conversation_id"]
@@ -86,7 +96,9 @@ def test_chat_email_and_call_from_the_same_person_land_on_one_customer(
 
     # 3. A call from her number, written the way the carrier sends it.
     call = record_call_conversation(session, f"call-{uuid.uuid4().hex}", f"+1{digits}", "US")
-    add_transcript_message(session, call.external_ref or "", "caller", "I am calling about my parcel", offset_ms=0)
+    add_transcript_message(
+        session, call.external_ref or "", "caller", "I am calling about my parcel", offset_ms=0
+    )
 
     view = client.get(f"/api/customers/{call.customer_id}", headers=auth_header(Role.AGENT)).json()
     channels = sorted(c["channel"] for c in view["conversations"])
@@ -96,7 +108,9 @@ def test_chat_email_and_call_from_the_same_person_land_on_one_customer(
     kinds = sorted(i["kind"] for i in view["identities"])
     assert kinds == ["email", "phone", "webchat"]
     email_thread = next(c for c in view["conversations"] if c["channel"] == "email")
-    messages = client.get(f"/api/conversations/{email_thread['id']}/messages", headers=auth_header(Role.AGENT)).json()
+    messages = client.get(
+        f"/api/conversations/{email_thread['id']}/messages", headers=auth_header(Role.AGENT)
+    ).json()
     assert [m["external_id"] for m in messages] == [first_id, second_id]
     transcript = client.get(f"/api/conversations/{call.id}/messages", headers=auth_header(Role.AGENT)).json()
     assert transcript[0]["speaker"] == "caller" and transcript[0]["body"] == "I am calling about my parcel"

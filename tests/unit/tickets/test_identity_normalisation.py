@@ -41,7 +41,8 @@ def test_device_serial_ignores_spaces_and_case() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "raw"), [("email", "not-an-address"), ("webchat", "x"), ("messaging", "noseparator"), ("fax", "1")]
+    ("kind", "raw"),
+    [("email", "not-an-address"), ("webchat", "x"), ("messaging", "noseparator"), ("fax", "1")],
 )
 def test_malformed_identifiers_and_unknown_kinds_are_refused(kind: str, raw: str) -> None:
     with pytest.raises(InvalidIdentityError):

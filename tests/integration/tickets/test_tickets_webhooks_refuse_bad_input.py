@@ -1,0 +1,165 @@
+"""Forged signatures, malformed JSON/XML, unknown fields and huge bodies get 4xx and store nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+
+import phonenumbers
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tickets.channels.signing import webhook_signature
+from tickets.conversations.models import Message
+from tickets.customers.models import Customer
+
+pytestmark = pytest.mark.integration
+
+def counts(session: Session) -> tuple[int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count(Message.id))) or 0,
+        session.scalar(select(func.count(Customer.id))) or 0,
+    )
+
+
+def signed(secret: str, body: bytes, ts: str | None = None) -> dict[str, str]:
+    ts = ts or str(int(time.time()))
+    return {
+        "x-voxdesk-timestamp": ts,
+        "x-voxdesk-signature": webhook_signature(secret, ts, body),
+        "content-type": "application/json",
+    }
+
+
+def sms_body(**extra: object) -> bytes:
+    while True:
+        number = f"+1 312 {uuid.uuid4().int % 8_000_000 + 2_000_000}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, "US")):
+            break
+    return json.dumps(
+        {"from": number, "to": "+18005550100", "body": "hello", "id": uuid.uuid4().hex, **extra}
+    ).encode()
+
+
+def test_signed_sms_is_stored_once_even_when_the_gateway_retries(
+    client: TestClient, session: Session, tickets_settings
+) -> None:  # type: ignore[no-untyped-def]
+    secret = tickets_settings.channels.sms_webhook_secret
+    body = sms_body()
+    before = counts(session)
+    first = client.post("/api/channels/sms/inbound", content=body, headers=signed(secret, body))
+    retry = client.post("/api/channels/sms/inbound", content=body, headers=signed(secret, body))
+    assert first.status_code == 200 and retry.json() == first.json()
+    assert counts(session) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "words"),
+    [
+        ("forged", 403, "signature does not match"),
+        ("unsigned", 403, "missing signature"),
+        ("stale", 403, "5 minutes"),
+        ("not-json", 400, "not JSON"),
+        ("unknown-field", 400, "Extra inputs"),
+        ("huge", 413, "larger than"),
+    ],
+)
+def test_bad_sms_webhooks_get_a_clear_4xx_and_nothing_is_stored(
+    client: TestClient,
+    session: Session,
+    tickets_settings,
+    case: str,
+    status: int,
+    words: str,  # type: ignore[no-untyped-def]
+) -> None:
+    secret = tickets_settings.channels.sms_webhook_secret
+    body = {
+        "not-json": b"{from: nope",
+        "unknown-field": sms_body(priority="urgent"),
+        "huge": sms_body(pad="x" * 10_000),
+    }.get(case, sms_body())
+    headers = {
+        "forged": signed("not-the-secret", body),
+        "unsigned": {"content-type": "application/json"},
+        "stale": signed(secret, body, ts=str(int(time.time()) - 3600)),
+    }.get(case, signed(secret, body))
+    before = counts(session)
+    response = client.post("/api/channels/sms/inbound", content=body, headers=headers)
+    assert response.status_code == status and words in response.json()["detail"]
+    assert counts(session) == before
+
+
+def wechat_query(token: str, ts: str | None = None) -> str:
+    ts, nonce = ts or str(int(time.time())), uuid.uuid4().hex[:10]
+    sig = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat defines sha1
+    return f"signature={sig}&timestamp={ts}&nonce={nonce}"
+
+
+def push(openid: str, content: str = "ni hao", msg_id: str = "1") -> bytes:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    ).encode()
+
+
+def test_wechat_url_check_echoes_only_for_a_valid_signature(client: TestClient, tickets_settings) -> None:  # type: ignore[no-untyped-def]
+    token = tickets_settings.channels.wechat_token
+    ok = client.get(f"/api/channels/wechat?{wechat_query(token)}&echostr=abc123")
+    assert ok.status_code == 200 and ok.text == "abc123"
+    assert client.get(f"/api/channels/wechat?{wechat_query('wrong')}&echostr=abc123").status_code == 403
+
+
+def test_wechat_text_push_is_stored_once_per_msgid(
+    client: TestClient, session: Session, tickets_settings
+) -> None:  # type: ignore[no-untyped-def]
+    token, openid, msg_id = (
+        tickets_settings.channels.wechat_token,
+        f"o{uuid.uuid4().hex}",
+        str(uuid.uuid4().int)[:18],
+    )
+    before = counts(session)
+    for _ in range(2):
+        response = client.post(
+            f"/api/channels/wechat?{wechat_query(token)}", content=push(openid, msg_id=msg_id)
+        )
+        assert response.status_code == 200 and response.text == "success"
+    assert counts(session) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "words"),
+    [
+        ("forged", 403, "signature"),
+        ("malformed", 400, "malformed XML"),
+        ("entities", 400, "malformed XML"),
+        ("unknown-field", 400, "unknown field <Admin>"),
+        ("huge", 413, "larger than"),
+    ],
+)
+def test_bad_wechat_pushes_get_a_clear_4xx_and_nothing_is_stored(
+    client: TestClient,
+    session: Session,
+    tickets_settings,
+    case: str,
+    status: int,
+    words: str,  # type: ignore[no-untyped-def]
+) -> None:
+    token, openid = tickets_settings.channels.wechat_token, f"o{uuid.uuid4().hex}"
+    body = {
+        "malformed": b"<xml><ToUserName>gh</ToUserName><FromUserName>",
+        "entities": b'<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b"<xml><Content>&b;</Content></xml>",
+        "unknown-field": push(openid).replace(b"</xml>", b"<Admin>1</Admin></xml>"),
+        "huge": push(openid, content="x" * 10_000),
+    }.get(case, push(openid))
+    query = wechat_query("forged-token" if case == "forged" else token)
+    before = counts(session)
+    response = client.post(f"/api/channels/wechat?{query}", content=body)
+    assert response.status_code == status and words in response.json()["detail"]
+    assert counts(session) == before
