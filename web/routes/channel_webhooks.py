@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from config.errors import VoxdeskError
 from tickets.channels.registry import channel_secrets
@@ -37,7 +38,8 @@ async def sms_inbound(
         verify_webhook(
             channel_secrets(settings).sms_webhook_secret, x_voxdesk_timestamp, x_voxdesk_signature, raw
         )
-        message = adapters[Channel.SMS].receive(session, parse_sms_webhook(raw))
+        inbound = parse_sms_webhook(raw)
+        message = await run_in_threadpool(adapters[Channel.SMS].receive, session, inbound)
     except VoxdeskError as exc:
         raise_http(exc)
     return {"message_id": message.id, "conversation_id": message.conversation_id}
@@ -75,7 +77,7 @@ async def wechat_push(
         verify_wechat_signature(channel_secrets(settings).wechat_token, signature, timestamp, nonce)
         push = parse_wechat_xml(raw)
         if push.msg_type == "text":
-            adapters[Channel.WECHAT].receive(session, WeChatAdapter.to_inbound(push))
+            await run_in_threadpool(adapters[Channel.WECHAT].receive, session, WeChatAdapter.to_inbound(push))
     except VoxdeskError as exc:
         raise_http(exc)
     return PlainTextResponse("success")
