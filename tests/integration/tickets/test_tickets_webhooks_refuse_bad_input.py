@@ -19,6 +19,7 @@ from tickets.customers.models import Customer
 
 pytestmark = pytest.mark.integration
 
+
 def counts(session: Session) -> tuple[int, int]:
     session.expire_all()
     return (
