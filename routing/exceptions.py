@@ -1,0 +1,28 @@
+"""Errors of the routing decisions.
+
+VoxdeskError
+└── RoutingError
+    ├── AgentTransitionError   an agent state change that is not allowed (busy -> paused...)
+    └── RoutingConfigError     queues or rules YAML is invalid; each problem names the rule or queue
+"""
+
+from __future__ import annotations
+
+from config.errors import VoxdeskError
+
+
+class RoutingError(VoxdeskError):
+    """Base of routing's errors."""
+
+
+class AgentTransitionError(RoutingError):
+    """The requested agent state change is not allowed from the agent's current state."""
+
+
+class RoutingConfigError(RoutingError):
+    """Routing configuration is refused; ``problems`` says where and why."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__(f"routing configuration {source} is invalid:\n  " + "\n  ".join(problems))
