@@ -16,6 +16,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every module that declares tables on config.db.Base; env.py imports them for autogenerate.
 MODEL_MODULES: tuple[str, ...] = (
     "config.models",
+    "asr.transcripts.models",
     "tickets.customers.models",
     "tickets.conversations.models",
     "tickets.connectors.models",

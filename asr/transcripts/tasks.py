@@ -1,0 +1,33 @@
+"""Celery job that persists transcript segments (the live path only enqueues)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from asr.transcripts.repository import TranscriptRepository
+from asr.transcripts.schemas import TranscriptSegmentCreate
+from config.db import make_engine, make_session_factory, session_scope
+from config.jobs import celery_app
+from config.settings import load_settings
+
+STORE_SEGMENT_TASK = "voxdesk.asr.store_segment"
+
+
+@lru_cache(maxsize=4)
+def _sessions(database_url: str) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(database_url))
+
+
+def store_segment_in(database_url: str, payload: dict[str, Any]) -> int:
+    """Validate and store one segment; returns its row id. Bad payloads raise ValidationError."""
+    segment = TranscriptSegmentCreate.model_validate(payload)
+    with session_scope(_sessions(database_url)) as session:
+        return TranscriptRepository(session).add(segment).id
+
+
+@celery_app.task(name=STORE_SEGMENT_TASK, autoretry_for=(OSError,), retry_backoff=True, max_retries=10)
+def store_segment(payload: dict[str, Any]) -> int:
+    return store_segment_in(load_settings().effective_database_url, payload)
