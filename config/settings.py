@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.errors import SettingsError
+from telephony.settings import TelephonySettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = PACKAGE_DIR / "voxdesk.yaml"
@@ -189,6 +190,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
+    telephony: TelephonySettings = Field(default_factory=TelephonySettings)
     asr: AsrSettings = Field(default_factory=AsrSettings)
     customers: CustomerSettings = Field(default_factory=CustomerSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)

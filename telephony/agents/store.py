@@ -1,0 +1,52 @@
+"""Agent status in Redis: one hash per agent plus the set of known agents."""
+
+from __future__ import annotations
+
+import redis.asyncio as aredis
+
+from telephony.agents.exceptions import AgentNotFoundError
+from telephony.agents.model import AgentState
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class AgentStore:
+    def __init__(self, client: aredis.Redis, prefix: str = "voxdesk") -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    def _key(self, agent_id: str) -> str:
+        return f"{self._prefix}:agent:{agent_id}"
+
+    @property
+    def _all_key(self) -> str:
+        return f"{self._prefix}:agents"
+
+    async def save(self, agent: AgentState) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self._key(agent.agent_id), mapping=agent.to_redis())  # type: ignore[arg-type]
+        pipe.sadd(self._all_key, agent.agent_id)
+        await pipe.execute()
+
+    async def get(self, agent_id: str) -> AgentState:
+        fields = await self._redis.hgetall(self._key(agent_id))
+        if not fields:
+            raise AgentNotFoundError(f"unknown agent {agent_id!r}")
+        return AgentState.from_redis(fields)
+
+    async def find(self, agent_id: str) -> AgentState | None:
+        try:
+            return await self.get(agent_id)
+        except AgentNotFoundError:
+            return None
+
+    async def all(self) -> list[AgentState]:
+        ids = sorted(_text(m) for m in await self._redis.smembers(self._all_key))
+        agents = [await self.find(agent_id) for agent_id in ids]
+        return [agent for agent in agents if agent is not None]
+
+    async def remove(self, agent_id: str) -> None:
+        await self._redis.delete(self._key(agent_id))
+        await self._redis.srem(self._all_key, agent_id)

@@ -1,0 +1,25 @@
+"""Asyncio ARI client: typed REST calls (:class:`AriRest`) and the events stream (:class:`EventStream`).
+
+``telephony/`` is the only package that talks to Asterisk; everything else sends commands to it.
+"""
+
+from telephony.ari_.backoff import Backoff
+from telephony.ari_.events import AriEvent, parse_event
+from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
+from telephony.ari_.registry import HandlerRegistry
+from telephony.ari_.rest import AriRest
+from telephony.ari_.stream import EventStream, events_url
+
+__all__ = [
+    "AriConflictError",
+    "AriError",
+    "AriEvent",
+    "AriNotFoundError",
+    "AriRest",
+    "AriUnavailableError",
+    "Backoff",
+    "EventStream",
+    "HandlerRegistry",
+    "events_url",
+    "parse_event",
+]

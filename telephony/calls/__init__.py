@@ -1,0 +1,1 @@
+"""Live calls: the state machine, the Redis store and the call notifier."""

@@ -1,0 +1,84 @@
+"""Executes console commands on the active controller; failures are announced, never raised."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from config.errors import VoxdeskError
+from telephony.commands.schemas import (
+    AgentLogin,
+    AgentLogout,
+    AgentPause,
+    AgentUnpause,
+    BlindTransfer,
+    Command,
+    HangUpCall,
+    HoldCall,
+    ResumeCall,
+    SetRecordingPaused,
+    Supervise,
+    WarmTransferCancel,
+    WarmTransferComplete,
+    WarmTransferStart,
+)
+from telephony.supervision.services import SupervisionMode
+
+if TYPE_CHECKING:
+    from telephony.controller import Controller
+
+log = logging.getLogger(__name__)
+
+
+class CommandExecutor:
+    def __init__(self, controller: Controller) -> None:
+        self.c = controller
+
+    async def execute(self, command: Command) -> None:
+        try:
+            await self._run(command)
+        except VoxdeskError as exc:
+            log.info("command %s refused: %s", command.kind, exc)
+            self.c.ctx.calls.notifier.command_failed(
+                command.command_id,
+                command.kind,
+                str(exc),
+                call_id=getattr(command, "call_id", None),
+                agent_id=getattr(command, "agent_id", None),
+            )
+
+    async def _run(self, command: Command) -> None:
+        c, agents = self.c, self.c.ctx.agents
+        match command:
+            case HoldCall():
+                await c.connected.hold(command.call_id)
+            case ResumeCall():
+                await c.connected.resume(command.call_id)
+            case HangUpCall():
+                await c.connected.hang_up(command.call_id)
+            case BlindTransfer():
+                await c.connected.blind_transfer(command.call_id, command.queue_id)
+            case WarmTransferStart():
+                await c.connected.warm_transfer_start(command.call_id, command.target_agent_id)
+            case WarmTransferComplete():
+                await c.connected.warm_transfer_complete(command.call_id)
+            case WarmTransferCancel():
+                await c.connected.warm_transfer_cancel(command.call_id)
+            case Supervise():
+                await c.supervision.start(
+                    command.call_id, command.supervisor_endpoint, SupervisionMode(command.mode)
+                )
+            case SetRecordingPaused():
+                await c.recording.set_paused(command.call_id, command.paused)
+            case AgentLogin():
+                await agents.login(
+                    command.agent_id, command.endpoint, skills=command.skills, queues=command.queues
+                )
+                await c.queues.dispatch()
+            case AgentLogout():
+                await agents.logout(command.agent_id)
+            case AgentPause():
+                await agents.pause(command.agent_id, command.reason)
+            case AgentUnpause():
+                await agents.unpause(command.agent_id)
+                await c.queues.dispatch()

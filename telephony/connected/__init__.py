@@ -1,0 +1,1 @@
+"""Calls with an agent: hang-ups and wrap-up, hold/resume, blind and warm transfer."""

@@ -1,0 +1,1 @@
+"""Inbound calls: the Stasis handlers, the IVR driver and the flow source they use."""

@@ -1,0 +1,1 @@
+"""Call recording: start with the bridge, pause/resume around card data, purge after retention."""

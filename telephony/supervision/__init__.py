@@ -1,0 +1,1 @@
+"""Supervisors listening to, whispering to (agent only) or barging into a live call."""

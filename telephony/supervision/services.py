@@ -1,0 +1,64 @@
+"""Listen, whisper and barge.
+
+Listen and whisper use a snoop channel on the *agent's* channel: ``spy=both`` lets the supervisor
+hear both sides; for whisper, ``whisper=out`` injects the supervisor's voice into the audio going
+out to the agent's phone only, so the caller never hears it. Barge adds the supervisor to the
+call's bridge.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from telephony.ari_.models import Channel
+from telephony.calls.exceptions import CallError
+from telephony.context import ControlContext
+
+
+class SupervisionMode(StrEnum):
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
+class SupervisionService:
+    def __init__(self, ctx: ControlContext) -> None:
+        self.ctx = ctx
+
+    async def start(self, call_id: str, supervisor_endpoint: str, mode: SupervisionMode) -> str:
+        """Ring the supervisor's phone; when answered they join in ``mode``. Returns the channel id."""
+        call = await self.ctx.calls.store.get(call_id)
+        if call.state not in ("connected", "on_hold", "transferring") or not call.agent_channel_id:
+            raise CallError(f"call {call_id} is {call.state}; supervisors join connected calls")
+        channel_id = f"{call_id}-sup{len(call.supervisor_channel_ids) + 1}"
+        async with self.ctx.calls.editing(call_id) as edit:
+            edit.call.supervisor_channel_ids.append(channel_id)
+        await self.ctx.rest.originate(
+            supervisor_endpoint,
+            app=self.ctx.app,
+            app_args=f"supervisor,{call_id},{mode.value}",
+            channel_id=channel_id,
+            caller_id=f"Supervise <{call.caller_number}>",
+            timeout_s=30,
+        )
+        return channel_id
+
+    async def supervisor_answered(self, call_id: str, mode: SupervisionMode, channel: Channel) -> None:
+        call = await self.ctx.calls.store.get(call_id)
+        if mode == SupervisionMode.BARGE:
+            await self.ctx.rest.add_to_bridge(call.bridge_id or "", [channel.id])
+            return
+        snoop = await self.ctx.rest.snoop(
+            call.agent_channel_id or "",
+            app=self.ctx.app,
+            app_args=f"snoop,{call_id}",
+            spy="both",
+            whisper="out" if mode == SupervisionMode.WHISPER else "none",
+            snoop_id=f"{channel.id}-snoop",
+        )
+        bridge = await self.ctx.rest.create_bridge(
+            "mixing", name=f"spy-{channel.id}", bridge_id=f"spy-{channel.id}"
+        )
+        await self.ctx.rest.add_to_bridge(bridge.id, [snoop.id, channel.id])
+        async with self.ctx.calls.editing(call_id) as edit:
+            edit.call.supervisor_channel_ids.append(snoop.id)
