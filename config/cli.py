@@ -124,6 +124,7 @@ FEATURE_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("telephony.cli", "controller", "controller"),
     ("asr.cli", "models_app", "models"),
     ("asr.cli", "analyze", "analyze"),
+    ("tickets.channels.cli", "channels_cli", "channels"),
 )
 
 

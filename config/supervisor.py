@@ -139,12 +139,18 @@ def children_for(settings: Settings) -> list[ChildProcess]:
 
 
 def extra_children(settings: Settings, python: str, logs: Path) -> list[ChildProcess]:
-    """The call controller, once the telephony package provides one."""
+    """The inbound mail server, and the call controller once the telephony package provides one."""
+    children = [
+        ChildProcess("mail", [python, "-m", "config.cli", "channels", "smtp-server"], logs / "mail.log"),
+    ]
     try:
         import telephony.controller  # noqa: F401  (only checks that it exists)
     except ImportError:
-        return []
-    return [ChildProcess("controller", [python, "-m", "telephony.controller"], logs / "controller.log")]
+        return children
+    children.append(
+        ChildProcess("controller", [python, "-m", "telephony.controller"], logs / "controller.log")
+    )
+    return children
 
 
 def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[], object] | None],

@@ -50,6 +50,7 @@ def up_env(tmp_path: Path) -> dict[str, str]:
         "VOXDESK_DATA_DIR": str(tmp_path / "data"),
         "VOXDESK_WEB__PORT": str(free_port()),
         "VOXDESK_REDIS__EMBEDDED_PORT": str(free_port()),
+        "VOXDESK_CHANNELS__SMTP_PORT": str(free_port()),
         "VOXDESK_ASTERISK__MODE": "sandbox",
         "VOXDESK_ASTERISK__HTTP_PORT": str(free_port()),
         "VOXDESK_ASTERISK__SIP_PORT": str(free_port(socket.SOCK_DGRAM)),
@@ -104,7 +105,7 @@ def test_ctrl_c_stops_everything_it_started(
 ) -> None:
     process, _url = running_voxdesk
     data_dir = Path(up_env["VOXDESK_DATA_DIR"])
-    assert len(processes_of(data_dir)) >= 4  # redis, asterisk, web, worker at the least
+    assert len(processes_of(data_dir)) >= 5  # redis, asterisk, web, worker, mail at the least
     process.send_signal(signal.SIGINT)
     assert process.wait(60) == 0
     deadline = time.monotonic() + 10
