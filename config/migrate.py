@@ -17,6 +17,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MODEL_MODULES: tuple[str, ...] = (
     "config.models",
     "asr.transcripts.models",
+    "telephony.records.models",
     "tickets.customers.models",
     "tickets.conversations.models",
     "tickets.connectors.models",
