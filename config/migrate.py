@@ -22,6 +22,10 @@ MODEL_MODULES: tuple[str, ...] = (
     "tickets.conversations.models",
     "tickets.connectors.models",
     "tickets.csat.models",
+    "tickets.desk.models",
+    "tickets.sla.models",
+    "tickets.kb.models",
+    "tickets.webhooks.models",
 )
 
 

@@ -1,0 +1,83 @@
+"""Side effects that must wait for a commit: live events, SLA timer jobs, webhook deliveries.
+
+Services queue them on the session while they work and :func:`commit` sends them once the rows
+are durable, so a console or webhook never hears of a ticket the database rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from config.errors import VoxdeskError
+from config.events import Event
+from tickets.sla.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+class EventSink(Protocol):
+    def publish(self, event: Event) -> int: ...
+
+
+class TimerScheduler(Protocol):
+    def schedule(self, timer_id: int, eta: datetime) -> None:
+        """Wake a worker at ``eta`` to look at SLA timer ``timer_id``."""
+        ...
+
+
+class DeliveryQueue(Protocol):
+    def enqueue(self, delivery_id: int) -> None:
+        """Send webhook delivery ``delivery_id`` soon."""
+        ...
+
+
+@dataclass
+class DeskRuntime:
+    """What services need besides the session: the clock and where side effects go."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    events: EventSink | None = None
+    timers: TimerScheduler | None = None
+    deliveries: DeliveryQueue | None = None
+
+
+@dataclass
+class Outbox:
+    events: list[Event] = field(default_factory=list)
+    timers: list[tuple[int, datetime]] = field(default_factory=list)
+    deliveries: list[int] = field(default_factory=list)
+
+
+def outbox(session: Session) -> Outbox:
+    box = session.info.get("desk_outbox")
+    if box is None:
+        box = session.info["desk_outbox"] = Outbox()
+    return box
+
+
+def commit(session: Session, runtime: DeskRuntime) -> None:
+    """Commit the unit of work, then send what it queued (a failed send is logged, not raised)."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.info.pop("desk_outbox", None)
+        raise
+    box: Outbox = session.info.pop("desk_outbox", None) or Outbox()
+    for event in box.events:
+        if runtime.events is not None:
+            try:
+                runtime.events.publish(event)
+            except VoxdeskError as exc:  # the row is saved; consoles catch up from history
+                log.warning("live event %s not published: %s", event.event_type, exc)
+    for timer_id, eta in box.timers:
+        if runtime.timers is not None:
+            runtime.timers.schedule(timer_id, eta)
+    for delivery_id in box.deliveries:
+        if runtime.deliveries is not None:
+            runtime.deliveries.enqueue(delivery_id)

@@ -1,0 +1,1 @@
+"""Knowledge base: versioned articles, full-text search (CJK included), live publishing."""

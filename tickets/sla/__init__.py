@@ -1,0 +1,1 @@
+"""SLA policies, business-time deadlines, reminders and escalation at a breach."""

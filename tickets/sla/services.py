@@ -1,0 +1,261 @@
+"""SLA timers: start them with a ticket, stop them on replies and solving, fire them when due.
+
+:func:`fire_timer` is what the Celery job runs. It locks the timer row and compares the clock with
+the stored deadlines, so a job that arrives early, late, twice or after a restart does the right
+thing exactly once: reminder, then breach with escalation to the group's lead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from config.models import AuditEntry
+from tickets.desk import history
+from tickets.desk.events import AgentNotified
+from tickets.desk.models import PRIORITY_ORDER, Group, Ticket, TicketPriority
+from tickets.desk.outbox import DeskRuntime, commit, outbox
+from tickets.sla.business_time import BusinessHours
+from tickets.sla.clock import as_utc
+from tickets.sla.models import (
+    ACTIVE_TIMER_STATES,
+    BusinessCalendar,
+    Holiday,
+    SlaPolicy,
+    SlaTarget,
+    SlaTimer,
+    TimerState,
+)
+
+# Jobs are queued only this far ahead: Redis redelivers unacknowledged jobs after the broker's
+# visibility timeout (an hour), so later deadlines are armed by the periodic re-arm instead.
+ARM_WINDOW = timedelta(minutes=50)
+# A deadline this far in the past with no outcome means its job was lost: fire it now.
+LOST_JOB_GRACE = timedelta(minutes=1)
+SYSTEM_ACTOR = "sla"
+
+
+def resolve_policy(session: Session, priority: str, channel: str) -> SlaPolicy | None:
+    """The active policy for this priority and channel; priority+channel beats either beats neither."""
+    candidates = session.scalars(
+        select(SlaPolicy).where(
+            SlaPolicy.active.is_(True),
+            or_(SlaPolicy.priority.is_(None), SlaPolicy.priority == priority),
+            or_(SlaPolicy.channel.is_(None), SlaPolicy.channel == channel),
+        )
+    ).all()
+
+    def specificity(policy: SlaPolicy) -> tuple[int, int, int]:
+        return (policy.priority is not None, policy.channel is not None, -policy.id)
+
+    return max(candidates, key=specificity, default=None)
+
+
+def business_hours(session: Session, calendar_id: int | None) -> BusinessHours:
+    if calendar_id is None:
+        return BusinessHours.around_the_clock()
+    calendar = session.get(BusinessCalendar, calendar_id)
+    if calendar is None:
+        return BusinessHours.around_the_clock()
+    days = session.scalars(select(Holiday.day).where(Holiday.calendar_id == calendar_id)).all()
+    return BusinessHours.from_config(calendar.timezone, calendar.hours, days)
+
+
+def _next_moment(timer: SlaTimer) -> datetime:
+    if timer.state == TimerState.RUNNING and timer.remind_at is not None:
+        return as_utc(timer.remind_at)
+    return as_utc(timer.due_at)
+
+
+def _arm(session: Session, timer: SlaTimer, now: datetime, *, force: bool = False) -> bool:
+    """Queue a wake-up job for the timer's next moment when it falls inside the arm window."""
+    moment = _next_moment(timer)
+    if moment > now + ARM_WINDOW:
+        return False
+    armed = as_utc(timer.armed_eta) if timer.armed_eta else None
+    if not force and armed == moment and moment > now - LOST_JOB_GRACE:
+        return False
+    timer.armed_eta = moment
+    session.flush()
+    outbox(session).timers.append((timer.id, moment))
+    return True
+
+
+def start_timer(
+    session: Session, ticket: Ticket, policy: SlaPolicy, target: SlaTarget, start: datetime
+) -> SlaTimer | None:
+    minutes = {
+        SlaTarget.FIRST_RESPONSE: policy.first_response_minutes,
+        SlaTarget.NEXT_RESPONSE: policy.next_response_minutes,
+        SlaTarget.RESOLUTION: policy.resolution_minutes,
+    }[target]
+    if not minutes:
+        return None
+    hours = business_hours(session, policy.calendar_id)
+    due = hours.add(start, minutes)
+    remind = (
+        hours.add(start, minutes - policy.remind_before_minutes)
+        if minutes > policy.remind_before_minutes
+        else None
+    )
+    timer = SlaTimer(
+        ticket_id=ticket.id,
+        policy_id=policy.id,
+        target=target.value,
+        started_at=start,
+        remind_at=remind,
+        due_at=due,
+    )
+    session.add(timer)
+    session.flush()
+    _arm(session, timer, start)
+    return timer
+
+
+def start_ticket_timers(session: Session, ticket: Ticket, now: datetime) -> list[SlaTimer]:
+    """First-response and resolution timers for a new ticket, by its priority and channel."""
+    policy = resolve_policy(session, ticket.priority, ticket.channel)
+    if policy is None:
+        return []
+    timers = [
+        start_timer(session, ticket, policy, target, now)
+        for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION)
+    ]
+    return [t for t in timers if t is not None]
+
+
+def active_timers(session: Session, ticket_id: int, targets: tuple[SlaTarget, ...]) -> list[SlaTimer]:
+    return list(
+        session.scalars(
+            select(SlaTimer).where(
+                SlaTimer.ticket_id == ticket_id,
+                SlaTimer.state.in_(ACTIVE_TIMER_STATES),
+                SlaTimer.target.in_([t.value for t in targets]),
+            )
+        ).all()
+    )
+
+
+def stop_timers(
+    session: Session, ticket_id: int, targets: tuple[SlaTarget, ...], now: datetime, state: TimerState
+) -> int:
+    timers = active_timers(session, ticket_id, targets)
+    for timer in timers:
+        timer.state, timer.stopped_at = state.value, now
+    return len(timers)
+
+
+def record_agent_response(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A public reply meets the first-response and next-response targets."""
+    stop_timers(session, ticket.id, (SlaTarget.FIRST_RESPONSE, SlaTarget.NEXT_RESPONSE), now, TimerState.MET)
+
+
+def record_customer_message(session: Session, ticket: Ticket, now: datetime) -> SlaTimer | None:
+    """After the first reply, a customer's new message starts the next-response clock."""
+    if ticket.first_response_at is None or active_timers(session, ticket.id, (SlaTarget.NEXT_RESPONSE,)):
+        return None
+    policy = resolve_policy(session, ticket.priority, ticket.channel)
+    return start_timer(session, ticket, policy, SlaTarget.NEXT_RESPONSE, now) if policy else None
+
+
+def _notify(session: Session, agent_id: int | None, ticket: Ticket, reason: str, text: str) -> None:
+    if agent_id is not None:
+        outbox(session).events.append(
+            AgentNotified(agent_id=agent_id, ticket_id=ticket.id, reason=reason, text=text)
+        )
+
+
+def _group_lead(session: Session, ticket: Ticket) -> int | None:
+    group = session.get(Group, ticket.group_id) if ticket.group_id else None
+    return group.lead_id if group else None
+
+
+def _remind(session: Session, timer: SlaTimer, ticket: Ticket, now: datetime) -> None:
+    timer.state, timer.reminded_at = TimerState.REMINDED.value, now
+    due = as_utc(timer.due_at)
+    details = {
+        "target": timer.target,
+        "due_at": due.isoformat(),
+        "minutes_left": round((due - now).total_seconds() / 60, 2),
+    }
+    history.record(session, ticket, SYSTEM_ACTOR, "sla_reminder", details)
+    who = ticket.assignee_id or _group_lead(session, ticket)
+    _notify(session, who, ticket, "sla_reminder", f"{timer.target.replace('_', ' ')} due at {due:%H:%M} UTC")
+
+
+def _escalate(session: Session, timer: SlaTimer, ticket: Ticket, now: datetime) -> None:
+    """At a breach: raise the priority one step and hand the ticket to the group's lead."""
+    timer.state, timer.breached_at = TimerState.BREACHED.value, now
+    old_priority, old_assignee = ticket.priority, ticket.assignee_id
+    rank = PRIORITY_ORDER.index(TicketPriority(ticket.priority))
+    ticket.priority = PRIORITY_ORDER[min(rank + 1, len(PRIORITY_ORDER) - 1)].value
+    lead = _group_lead(session, ticket)
+    if lead is not None:
+        ticket.assignee_id = lead
+    ticket.escalation_level += 1
+    ticket.updated_at = now
+    details = {
+        "target": timer.target,
+        "due_at": as_utc(timer.due_at).isoformat(),
+        "breached_at": now.isoformat(),
+        "priority": [old_priority, ticket.priority],
+        "assignee_id": [old_assignee, ticket.assignee_id],
+        "level": ticket.escalation_level,
+    }
+    history.record(session, ticket, SYSTEM_ACTOR, "sla_breached", {"target": timer.target})
+    history.record(session, ticket, SYSTEM_ACTOR, "escalated", details)
+    session.add(
+        AuditEntry(
+            actor=SYSTEM_ACTOR, action="ticket.escalated", target=f"ticket:{ticket.id}", details=details
+        )
+    )
+    _notify(
+        session,
+        lead,
+        ticket,
+        "escalation",
+        f"ticket {ticket.id} breached its {timer.target.replace('_', ' ')} target",
+    )
+
+
+def fire_timer(session: Session, timer_id: int, runtime: DeskRuntime) -> str:
+    """Act on timer ``timer_id`` if (and only if) its moment has come; returns what it did."""
+    timer = session.get(SlaTimer, timer_id, with_for_update=True)
+    if timer is None or timer.state not in ACTIVE_TIMER_STATES:
+        session.rollback()
+        return "ignored"
+    ticket = session.get(Ticket, timer.ticket_id)
+    assert ticket is not None  # the timer row cascades with its ticket
+    now = runtime.clock.now()
+    if now >= as_utc(timer.due_at):
+        _escalate(session, timer, ticket, now)
+        outcome = "breached"
+    elif timer.state == TimerState.RUNNING and timer.remind_at is not None and now >= as_utc(timer.remind_at):
+        _remind(session, timer, ticket, now)
+        _arm(session, timer, now, force=True)
+        outcome = "reminded"
+    else:  # woke early (clock skew, a stale duplicate): make sure the real moment is armed
+        _arm(session, timer, now)
+        outcome = "early"
+    commit(session, runtime)
+    return outcome
+
+
+def rearm_timers(session: Session, runtime: DeskRuntime, *, force: bool = False) -> int:
+    """Queue jobs for active timers coming due within the window (all of them when ``force``).
+
+    Workers run this on start (``force``: jobs a killed worker held are gone from its memory) and
+    every few minutes (arms later deadlines as they come into the window; refires lost ones).
+    """
+    now = runtime.clock.now()
+    horizon = now + ARM_WINDOW
+    timers = session.scalars(
+        select(SlaTimer)
+        .where(SlaTimer.state.in_(ACTIVE_TIMER_STATES))
+        .where(or_(SlaTimer.due_at <= horizon, SlaTimer.remind_at <= horizon))
+    ).all()
+    armed = sum(_arm(session, timer, now, force=force) for timer in timers)
+    commit(session, runtime)
+    return armed

@@ -1,0 +1,1 @@
+"""Outgoing signed webhooks for ticket events, delivered by Celery with retries."""
