@@ -1,0 +1,275 @@
+"""A media worker process: RTP in, transcripts out, load published for the controller.
+
+    python -m asr.media.worker --port-range 20000-20199 --control-port 8790 --redis-url redis://...
+
+Every allocated leg gets a :class:`~asr.pipeline.LegPipeline` on the process-wide engine; its
+transcripts go to the notifier (live) and to the Celery store job (persisted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import redis.asyncio as aredis
+
+from asr.engines.base import SpeechRecognizer
+from asr.exceptions import AsrError, MediaError
+from asr.frames import LegRef
+from asr.media.control import MAX_LINE, WorkerLoad, publish_load
+from asr.media.server import RtpServer
+from asr.pipeline import LegPipeline, PipelineConfig
+from asr.sinks import TranscriptSink
+from asr.vad import VadEngine
+
+log = logging.getLogger(__name__)
+
+SinkFactory = Callable[[LegRef], Sequence[TranscriptSink]]
+
+
+class MediaWorker:
+    """RTP ports + per-leg pipelines + a control port + load reporting."""
+
+    def __init__(
+        self,
+        recognizer: SpeechRecognizer,
+        make_vad: Callable[[], VadEngine],
+        make_sinks: SinkFactory,
+        *,
+        host: str = "127.0.0.1",
+        port_range: tuple[int, int] = (20000, 20199),
+        control_port: int = 0,
+        capacity: int = 20,
+        config: PipelineConfig | None = None,
+        idle_timeout: float = 1.0,
+        redis_url: str | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.make_vad = make_vad
+        self.make_sinks = make_sinks
+        self.host = host
+        self.capacity = capacity
+        self.config = config or PipelineConfig()
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.rtp = RtpServer(host, port_range, idle_timeout=idle_timeout)
+        self.pipelines: dict[LegRef, LegPipeline] = {}
+        self._control_port = control_port
+        self._control: asyncio.Server | None = None
+        self._redis = aredis.Redis.from_url(redis_url) if redis_url else None
+        self._reporter: asyncio.Task[None] | None = None
+        self._cpu_mark = (time.monotonic(), time.process_time())
+        self._cpu = 0.0
+
+    @property
+    def control_port(self) -> int:
+        return self._control_port
+
+    async def start(self) -> MediaWorker:
+        await self.rtp.start()
+        self._control = await asyncio.start_server(self._serve, self.host, self._control_port, limit=MAX_LINE)
+        self._control_port = self._control.sockets[0].getsockname()[1]
+        if self._redis is not None:
+            self._reporter = asyncio.create_task(self._report_load(), name="media-load-reporter")
+        log.info(
+            "media worker %s: control %s:%d, engine %s",
+            self.worker_id,
+            self.host,
+            self._control_port,
+            self.recognizer.describe(),
+        )
+        return self
+
+    async def allocate(self, call_id: str, leg_name: str, codec: str = "ulaw") -> dict[str, Any]:
+        if len(self.pipelines) >= self.capacity:
+            raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
+        leg = LegRef(call_id, leg_name)
+        if leg in self.pipelines:
+            raise MediaError(f"leg {leg} is already allocated", recoverable=False)
+        pipeline = LegPipeline(leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config)
+        await pipeline.start()
+        try:
+            allocation = await self.rtp.allocate_port(leg, codec, pipeline)
+        except Exception:
+            await pipeline.close()
+            raise
+        self.pipelines[leg] = pipeline
+        return {"worker_id": self.worker_id, "host": allocation.host, "port": allocation.port, "codec": codec}
+
+    async def release(self, call_id: str, leg_name: str) -> dict[str, Any]:
+        """Hang-up: close the port, recognise the last words, hand them to the sinks."""
+        leg = LegRef(call_id, leg_name)
+        pipeline = self.pipelines.pop(leg, None)
+        if pipeline is None:
+            raise MediaError(f"unknown leg {leg}", recoverable=False)
+        rtp_stats = self.rtp.release(leg)
+        await pipeline.close()
+        return {"rtp": rtp_stats, "asr": pipeline.stats()}
+
+    def load(self) -> WorkerLoad:
+        now, cpu = time.monotonic(), time.process_time()
+        if now - self._cpu_mark[0] >= 0.5:
+            self._cpu = (cpu - self._cpu_mark[1]) / (now - self._cpu_mark[0])
+            self._cpu_mark = (now, cpu)
+        lag = max((p.stream.lag_seconds for p in self.pipelines.values()), default=0.0)
+        return WorkerLoad(
+            self.worker_id,
+            self.host,
+            self._control_port,
+            len(self.pipelines),
+            self.capacity,
+            round(self._cpu, 3),
+            round(lag, 3),
+        )
+
+    async def close(self) -> None:
+        if self._reporter is not None:
+            self._reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reporter
+        if self._control is not None:
+            self._control.close()
+            await self._control.wait_closed()
+        for leg in list(self.pipelines):
+            await self.release(leg.call_id, leg.leg)
+        await self.rtp.close()
+        if self._redis is not None:
+            await self._redis.delete(f"voxdesk:media:worker:{self.worker_id}")
+            await self._redis.aclose()
+
+    async def _report_load(self) -> None:
+        assert self._redis is not None
+        while True:
+            try:
+                await publish_load(self._redis, self.load())
+            except Exception:  # Redis away for a moment: the key expires, the controller skips us
+                log.warning("could not publish media worker load", exc_info=True)
+            await asyncio.sleep(1.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await reader.readline()
+            reply = await self._handle(line)
+        except (ValueError, asyncio.LimitOverrunError) as exc:
+            reply = {"ok": False, "error": f"bad request: {exc}", "recoverable": False}
+        writer.write(json.dumps(reply).encode() + b"\n")
+        with contextlib.suppress(OSError):
+            await writer.drain()
+            writer.close()
+
+    async def _handle(self, line: bytes) -> dict[str, Any]:
+        try:
+            message = json.loads(line)
+            if not isinstance(message, dict):
+                raise ValueError("expected a JSON object")
+            op = message.get("op")
+            if op == "allocate":
+                result = await self.allocate(
+                    _text(message, "call_id"), _text(message, "leg"), str(message.get("codec", "ulaw"))
+                )
+                return {"ok": True, **result}
+            if op == "release":
+                stats = await self.release(_text(message, "call_id"), _text(message, "leg"))
+                return {"ok": True, "stats": stats}
+            if op == "load":
+                return {"ok": True, "load": self.load().as_dict()}
+            raise ValueError(f"unknown op {op!r}")
+        except AsrError as exc:
+            return {"ok": False, "error": str(exc), "recoverable": exc.recoverable}
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc), "recoverable": False}
+
+
+def _text(message: dict[str, Any], key: str, limit: int = 64) -> str:
+    value = message.get(key)
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"{key} must be a non-empty string of at most {limit} characters")
+    return value
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    start, end = int(low), int(high or low)
+    if not 1024 <= start <= end <= 65535:
+        raise argparse.ArgumentTypeError("port range must look like 20000-20199")
+    return start, end
+
+
+async def run(args: argparse.Namespace) -> None:
+    from asr.engines.select import build_recognizer
+    from asr.sinks import NotifierSink
+    from asr.transcripts.store import CelerySegmentSink
+    from asr.vad import make_vad
+    from config.events import Notifier
+    from config.jobs import create_celery
+    from config.settings import load_settings
+
+    settings = load_settings(args.config)
+    asr = settings.asr
+    if args.engine:
+        asr = asr.model_copy(update={"engine": args.engine})
+    redis_url = args.redis_url or settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
+    recognizer = await asyncio.to_thread(build_recognizer, asr, settings.cache_dir)
+    notifier_sink = NotifierSink(Notifier.from_url(redis_url))
+    store_sink = CelerySegmentSink(create_celery(redis_url))
+    sinks: list[TranscriptSink] = [notifier_sink] if args.no_store else [notifier_sink, store_sink]
+    worker = MediaWorker(
+        recognizer,
+        lambda: make_vad(asr.vad, 16000, asr.vad_mode),
+        lambda leg: sinks,
+        host=args.host or asr.media_host,
+        port_range=args.port_range or (asr.media_port_start, asr.media_port_end),
+        control_port=args.control_port if args.control_port is not None else asr.media_control_port,
+        capacity=args.capacity,
+        config=PipelineConfig.from_settings(asr),
+        idle_timeout=asr.media_idle_timeout_ms / 1000,
+        redis_url=redis_url,
+        worker_id=args.worker_id,
+    )
+    await worker.start()
+    print(
+        json.dumps(
+            {
+                "worker_id": worker.worker_id,
+                "control_port": worker.control_port,
+                "engine": recognizer.describe(),
+            }
+        ),
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await worker.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m asr.media.worker", description=__doc__)
+    parser.add_argument("--port-range", type=_port_range, help="RTP ports, e.g. 20000-20199")
+    parser.add_argument("--host", help="address to bind and advertise (default from settings)")
+    parser.add_argument("--control-port", type=int, help="TCP control port (0 = any free port)")
+    parser.add_argument("--capacity", type=int, default=20, help="most legs this worker takes")
+    parser.add_argument("--redis-url", help="where load is published and events go")
+    parser.add_argument("--engine", choices=["auto", "vosk", "whisper"])
+    parser.add_argument("--worker-id")
+    parser.add_argument("--config", help="settings YAML")
+    parser.add_argument("--no-store", action="store_true", help="publish live events only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
