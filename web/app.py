@@ -8,7 +8,7 @@ from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
-from web.routes import channel_webhooks, conversations, customers, orders_csat, system, webchat
+from web.routes import channel_webhooks, conversations, customers, ivr_flows, orders_csat, system, webchat
 
 
 def resolve_redis_url(settings: Settings) -> str:
@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router)
     app.include_router(channel_webhooks.router)
     app.include_router(orders_csat.router)
+    app.include_router(ivr_flows.router)
     return app

@@ -26,7 +26,7 @@ from telephony.ivr.lookups import (
     OrderStatus,
     perform_lookup,
 )
-from telephony.ivr.service import FlowNotFoundError, FlowStore
+from telephony.ivr.service import FlowNotFoundError, FlowSource, FlowStore
 from telephony.ivr.session import IvrSession, PathStep, Waiting
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Flow",
     "FlowNotFoundError",
     "FlowProblem",
+    "FlowSource",
     "FlowStore",
     "Hangup",
     "IvrAction",

@@ -14,11 +14,14 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from telephony.ivr.exceptions import FlowProblem, IvrError, IvrFlowError
 from telephony.ivr.flow import Flow, parse_flow
+from telephony.ivr.session import IvrSession, utc_now
 
 log = logging.getLogger(__name__)
 FLOW_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -112,3 +115,19 @@ class FlowStore:
             self._loaded[name] = _Loaded(flow, path.stat().st_mtime_ns)
         log.info("IVR flow %s replaced (%d nodes)", name, len(flow.nodes))
         return flow
+
+
+class FlowSource:
+    """Hands out a session of the flow in use for each new call (a refused edit keeps the old flow)."""
+
+    def __init__(self, store: FlowStore, name: str = "main", clock: Callable[[], datetime] = utc_now) -> None:
+        self.store, self.name, self._clock = store, name, clock
+        store.current(name)  # fail at start-up, not on the first call
+
+    @classmethod
+    def for_file(cls, path: Path) -> FlowSource:
+        """The flow in ``path`` (e.g. settings.telephony.ivr_flow), hot-reloaded when the file changes."""
+        return cls(FlowStore(path.parent), path.stem)
+
+    def new_session(self, caller_number: str) -> IvrSession:
+        return IvrSession(self.store.current(self.name), caller_id=caller_number, clock=self._clock)

@@ -84,6 +84,12 @@ class PromptRenderer:
     def media_for(self, path: Path) -> str:
         return f"sound:{self.asterisk_dir / path.stem}"
 
+    def media(self, *, text: str | None, sound: str | None, language: str) -> str:
+        """The ARI media URI for an IVR ``Play``: Asterisk's own sound, or the synthesised text."""
+        if sound:
+            return f"sound:{sound}"
+        return self.render(text or "", language).media
+
     def render(self, text: str, language: str) -> RenderedPrompt:
         """The cached prompt for ``text`` in ``language``, synthesising it if needed.
 

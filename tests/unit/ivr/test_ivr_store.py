@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ivr_helpers import MAIN_FLOW
 
-from telephony.ivr import FlowNotFoundError, FlowStore, IvrFlowError
+from telephony.ivr import FlowNotFoundError, FlowSource, FlowStore, IvrFlowError
 
 GOOD = MAIN_FLOW.read_text(encoding="utf-8")
 BROKEN = GOOD.replace("next: choose_language", "next: choose_langauge")
@@ -74,3 +74,13 @@ def test_names_that_could_escape_the_directory_are_refused(store: FlowStore) -> 
 def test_an_oversized_flow_is_refused(store: FlowStore) -> None:
     with pytest.raises(IvrFlowError, match="larger than"):
         store.replace("main", GOOD + "#" * 300_000)
+
+
+def test_a_flow_source_starts_each_call_on_the_flow_in_use(store: FlowStore) -> None:
+    assert FlowSource.for_file(store.path_of("main")).new_session("1").flow.start == "welcome"
+    source = FlowSource(store, "main")
+    first = source.new_session("+15550100")
+    assert first.variables["caller_id"] == "+15550100" and first.flow is store.current("main")
+    store.replace("main", GOOD.replace("Thank you for calling Voxdesk.", "Hello."))
+    assert source.new_session("+15550100").start()[0].text == "Hello."
+    assert first.start()[0].text == "Thank you for calling Voxdesk."  # a call in progress keeps its flow

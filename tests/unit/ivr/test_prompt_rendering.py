@@ -79,3 +79,10 @@ def test_every_fixed_prompt_of_the_default_flow_is_rendered_in_each_language(tmp
     rendered = render_flow_prompts(flow, tmp_path, PromptRenderer(tmp_path, engines=[engine]))
     assert set(rendered) == texts and engine.calls == len(texts)
     assert all(p.path.exists() for p in rendered.values())
+
+
+def test_an_ivr_play_becomes_an_ari_media_uri(tmp_path: Path) -> None:
+    renderer = PromptRenderer(tmp_path, asterisk_dir=PurePosixPath("/sounds/vd"), engines=[ToneEngine()])
+    assert renderer.media(text=None, sound="hello-world", language="en") == "sound:hello-world"
+    media = renderer.media(text="Hello.", sound=None, language="en")
+    assert media == renderer.render("Hello.", "en").media and media.startswith("sound:/sounds/vd/")
