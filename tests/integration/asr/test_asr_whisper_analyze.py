@@ -80,3 +80,29 @@ async def test_a_stereo_call_is_transcribed_per_speaker_with_low_word_error_rate
     # It was recognised (most words right) and its words reach the end of the recording.
     assert jiwer.wer(words_of(last_text), words_of(" ".join(f.text for f in tail))) <= 0.5
     assert tail[-1].end >= last_end - 0.5
+
+
+def test_voxdesk_analyze_prints_json_lines_and_rejects_a_file_that_is_not_a_wav(tmp_path, monkeypatch):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from asr.cli import analyze
+
+    monkeypatch.setenv("VOXDESK_CACHE_DIR", str(tmp_path / "cache"))
+    app = typer.Typer()
+    app.command()(analyze)
+    wav = tmp_path / "call.wav"
+    spoken = build_call(wav)
+    result = CliRunner().invoke(app, [str(wav), "--engine", "whisper", "--caller-channel", "left"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {line["leg"] for line in lines} == {"caller", "agent"}
+    assert all(line["type"] == "segment" and line["call_id"] == "call" for line in lines)
+    assert [line["start"] for line in lines] == sorted(line["start"] for line in lines)
+    assert len(lines) >= len(spoken["caller"]) + len(spoken["agent"]) - 2
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"not a wav at all")
+    bad = CliRunner().invoke(app, [str(junk), "--engine", "whisper"])
+    assert bad.exit_code == 1 and "cannot analyze" in bad.output
