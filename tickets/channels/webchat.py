@@ -1,8 +1,8 @@
 """Web chat: anonymous visitors identified by a signed id, agents replying from the console.
 
 The visitor id is random and the server signs it, so a visitor cannot pose as another visitor by
-editing the cookie. Contact details a visitor types into the widget link the chat to the customer
-we already know under that address or number.
+editing the cookie. Contact details a visitor types into the widget are unverified claims: a claim
+to another customer's address or number only suggests a merge, which an agent confirms.
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from tickets.channels.base import InboundMessage, OutboundMessage
 from tickets.channels.signing import read_token, sign_token
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
 from tickets.conversations.services import add_message, find_by_external_ref, open_conversation
-from tickets.customers.models import Customer, IdentityKind
-from tickets.customers.services import add_identity, find_customer, find_or_create_customer, merge_customers
+from tickets.customers.events import MergeSuggested
+from tickets.customers.exceptions import MergeError
+from tickets.customers.identities import normalise_identity
+from tickets.customers.models import IdentityKind, MergeSuggestion, SuggestionStatus
+from tickets.customers.services import add_identity, find_customer, find_or_create_customer
+from tickets.customers.suggestions import suggest_merge
 
 VISITOR_TOKEN_PURPOSE = "webchat-visitor"  # noqa: S105 - a label, not a secret
 VISITOR_TOKEN_TTL = 30 * 24 * 3600
@@ -52,37 +56,48 @@ class WebChatAdapter:
         phone: str | None = None,
         name: str = "",
     ) -> Conversation:
-        """The visitor's conversation, with the customer found by what the visitor told us."""
+        """The visitor's own conversation; contact details they type are claims, not proof.
+
+        A detail nobody has yet is added to the visitor's customer. One that another customer
+        already has becomes a merge suggestion for an agent to confirm (see
+        :mod:`tickets.customers.suggestions`): never an automatic merge, and nothing about the
+        other customer comes back to the visitor.
+        """
         declared: list[tuple[IdentityKind, str]] = []
         if email:
-            declared.append((IdentityKind.EMAIL, email))
+            declared.append((IdentityKind.EMAIL, normalise_identity(IdentityKind.EMAIL, email, self._region)))
         if phone:
-            declared.append((IdentityKind.PHONE, phone))
-        known: Customer | None = None
-        for kind, raw in declared:
-            known = known or find_customer(session, kind, raw, self._region)
-        visitor = find_customer(session, IdentityKind.WEBCHAT, visitor_id, self._region)
-        if visitor is None and known is not None:
-            add_identity(session, known.id, IdentityKind.WEBCHAT, visitor_id, self._region)
-            customer = known
-        elif visitor is None:
-            customer = find_or_create_customer(session, IdentityKind.WEBCHAT, visitor_id, self._region, name)
-        elif known is not None and known.id != visitor.id:
-            # The visitor told us who they are: their chats join that customer. The merge is
-            # recorded, so an agent can undo it if the visitor claimed someone else's address.
-            merge_customers(session, known.id, visitor.id, actor="webchat:self-declared")
-            customer = known
-        else:
-            customer = visitor
-        for kind, raw in declared:
-            if find_customer(session, kind, raw, self._region) is None:
-                add_identity(session, customer.id, kind, raw, self._region)
+            declared.append((IdentityKind.PHONE, normalise_identity(IdentityKind.PHONE, phone, self._region)))
+        customer = find_or_create_customer(session, IdentityKind.WEBCHAT, visitor_id, self._region, name)
+        for kind, value in declared:
+            owner = find_customer(session, kind, value, self._region)
+            if owner is None:
+                try:
+                    add_identity(session, customer.id, kind, value, self._region)
+                except MergeError:  # someone took it a moment ago: treat it as a claim
+                    session.rollback()
+                    owner = find_customer(session, kind, value, self._region)
+            if owner is not None and owner.id != customer.id:
+                suggestion = suggest_merge(session, customer.id, owner.id, kind, value)
+                self._announce(suggestion)
         if name and customer.display_name == visitor_id:
             customer.display_name = name[:200]
             session.commit()
         return open_conversation(
             session, customer.id, Channel.WEBCHAT, external_ref=visitor_id, subject="Web chat"
         )
+
+    def _announce(self, suggestion: MergeSuggestion) -> None:
+        """Tell agents watching either customer (the console), never the visitor's chat."""
+        if self._notifier is not None and suggestion.status == SuggestionStatus.PENDING.value:
+            self._notifier.publish(
+                MergeSuggested(
+                    suggestion_id=suggestion.id,
+                    customer_id=suggestion.matched_customer_id,
+                    visitor_customer_id=suggestion.visitor_customer_id,
+                    identity_kind=suggestion.identity_kind,
+                )
+            )
 
     def receive(self, session: Session, inbound: InboundMessage) -> Message:
         conversation = find_by_external_ref(session, Channel.WEBCHAT, inbound.sender)

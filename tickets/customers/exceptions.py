@@ -19,3 +19,7 @@ class CustomerNotFoundError(CustomerError):
 
 class MergeError(CustomerError):
     """A merge or unmerge that cannot be done (same customer, already merged, nothing to undo)."""
+
+
+class SuggestionNotFoundError(CustomerError):
+    """No merge suggestion with that id."""

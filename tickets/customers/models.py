@@ -81,3 +81,46 @@ class CustomerMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     unmerged_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class MergeSuggestion(Base):
+    """A visitor claimed an identity another customer owns; an agent confirms or rejects the merge.
+
+    A claim typed into the web-chat widget is unverified (anyone can type someone's address), so it
+    never merges by itself: it waits here until an agent has checked who they are talking to.
+    """
+
+    __tablename__ = "customer_merge_suggestions"
+    __table_args__ = (
+        UniqueConstraint(
+            "visitor_customer_id",
+            "matched_customer_id",
+            "identity_kind",
+            "identity_value",
+            name="uq_customer_merge_suggestions_claim",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visitor_customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    matched_customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    identity_kind: Mapped[str] = mapped_column(String(32))
+    identity_value: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(32), default="webchat")
+    status: Mapped[str] = mapped_column(String(16), default=SuggestionStatus.PENDING.value, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    merge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_merges.id", ondelete="SET NULL"), default=None
+    )

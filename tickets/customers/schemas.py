@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tickets.connectors.lookup import OrderInfo
-from tickets.customers.models import CustomerSegment, IdentityKind
+from tickets.customers.models import CustomerSegment, IdentityKind, SuggestionStatus
 
 
 class IdentityBase(BaseModel):
@@ -58,6 +58,24 @@ class MergePublic(BaseModel):
     unmerged_at: datetime | None
 
 
+class MergeSuggestionPublic(BaseModel):
+    """A visitor's claim to another customer's identity, waiting for (or decided by) an agent."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    visitor_customer_id: int
+    matched_customer_id: int
+    identity_kind: IdentityKind
+    identity_value: str
+    source: str
+    status: SuggestionStatus
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    merge_id: int | None
+
+
 class ConversationSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -80,3 +98,6 @@ class CustomerView(BaseModel):
     orders: list[OrderInfo]
     tickets: list[dict[str, Any]]
     merges: list[MergePublic]
+    merge_suggestions: list[MergeSuggestionPublic] = Field(
+        description="Pending claims where this customer is the visitor or the matched customer"
+    )

@@ -17,8 +17,10 @@ from tickets.customers.schemas import (
     CustomerView,
     IdentityPublic,
     MergePublic,
+    MergeSuggestionPublic,
 )
 from tickets.customers.services import get_customer, list_identities, list_merges
+from tickets.customers.suggestions import list_suggestions
 
 TICKET_SUMMARY_COLUMNS = ("id", "subject", "title", "status", "priority", "created_at", "updated_at")
 
@@ -58,4 +60,8 @@ def customer_view(session: Session, customer_id: int) -> CustomerView:
         orders=TableOrderLookup(session).orders_for_customer(customer.id),
         tickets=ticket_summaries(session, customer.id),
         merges=[MergePublic.model_validate(m) for m in list_merges(session, customer.id)],
+        merge_suggestions=[
+            MergeSuggestionPublic.model_validate(s)
+            for s in list_suggestions(session, customer_id=customer.id)
+        ],
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 
 from config.errors import VoxdeskError
 from config.models import Role
-from tickets.customers import services
+from tickets.customers import services, suggestions
+from tickets.customers.models import SuggestionStatus
 from tickets.customers.schemas import (
     CustomerLookup,
     CustomerPublic,
@@ -15,6 +18,7 @@ from tickets.customers.schemas import (
     IdentityPublic,
     MergePublic,
     MergeRequest,
+    MergeSuggestionPublic,
 )
 from tickets.customers.view import customer_view
 from web.auth import Principal, require_roles
@@ -43,6 +47,41 @@ def lookup_customer(body: CustomerLookup, session: SessionDep, settings: Setting
     except VoxdeskError as exc:
         raise_http(exc)
     return CustomerPublic.model_validate(customer)
+
+
+@router.get("/merge-suggestions", dependencies=[AGENTS])
+def list_merge_suggestions(
+    session: SessionDep,
+    status_: Annotated[SuggestionStatus | None, Query(alias="status")] = SuggestionStatus.PENDING,
+    customer_id: Annotated[int | None, Query(ge=1)] = None,
+) -> list[MergeSuggestionPublic]:
+    """Web-chat visitors' claims to identities other customers own (pending ones by default)."""
+    found = suggestions.list_suggestions(session, status_, customer_id)
+    return [MergeSuggestionPublic.model_validate(s) for s in found]
+
+
+@router.post("/merge-suggestions/{suggestion_id}/accept")
+def accept_merge_suggestion(
+    suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
+) -> MergeSuggestionPublic:
+    """The agent checked who they are talking to: merge the visitor into the matched customer."""
+    try:
+        suggestion = suggestions.accept_suggestion(session, suggestion_id, actor=principal.username)
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return MergeSuggestionPublic.model_validate(suggestion)
+
+
+@router.post("/merge-suggestions/{suggestion_id}/reject")
+def reject_merge_suggestion(
+    suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
+) -> MergeSuggestionPublic:
+    """The claim was not confirmed: the customers stay apart; the decision is recorded."""
+    try:
+        suggestion = suggestions.reject_suggestion(session, suggestion_id, actor=principal.username)
+    except VoxdeskError as exc:
+        raise_http(exc)
+    return MergeSuggestionPublic.model_validate(suggestion)
 
 
 @router.get("/{customer_id}", dependencies=[AGENTS])

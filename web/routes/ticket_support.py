@@ -19,10 +19,16 @@ from tickets.channels.exceptions import (
 from tickets.channels.registry import build_adapters
 from tickets.conversations.exceptions import ConversationNotFoundError, InvalidMessageError
 from tickets.conversations.models import Channel
-from tickets.customers.exceptions import CustomerNotFoundError, InvalidIdentityError, MergeError
+from tickets.customers.exceptions import (
+    CustomerNotFoundError,
+    InvalidIdentityError,
+    MergeError,
+    SuggestionNotFoundError,
+)
 
 _STATUS: list[tuple[type[VoxdeskError], int]] = [
     (CustomerNotFoundError, status.HTTP_404_NOT_FOUND),
+    (SuggestionNotFoundError, status.HTTP_404_NOT_FOUND),
     (ConversationNotFoundError, status.HTTP_404_NOT_FOUND),
     (InvalidIdentityError, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (InvalidMessageError, status.HTTP_422_UNPROCESSABLE_CONTENT),
