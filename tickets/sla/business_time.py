@@ -6,7 +6,7 @@ Tuesday when Monday is a holiday). Times are local to the calendar's zone, so DS
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ class BusinessHours:
 
     @classmethod
     def from_config(
-        cls, timezone: str, hours: dict[str, Iterable[Iterable[str]]], holidays: Iterable[date]
+        cls, timezone: str, hours: Mapping[str, Iterable[Iterable[str]]], holidays: Iterable[date]
     ) -> BusinessHours:
         """Build from the stored form ``{"mon": [["09:00", "17:00"]], ...}``."""
         ZoneInfo(timezone)  # raises for an unknown zone

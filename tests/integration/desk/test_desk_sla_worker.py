@@ -1,0 +1,164 @@
+"""An SLA timer survives a Celery worker killed mid-way: a new worker re-arms it and it still fires."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import DESK_REDIS_DB, redis_db_url
+from desk_helpers import make_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.jobs import create_celery
+from config.models import AuditEntry, Role
+from tickets.desk import groups, services
+from tickets.desk.outbox import DeskRuntime
+from tickets.desk.schemas import GroupCreate, TicketCreate
+from tickets.desk.services import Actor
+from tickets.sla import policies
+from tickets.sla.clock import SystemClock
+from tickets.sla.models import SlaTimer
+from tickets.sla.schemas import PolicyCreate
+from tickets.sla.tasks import CeleryTimerScheduler
+
+pytestmark = pytest.mark.integration
+
+
+class Worker:
+    """A real ``celery worker`` process on the desk tests' Redis database and scratch PostgreSQL."""
+
+    def __init__(self, name: str, pg_url: str, broker: str, log_dir: Path) -> None:
+        self.log = log_dir / f"{name}.log"
+        env = os.environ | {
+            "VOXDESK_DATABASE_URL": pg_url,
+            "VOXDESK_REDIS__URL": broker,
+            "VOXDESK_DATA_DIR": str(log_dir),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.jobs:celery_app",
+            "worker",
+            "--pool=solo",
+            "-n",
+            f"{name}@desk-test",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+        ]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        wait_for(
+            lambda: "ready." in self.log.read_text(errors="replace"),
+            timeout,
+            f"worker never ready: {self.log}",
+        )
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError(message)
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[str]:
+    url = redis_db_url(DESK_REDIS_DB)
+    yield url
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match="*"):  # only our own database number: queues and unacked jobs
+        client.delete(key)
+
+
+def test_a_timer_held_by_a_killed_worker_still_breaches_through_the_next_worker(
+    desk_pg_url: str, desk_factory: sessionmaker[Session], broker: str, tmp_path: Path
+) -> None:
+    lead = make_user(desk_factory, Role.SUPERVISOR, "lead")
+    workers = [Worker("first", desk_pg_url, broker, tmp_path)]
+    with desk_factory() as session:
+        policy = policies.create_policy(
+            session,
+            PolicyCreate(
+                name=f"wechat-low-{uuid.uuid4().hex[:6]}",
+                priority="low",
+                channel="wechat",
+                resolution_minutes=25 / 60,
+                remind_before_minutes=17 / 60,
+            ),  # remind at +8 s, due at +25 s
+        )
+        try:
+            workers[0].wait_ready()
+            runtime = DeskRuntime(clock=SystemClock(), timers=CeleryTimerScheduler(create_celery(broker)))
+            team = groups.create_group(
+                session, GroupCreate(name=f"wechat-{uuid.uuid4().hex[:6]}", lead_id=lead.id)
+            )
+            ticket = services.create_ticket(
+                session,
+                runtime,
+                TicketCreate(subject="Machine 7 offline", priority="low", channel="wechat", group_id=team.id),
+                Actor("bot"),
+            )
+            timer = session.scalar(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id))
+            assert timer is not None
+
+            def state() -> str:
+                session.expire_all()
+                current = session.get(SlaTimer, timer.id)
+                assert current is not None
+                return current.state
+
+            wait_for(lambda: state() == "reminded", 40, "the first worker never sent the reminder")
+            workers[0].kill()  # it held the breach job in memory, unacknowledged
+            assert state() == "reminded"
+
+            workers.append(Worker("second", desk_pg_url, broker, tmp_path))
+            wait_for(lambda: state() == "breached", 90, "the breach never fired after the restart")
+
+            session.expire_all()
+            session.refresh(ticket)
+            assert ticket.priority == "normal" and ticket.assignee_id == lead.id
+            actions = [h.action for h in services.list_history(session, ticket.id)]
+            assert actions.count("sla_reminder") == 1 and actions.count("escalated") == 1
+            assert (
+                session.scalar(select(AuditEntry).where(AuditEntry.target == f"ticket:{ticket.id}"))
+                is not None
+            )
+            assert "voxdesk.sla.fire_timer" in workers[1].log.read_text(errors="replace")
+        finally:
+            for worker in workers:
+                worker.stop()
+            policy.active = False
+            session.commit()

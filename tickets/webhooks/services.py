@@ -1,0 +1,120 @@
+"""Webhook endpoints and the delivery of one queued event with a signed POST."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tickets.desk.exceptions import NotFoundError
+from tickets.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+MAX_ATTEMPTS = 6
+TIMEOUT_SECONDS = 10.0
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Wait before retry ``attempt`` (1-based): 10 s, 30 s, 90 s, ... capped at an hour."""
+    return float(min(10 * 3 ** (attempt - 1), 3600))
+
+
+def create_endpoint(session: Session, url: str, event_types: list[str]) -> tuple[WebhookEndpoint, str]:
+    """Register a receiver; the signing secret is returned here and never shown again."""
+    secret = secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint(url=url, secret=secret, event_types=sorted(set(event_types)))
+    session.add(endpoint)
+    session.commit()
+    return endpoint, secret
+
+
+def list_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
+    return session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
+
+
+def deactivate_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFoundError(f"webhook endpoint {endpoint_id} does not exist")
+    endpoint.active = False
+    session.commit()
+    return endpoint
+
+
+def list_deliveries(session: Session, endpoint_id: int, limit: int = 100) -> Sequence[WebhookDelivery]:
+    return session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+    ).all()
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    state: str
+    retry_in: float | None = None  # seconds until the next attempt, when one is due
+
+
+def deliver(session: Session, delivery_id: int, client: httpx.Client, now: datetime) -> DeliveryOutcome:
+    """POST one delivery, signed; a 2xx ends it, anything else schedules a retry (then gives up)."""
+    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.state != DeliveryState.PENDING:
+        session.rollback()
+        return DeliveryOutcome(delivery.state if delivery else "missing")
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+    if endpoint is None or not endpoint.active:
+        delivery.state, delivery.last_error = DeliveryState.FAILED.value, "endpoint deactivated"
+        session.commit()
+        return DeliveryOutcome(delivery.state)
+    body = json.dumps(
+        {"id": delivery.id, "type": delivery.event_type, "data": delivery.payload}, separators=(",", ":")
+    ).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
+        "X-Voxdesk-Event": delivery.event_type,
+        "X-Voxdesk-Delivery": str(delivery.id),  # receivers de-duplicate retries by this id
+    }
+    delivery.attempts += 1
+    try:
+        response = client.post(endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        delivery.last_status, ok = response.status_code, 200 <= response.status_code < 300
+        delivery.last_error = "" if ok else f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        ok, delivery.last_error = False, f"{type(exc).__name__}: {exc}"[:500]
+    if ok:
+        delivery.state, delivery.delivered_at = DeliveryState.DELIVERED.value, now
+        session.commit()
+        return DeliveryOutcome(delivery.state)
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = DeliveryState.FAILED.value
+        session.commit()
+        return DeliveryOutcome(delivery.state)
+    session.commit()
+    return DeliveryOutcome(delivery.state, retry_in=backoff_seconds(delivery.attempts))
+
+
+def lost_delivery_ids(session: Session, older_than: datetime, limit: int = 500) -> list[int]:
+    """Deliveries never attempted since before ``older_than``: their job was lost (broker down)."""
+    return list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.state == DeliveryState.PENDING.value,
+                WebhookDelivery.attempts == 0,
+                WebhookDelivery.created_at < older_than,
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,42 @@
+"""Celery jobs that deliver outgoing webhooks, retrying with exponential backoff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from celery import Task
+
+from config.jobs import celery_app
+from tickets.sla.tasks import worker_state
+from tickets.webhooks.services import deliver, lost_delivery_ids
+
+DELIVER = "voxdesk.webhooks.deliver"
+SWEEP = "voxdesk.webhooks.sweep"
+
+
+@celery_app.task(name=DELIVER, bind=True, max_retries=None)
+def deliver_job(self: Task, delivery_id: int) -> str:
+    factory, _runtime = worker_state()
+    with factory() as session, httpx.Client(follow_redirects=False) as client:
+        outcome = deliver(session, delivery_id, client, datetime.now(UTC))
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.state
+
+
+@celery_app.task(name=SWEEP)
+def sweep_job() -> int:
+    """Re-queue pending deliveries whose job was lost (broker down when the ticket changed)."""
+    factory, _runtime = worker_state()
+    with factory() as session:
+        ids = lost_delivery_ids(session, datetime.now(UTC) - timedelta(minutes=5))
+    for delivery_id in ids:
+        deliver_job.delay(delivery_id)
+    return len(ids)
+
+
+celery_app.conf.beat_schedule = {
+    **(celery_app.conf.beat_schedule or {}),
+    "voxdesk-webhooks-sweep": {"task": SWEEP, "schedule": 300.0},
+}
