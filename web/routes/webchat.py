@@ -75,9 +75,14 @@ def widget_script() -> Response:
 
 
 @router.post("/api/webchat/visitors", status_code=201)
-def new_visitor(request: Request) -> VisitorTokenPublic:
-    """Public: a signed, anonymous visitor token (the widget keeps it; it is the visitor's only key)."""
+def new_visitor(request: Request, response: Response) -> VisitorTokenPublic:
+    """Public: a signed, anonymous visitor token (the widget keeps it; it is the visitor's only key).
+
+    The widget runs on the customer's own site, another origin, so the answer may be read from any
+    origin; it carries no cookie and grants nothing but a fresh anonymous chat.
+    """
     _visitor_id, token = new_visitor_token(request.app.state.secret_key)
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return VisitorTokenPublic(visitor_token=token)
 
 
@@ -109,7 +114,11 @@ async def _chat_loop(
     visitor_id: str | None,
     agent: tuple[int, str] | None,
 ) -> None:
-    """Relay this side's frames into the conversation and every live event back out."""
+    """Relay this side's frames into the conversation and every live event back out.
+
+    The ``ready`` frame (with the history) goes out only once the subscription is in place, so
+    nothing the other side says in between is lost; the widget drops a message it already shows.
+    """
     app = ws.app
     notifier = get_notifier(ws)  # type: ignore[arg-type]  # app.state is all it reads
     adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
@@ -132,6 +141,8 @@ async def _chat_loop(
             services.mark_read(session, conversation_id, side, up_to, notifier)
 
     async with Subscription(app.state.redis_url, [channel_name("conversation", conversation_id)]) as sub:
+        history = await run_in_threadpool(_history, factory, conversation_id)
+        await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
         pump = asyncio.create_task(_pump_events(ws, sub))
         try:
             while True:
@@ -209,8 +220,6 @@ async def visitor_socket(ws: WebSocket, visitor_token: str = Query(max_length=51
         await ws.send_json({"type": "error", "message": str(exc)})
         await ws.close(code=4422)
         return
-    history = await run_in_threadpool(_history, factory, conversation_id)
-    await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
     await _chat_loop(ws, conversation_id, AuthorKind.CUSTOMER, visitor_id, None)
 
 
@@ -235,6 +244,4 @@ async def agent_socket(ws: WebSocket, conversation_id: int, token: str = Query(m
         await ws.close(code=4404, reason="no such web chat")
         return
     await ws.accept()
-    history = await run_in_threadpool(_history, factory, conversation_id)
-    await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
     await _chat_loop(ws, conversation_id, AuthorKind.AGENT, None, (principal.user_id, principal.username))

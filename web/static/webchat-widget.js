@@ -5,7 +5,7 @@
   var script = document.currentScript;
   var base = new URL(script ? script.src : "/", window.location.href).origin;
   var KEY = "voxdesk_visitor_token";
-  var ws = null, typingTimer = null, lastSeenId = 0;
+  var ws = null, typingTimer = null, lastSeenId = 0, shown = {};
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -28,9 +28,14 @@
   var contact = el("input"); contact.placeholder = "E-mail or phone (optional)"; contact.maxLength = 255;
   var input = el("input"); input.placeholder = "Type a message"; input.maxLength = 4000;
   [name, contact, input].forEach(function (i) { i.style.cssText = "width:95%;margin:2px 4px"; form.appendChild(i); });
+  // A form with several text fields is only submitted by Enter when it has a submit button.
+  var send = el("button", "vxd-send", "Send"); send.type = "submit";
+  send.style.cssText = "margin:2px 4px 6px";
+  form.appendChild(send);
   box.appendChild(head); box.appendChild(log); box.appendChild(typing); box.appendChild(form);
 
-  function show(author, body, mine) {
+  function show(id, author, body, mine) {
+    if (id) { if (shown[id]) return; shown[id] = true; }  // history and a live event can overlap
     var line = el("div", "vxd-msg");
     line.style.cssText = "margin:4px 0;text-align:" + (mine ? "right" : "left");
     line.appendChild(el("b", null, author + ": "));
@@ -48,19 +53,19 @@
 
   function onEvent(msg) {
     if (msg.type === "ready") {
-      (msg.history || []).forEach(function (m) { show(m.author_name || m.author_kind, m.body, m.author_kind === "customer"); });
+      (msg.history || []).forEach(function (m) { show(m.id, m.author_name || m.author_kind, m.body, m.author_kind === "customer"); });
       var last = (msg.history || []).slice(-1)[0];
       if (last) markRead(last.id);
     } else if (msg.type === "conversation.message") {
       var d = msg.data, mine = d.author_kind === "customer";
-      show(mine ? "You" : (d.author_name || "Agent"), d.body, mine);
+      show(d.message_id, mine ? "You" : (d.author_name || "Agent"), d.body, mine);
       if (!mine) markRead(d.message_id);
     } else if (msg.type === "conversation.typing" && msg.data.author_kind !== "customer") {
       typing.textContent = msg.data.typing ? "Agent is typing..." : "";
     } else if (msg.type === "conversation.read" && msg.data.reader_kind !== "customer") {
       typing.textContent = "Seen";
     } else if (msg.type === "error") {
-      show("Error", msg.message, false);
+      show(null, "Error", msg.message, false);
     }
   }
 
