@@ -81,7 +81,7 @@ class LegPipeline:
         self._last_lag_report = 0.0
         self.finals = 0
         self.partials = 0
-        self.errors = 0
+        self.sink_errors = 0
         self.speech_ended_at: float | None = None  # monotonic time the last segment closed
 
     async def start(self) -> LegPipeline:
@@ -147,7 +147,7 @@ class LegPipeline:
             "dropped_seconds": round(s.dropped_seconds, 3),
             "partials": self.partials,
             "finals": self.finals,
-            "errors": self.errors + s.errors,
+            "errors": s.errors + self.sink_errors,
         }
 
     # ---- internals ------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ class LegPipeline:
                 try:
                     getattr(sink, kind)(payload)
                 except Exception:  # one broken sink must not starve the others
-                    self.errors += 1
+                    self.sink_errors += 1
                     log.exception("transcript sink %r failed", sink)
 
         return asyncio.get_running_loop().run_in_executor(self._sink_thread, deliver)
@@ -196,8 +196,7 @@ class LegPipeline:
                         self._dispatch("partial", result)
                 return
             except RecognizerError as exc:
-                # The engine failed on one piece of audio; the leg keeps going with the next one.
-                self.errors += 1
+                # The engine failed on one piece of audio (counted by the stream); the leg goes on.
                 log.warning("%s: %s (recoverable=%s)", self.leg, exc, exc.recoverable)
                 if not exc.recoverable:
                     return

@@ -108,8 +108,9 @@ class SpeechSegmenter:
         self.leg = leg
         window_ms = 1000 * vad.window_samples / vad.sample_rate
         self._window_seconds = vad.window_samples / vad.sample_rate
-        self._preroll: deque[AudioFrame] = deque(maxlen=max(1, round(padding_ms / window_ms)))
         self._start_windows = max(1, round(min_speech_ms / window_ms))
+        # Pre-roll holds the padding plus the windows that triggered the start.
+        self._preroll: deque[AudioFrame] = deque(maxlen=round(padding_ms / window_ms) + self._start_windows)
         self._hangover_windows = max(1, round(hangover_ms / window_ms))
         self._max_windows = max(2, round(max_segment_seconds / self._window_seconds))
         self._pending = np.zeros(0, dtype=np.int16)

@@ -7,11 +7,13 @@ packets that arrive after their slot was released, and duplicates, are dropped a
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from asr.media.rtp import RtpPacket
 
 MAX_FILL_SAMPLES_FACTOR = 50  # never invent more than 50 packets of silence for one gap
+RECENT_MEMORY = 128  # released sequence numbers remembered to tell duplicates from late packets
 MAX_SEQUENCE_JUMP = 500  # a bigger jump is a restarted sender, not loss
 
 
@@ -42,6 +44,8 @@ class JitterBuffer:
     _next: int | None = None  # extended sequence number expected next
     _highest: int | None = None
     _samples_per_packet: int = 160
+    _released: set[int] = field(default_factory=set)
+    _released_order: deque[int] = field(default_factory=deque)
 
     def _extend(self, sequence: int) -> int:
         """Unwrap the 16-bit sequence number near the one we expect."""
@@ -65,7 +69,11 @@ class JitterBuffer:
         if self._next is None:
             self._next = ext
         if ext < self._next:
-            self.stats.late += 1
+            # Already played out: a copy of a packet we released is a duplicate, anything else late.
+            if ext in self._released:
+                self.stats.duplicates += 1
+            else:
+                self.stats.late += 1
             return out
         if ext in self._pending:
             self.stats.duplicates += 1
@@ -82,6 +90,12 @@ class JitterBuffer:
         self._pending.clear()
         return out
 
+    def _remember(self, ext: int) -> None:
+        self._released.add(ext)
+        self._released_order.append(ext)
+        if len(self._released_order) > RECENT_MEMORY:
+            self._released.discard(self._released_order.popleft())
+
     def _release(self, force: bool) -> list[Released]:
         out: list[Released] = []
         while self._pending and self._next is not None:
@@ -89,6 +103,7 @@ class JitterBuffer:
             if packet is not None:
                 out.append(Released(packet))
                 self.stats.released += 1
+                self._remember(self._next)
                 self._next += 1
                 continue
             if not force and len(self._pending) < self.depth:
