@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from config.events import Notifier
 from config.settings import ChannelSettings
 from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import DeliveryError, PayloadError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
 from tickets.conversations.services import add_message, find_thread, open_conversation
@@ -128,19 +129,19 @@ class EmailAdapter:
         if references:
             mail["References"] = " ".join(references)
         mail.set_content(outbound.body)
-        self._deliver(mail)
-        return add_message(
+
+        def deliver() -> None:
+            self._deliver(mail)
+
+        return store_then_deliver(
             session,
             conversation,
-            Direction.OUTBOUND,
-            AuthorKind.AGENT,
-            outbound.body,
-            author_id=outbound.agent_id,
-            author_name=outbound.agent_name,
+            outbound,
+            deliver,
+            self._notifier,
             external_id=message_id,
             in_reply_to=last_inbound.external_id,
             meta={"to": str(mail["To"])},
-            notifier=self._notifier,
         )
 
     def _deliver(self, mail: EmailMessage) -> None:

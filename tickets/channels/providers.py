@@ -36,7 +36,14 @@ class HttpMessagingProvider:
         }
         try:
             response = self._client.post(self._url, content=payload, headers=headers)
-            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"provider {self._url} could not be reached: {exc}") from exc
+        if response.is_error:
+            raise DeliveryError(
+                f"provider {self._url} did not accept the message: HTTP {response.status_code} "
+                f"{response.reason_phrase}"
+            )
+        try:
             return str(response.json().get("id", ""))
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            raise DeliveryError(f"provider {self._url} did not accept the message: {exc}") from exc
+        except (ValueError, AttributeError) as exc:
+            raise DeliveryError(f"provider {self._url} answered without a JSON message id") from exc

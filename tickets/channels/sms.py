@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from config.events import Notifier
 from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError
 from tickets.channels.providers import MessagingProvider
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -90,15 +91,8 @@ class SmsAdapter:
             raise ChannelNotConfiguredError("no SMS provider is configured (channels.sms_provider_url)")
         if not conversation.external_ref:
             raise PayloadError("this SMS conversation has no customer number")
-        provider_id = self._provider.send(conversation.external_ref, outbound.body)
-        return add_message(
-            session,
-            conversation,
-            Direction.OUTBOUND,
-            AuthorKind.AGENT,
-            outbound.body,
-            author_id=outbound.agent_id,
-            author_name=outbound.agent_name,
-            external_id=provider_id or None,
-            notifier=self._notifier,
+        provider = self._provider
+        recipient = conversation.external_ref
+        return store_then_deliver(
+            session, conversation, outbound, lambda: provider.send(recipient, outbound.body), self._notifier
         )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.events import Notifier
 from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError, SignatureError
 from tickets.channels.providers import MessagingProvider
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -178,15 +179,7 @@ class WeChatAdapter:
         if self._provider is None:
             raise ChannelNotConfiguredError("no WeChat customer-service provider is configured")
         openid = (conversation.external_ref or "").removeprefix("wechat:")
-        provider_id = self._provider.send(openid, outbound.body)
-        return add_message(
-            session,
-            conversation,
-            Direction.OUTBOUND,
-            AuthorKind.AGENT,
-            outbound.body,
-            author_id=outbound.agent_id,
-            author_name=outbound.agent_name,
-            external_id=provider_id or None,
-            notifier=self._notifier,
+        provider = self._provider
+        return store_then_deliver(
+            session, conversation, outbound, lambda: provider.send(openid, outbound.body), self._notifier
         )

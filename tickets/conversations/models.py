@@ -80,3 +80,9 @@ class Message(Base):
     offset_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     duration_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @property
+    def delivery(self) -> str | None:
+        """Outbound delivery state kept in ``meta``: pending, sent or failed (None when not tracked)."""
+        value = (self.meta or {}).get("delivery")
+        return str(value) if value else None

@@ -116,20 +116,25 @@ def add_message(
         conversation.status, conversation.closed_at = "open", None
     session.commit()
     if notifier is not None:
-        notifier.publish(
-            MessageAdded(
-                conversation_id=conversation.id,
-                customer_id=conversation.customer_id,
-                message_id=message.id,
-                channel=conversation.channel,
-                direction=message.direction,
-                author_kind=message.author_kind,
-                author_name=message.author_name,
-                body=message.body,
-                sent_at=message.sent_at,
-            )
-        )
+        announce_message(notifier, conversation, message)
     return message
+
+
+def announce_message(notifier: Notifier, conversation: Conversation, message: Message) -> None:
+    """Tell live consoles (and the chat widget) about a stored message."""
+    notifier.publish(
+        MessageAdded(
+            conversation_id=conversation.id,
+            customer_id=conversation.customer_id,
+            message_id=message.id,
+            channel=conversation.channel,
+            direction=message.direction,
+            author_kind=message.author_kind,
+            author_name=message.author_name,
+            body=message.body,
+            sent_at=message.sent_at,
+        )
+    )
 
 
 def mark_read(

@@ -35,6 +35,7 @@ class MessagePublic(BaseModel):
     read_at: datetime | None
     speaker: str | None
     offset_ms: int | None
+    delivery: str | None = Field(default=None, description="Replies: pending, sent or failed")
 
 
 class ReplyCreate(BaseModel):
@@ -74,7 +75,10 @@ def reply(
     adapters: AdaptersDep,
     principal: Principal = AGENTS,
 ) -> MessagePublic:
-    """Send an agent's reply through the conversation's channel (chat, e-mail, SMS, WeChat)."""
+    """Send an agent's reply through the conversation's channel (chat, e-mail, SMS, WeChat).
+
+    When the relay or provider fails the answer is 502, and the reply stays in the conversation
+    with ``delivery: failed``: nothing the agent wrote is lost."""
     try:
         conversation = services.get_conversation(session, conversation_id)
         adapter = adapters.get(Channel(conversation.channel))
