@@ -136,6 +136,16 @@ class ChannelSettings(BaseModel):
     public_base_url: str = Field(default="http://127.0.0.1:8800", description="Base of survey links")
 
 
+class DeskSettings(Section):
+    """Tickets, SLA, knowledge base, alerts and the API's request limits."""
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest API request body")
+    alert_webhook_secret: str | None = Field(
+        default=None, description="HMAC secret of the device-alert webhook; generated when not set"
+    )
+    alert_tolerance_seconds: int = Field(default=300, ge=10, le=3600, description="Replay window")
+
+
 class AsrEngineChoice(StrEnum):
     """Which speech recogniser transcribes calls."""
 
@@ -194,6 +204,7 @@ class Settings(BaseSettings):
     asr: AsrSettings = Field(default_factory=AsrSettings)
     customers: CustomerSettings = Field(default_factory=CustomerSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
 
     @field_validator("log_level")
     @classmethod

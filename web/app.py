@@ -8,7 +8,21 @@ from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
-from web.routes import channel_webhooks, conversations, customers, ivr_flows, orders_csat, system, webchat
+from web.limits import BodySizeLimitMiddleware
+from web.routes import (
+    alerts,
+    channel_webhooks,
+    conversations,
+    customers,
+    desk_admin,
+    ivr_flows,
+    kb,
+    orders_csat,
+    system,
+    tickets,
+    webchat,
+    webhooks,
+)
 
 
 def resolve_redis_url(settings: Settings) -> str:
@@ -45,4 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(channel_webhooks.router)
     app.include_router(orders_csat.router)
     app.include_router(ivr_flows.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
+    app.include_router(tickets.router)
+    app.include_router(desk_admin.router)
+    app.include_router(kb.router)
+    app.include_router(kb.live_router)
+    app.include_router(alerts.router)
+    app.include_router(webhooks.router)
     return app

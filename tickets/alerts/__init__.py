@@ -1,0 +1,1 @@
+"""Proactive tickets from signed device and system alert webhooks."""

@@ -1,0 +1,68 @@
+"""Device and system alert webhook: signed with HMAC-SHA256, opens (or notes on) a proactive ticket.
+
+Authentication is the signature itself (monitoring systems have no user account): the shared
+secret is ``desk.alert_webhook_secret`` (generated in the data dir when not set).
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import ValidationError
+
+from config.secrets_store import get_or_create_secret
+from tickets.alerts.schemas import AlertOutcome, DeviceAlert
+from tickets.alerts.services import open_alert_ticket
+from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from web.deps import SessionDep, SettingsDep
+from web.routes.desk_support import DeskRoute, RuntimeDep
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"], route_class=DeskRoute)
+
+
+def alert_secret(request: Request) -> str:
+    settings = request.app.state.settings
+    return settings.desk.alert_webhook_secret or get_or_create_secret(
+        settings.data_dir, "alert_webhook_secret"
+    )
+
+
+@router.post(
+    "/device",
+    responses={
+        200: {"model": AlertOutcome},
+        201: {"model": AlertOutcome},
+        401: {"description": "bad signature"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DeviceAlert.model_json_schema()}},
+        }
+    },
+)
+async def device_alert(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> AlertOutcome:
+    """Open a ticket for a device alert; the same device and code while open adds a note (200)."""
+    body = await request.body()
+    verify(
+        alert_secret(request),
+        request.headers.get(TIMESTAMP_HEADER),
+        request.headers.get(SIGNATURE_HEADER),
+        body,
+        now=time.time(),
+        tolerance=settings.desk.alert_tolerance_seconds,
+    )
+    try:
+        alert = DeviceAlert.model_validate_json(body)
+    except ValidationError as exc:
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors) from None
+    outcome = open_alert_ticket(session, runtime, alert, settings.customers.default_region)
+    response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+    return outcome

@@ -1,0 +1,115 @@
+"""Tickets API: list and search, create, update, notes, tasks, history and SLA timers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from tickets.desk import flows, services
+from tickets.desk.schemas import (
+    HistoryPublic,
+    NoteCreate,
+    NotePublic,
+    TaskCreate,
+    TaskPublic,
+    TaskUpdate,
+    TicketCreate,
+    TicketFilters,
+    TicketPage,
+    TicketPublic,
+    TicketUpdate,
+)
+from tickets.sla.policies import list_ticket_timers
+from tickets.sla.schemas import TimerPublic
+from web.deps import SessionDep
+from web.routes.desk_support import DeskRoute, Reader, RuntimeDep, Worker, actor_of
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], route_class=DeskRoute)
+
+
+@router.get("")
+def list_tickets(session: SessionDep, _: Reader, filters: Annotated[TicketFilters, Query()]) -> TicketPage:
+    """Tickets newest first, filtered by status, priority, group, assignee, customer, area and words."""
+    rows, has_more = services.list_tickets(session, filters)
+    return TicketPage(
+        items=[TicketPublic.model_validate(t) for t in rows],
+        limit=filters.limit,
+        offset=filters.offset,
+        has_more=has_more,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_ticket(
+    body: TicketCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+) -> TicketPublic:
+    ticket = services.create_ticket(session, runtime, body, actor_of(principal))
+    return TicketPublic.model_validate(ticket)
+
+
+@router.get("/{ticket_id}")
+def get_ticket(ticket_id: int, session: SessionDep, _: Reader) -> TicketPublic:
+    return TicketPublic.model_validate(services.get_ticket(session, ticket_id))
+
+
+@router.patch("/{ticket_id}")
+def update_ticket(
+    ticket_id: int, body: TicketUpdate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+) -> TicketPublic:
+    """Change fields, status (solving needs every task finished), assignee or group."""
+    ticket = services.update_ticket(session, runtime, ticket_id, body, actor_of(principal))
+    return TicketPublic.model_validate(ticket)
+
+
+@router.get("/{ticket_id}/notes")
+def list_notes(ticket_id: int, session: SessionDep, _: Reader) -> list[NotePublic]:
+    return [NotePublic.model_validate(n) for n in services.list_notes(session, ticket_id)]
+
+
+@router.post("/{ticket_id}/notes", status_code=status.HTTP_201_CREATED)
+def add_note(
+    ticket_id: int, body: NoteCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+) -> NotePublic:
+    """An internal note (``@username`` notifies that agent) or, with ``internal: false``, a reply."""
+    return NotePublic.model_validate(
+        services.add_note(session, runtime, ticket_id, body, actor_of(principal))
+    )
+
+
+@router.get("/{ticket_id}/tasks")
+def list_tasks(ticket_id: int, session: SessionDep, _: Reader) -> list[TaskPublic]:
+    return [TaskPublic.model_validate(t) for t in flows.list_tasks(session, ticket_id)]
+
+
+@router.post("/{ticket_id}/tasks", status_code=status.HTTP_201_CREATED)
+def add_task(
+    ticket_id: int, body: TaskCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+) -> TaskPublic:
+    """Give a group its own part of the ticket."""
+    return TaskPublic.model_validate(flows.add_task(session, runtime, ticket_id, body, actor_of(principal)))
+
+
+@router.patch("/{ticket_id}/tasks/{task_id}")
+def update_task(
+    ticket_id: int,
+    task_id: int,
+    body: TaskUpdate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Worker,
+) -> TaskPublic:
+    """Move a task along; finishing the last one solves the ticket, finishing a step hands it over."""
+    task = flows.update_task(session, runtime, ticket_id, task_id, body, actor_of(principal))
+    return TaskPublic.model_validate(task)
+
+
+@router.get("/{ticket_id}/history")
+def list_history(ticket_id: int, session: SessionDep, _: Reader) -> list[HistoryPublic]:
+    return [HistoryPublic.model_validate(h) for h in services.list_history(session, ticket_id)]
+
+
+@router.get("/{ticket_id}/sla")
+def list_timers(ticket_id: int, session: SessionDep, _: Reader) -> list[TimerPublic]:
+    services.get_ticket(session, ticket_id)
+    return [TimerPublic.model_validate(t) for t in list_ticket_timers(session, ticket_id)]
