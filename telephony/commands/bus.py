@@ -47,7 +47,7 @@ class CommandConsumer:
 
     async def _ensure_group(self) -> None:
         try:
-            await self._redis.xgroup_create(self._key, GROUP, id="$", mkstream=True)
+            await self._redis.xgroup_create(self._key, GROUP, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise

@@ -50,7 +50,7 @@ class ConnectedCallService:
             await self.queues.offer_failed(call_id, channel_id, reason)
         elif channel_id == call.caller_channel_id:
             await self._caller_left(call_id)
-        elif channel_id == call.agent_channel_id:
+        elif channel_id == call.agent_channel_id and call.state in (*TALKING_STATES, "callback_dialing"):
             await self._agent_left(call_id)
         elif channel_id == call.consult_channel_id:
             await self.warm_transfer_cancel(call_id)

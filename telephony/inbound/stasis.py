@@ -11,7 +11,13 @@ import contextlib
 import logging
 
 from telephony.ari_ import AriNotFoundError, HandlerRegistry
-from telephony.ari_.events import ChannelDestroyed, ChannelDtmfReceived, PlaybackFinished, StasisStart
+from telephony.ari_.events import (
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    PlaybackFinished,
+    StasisEnd,
+    StasisStart,
+)
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.connected.services import ConnectedCallService
@@ -48,6 +54,7 @@ class InboundStasis:
         registry.add(StasisStart, self.stasis_start)
         registry.add(ChannelDtmfReceived, self.channel_dtmf_received)
         registry.add(PlaybackFinished, self.playback_finished)
+        registry.add(StasisEnd, self.stasis_end)
         registry.add(ChannelDestroyed, self.channel_destroyed)
 
     async def stasis_start(self, event: StasisStart) -> None:
@@ -147,17 +154,24 @@ class InboundStasis:
             if run is not None:
                 await run.playback_finished(playback_id)
 
+    async def stasis_end(self, event: StasisEnd) -> None:
+        # A hung-up channel leaves the app with StasisEnd; its ChannelDestroyed may never reach us
+        # (the app is no longer subscribed to it), so StasisEnd is the hang-up signal in Stasis.
+        await self._channel_gone(event.channel.id, "left the Stasis app")
+
     async def channel_destroyed(self, event: ChannelDestroyed) -> None:
-        call_id = await self.ctx.calls.find_by_channel(event.channel.id)
+        # Offers that were never answered are not in Stasis: ChannelDestroyed is their only signal.
+        await self._channel_gone(event.channel.id, event.cause_txt or f"cause {event.cause}")
+
+    async def _channel_gone(self, channel_id: str, reason: str) -> None:
+        call_id = await self.ctx.calls.find_by_channel(channel_id)
         if call_id is None:
             return
         run = self.ivr_runs.get(call_id)
-        if run is not None and run.channel_id == event.channel.id:
+        if run is not None and run.channel_id == channel_id:
             await run.abort()
             self.ivr_runs.pop(call_id, None)
             with contextlib.suppress(CallNotFoundError):
                 async with self.ctx.calls.editing(call_id) as edit:
                     edit.call.ivr_path = [*edit.call.ivr_path, *run.session.path]
-        await self.connected.channel_gone(
-            call_id, event.channel.id, event.cause_txt or f"cause {event.cause}"
-        )
+        await self.connected.channel_gone(call_id, channel_id, reason)
