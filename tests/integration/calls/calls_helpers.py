@@ -55,11 +55,16 @@ class RunningController:
     thread: threading.Thread | None = None
     loop: asyncio.AbstractEventLoop | None = None
     task: asyncio.Task[None] | None = None
+    stopped_with: BaseException | None = None
     redis: redis.Redis = field(default_factory=lambda: redis.Redis.from_url(REDIS_URL))
 
     def describe(self) -> str:
-        return "".join(f"\n  call {c.call_id}: {c.state} queue={c.queue_id} agent={c.agent_id} "
-                       f"offer={c.offer_agent_id} missed={[m.reason for m in c.missed_offers]}" for c in self.calls())
+        lines = [
+            f"\n  call {c.call_id}: {c.state} queue={c.queue_id} agent={c.agent_id} offer={c.offer_agent_id} "
+            f"missed={[m.reason for m in c.missed_offers]}"
+            for c in self.calls()
+        ]
+        return "".join(lines)
 
     def start(self) -> RunningController:
         DESCRIBERS.append(self.describe)
@@ -88,8 +93,8 @@ class RunningController:
             self.loop.create_task(wait_ready())
             try:
                 self.loop.run_until_complete(self.task)
-            except (asyncio.CancelledError, Exception):
-                pass
+            except (asyncio.CancelledError, Exception) as exc:
+                self.stopped_with = exc
             finally:
                 self.loop.close()
 

@@ -1,4 +1,4 @@
-"""Real calls through the sandbox Asterisk: pjsua2 callers and agent softphones, the controller in a thread."""
+"""Real calls through the sandbox Asterisk: pjsua2 callers and agent softphones, controller in a thread."""
 
 from __future__ import annotations
 
