@@ -11,7 +11,13 @@ import os
 from celery import Celery
 
 # Modules whose tasks the worker registers; packages add theirs here.
-TASK_MODULES: list[str] = ["config.tasks", "asr.transcripts.tasks", "tickets.sla.tasks", "tickets.webhooks.tasks"]
+TASK_MODULES: list[str] = [
+    "config.tasks",
+    "asr.transcripts.tasks",
+    "tickets.sla.tasks",
+    "tickets.webhooks.tasks",
+    "tickets.csat.tasks",
+]
 
 
 def create_celery(broker_url: str | None = None) -> Celery:

@@ -24,6 +24,7 @@ from tickets.channels.exceptions import DeliveryError, PayloadError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
 from tickets.conversations.services import add_message, find_thread, open_conversation
 from tickets.customers.exceptions import InvalidIdentityError
+from tickets.customers.identities import normalise_email
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
 
@@ -142,6 +143,32 @@ class EmailAdapter:
             external_id=message_id,
             in_reply_to=last_inbound.external_id,
             meta={"to": str(mail["To"])},
+        )
+
+    def start_thread(
+        self, session: Session, customer_id: int, to: str, subject: str, outbound: OutboundMessage
+    ) -> Message:
+        """Write first (a survey, a notice): a new e-mail conversation whose root is our Message-ID."""
+        try:
+            address = normalise_email(to)
+        except InvalidIdentityError as exc:
+            raise PayloadError(str(exc)) from exc
+        message_id = make_msgid(domain=self._settings.mail_domain)
+        conversation = open_conversation(
+            session, customer_id, Channel.EMAIL, external_ref=message_id, subject=subject
+        )
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self._settings.support_address, address, subject[:300]
+        mail["Message-ID"] = message_id
+        mail.set_content(outbound.body)
+        return store_then_deliver(
+            session,
+            conversation,
+            outbound,
+            lambda: self._deliver(mail),
+            self._notifier,
+            external_id=message_id,
+            meta={"to": address},
         )
 
     def _deliver(self, mail: EmailMessage) -> None:

@@ -29,3 +29,7 @@ class CsatSurvey(Base):
     score: Mapped[int | None] = mapped_column(Integer, default=None)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The SMS or e-mail that carried the link, once delivered (a re-run job then sends nothing).
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), default=None
+    )

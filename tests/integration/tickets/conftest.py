@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from loopback_servers import gateway_url, relay  # noqa: F401 - fixtures shared by the channel tests
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
