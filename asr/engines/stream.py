@@ -16,11 +16,15 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from asr.engines.base import RecognizerSession
 from asr.exceptions import RecognizerError
 from asr.frames import AudioFrame, TranscriptFrame
 
 log = logging.getLogger(__name__)
+
+COALESCE_SECONDS = 0.2  # most queued audio handed to the engine in one call
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +155,43 @@ class RecognizeStream:
     def _emit(self, item: TranscriptFrame | BaseException | None) -> None:
         self._loop.call_soon_threadsafe(self._outbox.put_nowait, item)
 
+    def _take(self, carry: _Item | None) -> tuple[list[_Item], _Item | None]:
+        """The next item; queued contiguous audio is merged (up to COALESCE_SECONDS) so a leg
+        that fell behind catches up with fewer, larger engine calls."""
+        first = carry if carry is not None else self._inbox.get()
+        if not isinstance(first[1], AudioFrame):
+            return [first], None
+        items, total = [first], first[1].duration
+        while total < COALESCE_SECONDS:
+            try:
+                following = self._inbox.get_nowait()
+            except queue.Empty:
+                return items, None
+            previous = items[-1][1]
+            frame = following[1]
+            assert isinstance(previous, AudioFrame)
+            if not isinstance(frame, AudioFrame) or abs(frame.timestamp - previous.end) > 1e-3:
+                return items, following
+            items.append(following)
+            total += frame.duration
+        return items, None
+
     def _run(self) -> None:
+        carry: _Item | None = None
         try:
             while True:
-                pushed_at, item = self._inbox.get()
+                items, carry = self._take(carry)
+                item = items[0][1]
                 if isinstance(item, _Close):
                     break
+                if len(items) > 1:
+                    frames = [i[1] for i in items if isinstance(i[1], AudioFrame)]
+                    item = AudioFrame(
+                        frames[0].leg,
+                        np.concatenate([f.pcm for f in frames]),
+                        frames[0].sample_rate,
+                        frames[0].timestamp,
+                    )
                 started = time.monotonic()
                 try:
                     results = self._process(item)
@@ -167,7 +202,9 @@ class RecognizeStream:
                     results = []
                 finished = time.monotonic()
                 self.stats.busy_seconds += finished - started
-                self._after(pushed_at, item, finished)
+                for pushed_at, queued in items:
+                    assert not isinstance(queued, _Close)
+                    self._after(pushed_at, queued, finished)
                 for result in results:
                     self._emit(result)
         finally:

@@ -14,6 +14,7 @@ from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, T
 
 log = logging.getLogger(__name__)
 
+PARTIAL_INTERVAL_SECONDS = 0.2  # how often the on-screen words may change
 _MODELS: dict[Path, Any] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -73,6 +74,7 @@ class VoskSession(RecognizerSession):
         self._rec.SetWords(True)
         self._rec.SetPartialWords(True)
         self._last_partial = ""
+        self._since_partial = 0.0
 
     def set_phrases(self, phrases: list[str]) -> None:
         """Switch to a new phrase list (next IVR menu) without a new recogniser."""
@@ -86,8 +88,14 @@ class VoskSession(RecognizerSession):
             raise RecognizerError(f"Vosk rejected audio: {exc}") from exc
         if settled:
             self._last_partial = ""
+            self._since_partial = 0.0
             final = self._final(self._rec.Result())
             return [final] if final else []
+        # A partial means a lattice search; every 20 ms frame would double the engine's cost.
+        self._since_partial += frame.duration
+        if self._since_partial < PARTIAL_INTERVAL_SECONDS:
+            return []
+        self._since_partial = 0.0
         data = json.loads(self._rec.PartialResult())
         text = str(data.get("partial", "")).strip()
         if not text or text == self._last_partial:
@@ -99,6 +107,7 @@ class VoskSession(RecognizerSession):
 
     def end_segment(self) -> list[FinalTranscript]:
         self._last_partial = ""
+        self._since_partial = 0.0
         final = self._final(self._rec.FinalResult())
         return [final] if final else []
 
