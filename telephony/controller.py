@@ -80,6 +80,7 @@ class Controller:
         controller_id: str | None = None,
     ) -> None:
         self.settings = settings
+        self.flows = flows
         self.id = controller_id or f"{socket.gethostname()}:{os.getpid()}"
         self._redis = aredis.Redis.from_url(redis_url)
         notifier = Notifier(redis.Redis.from_url(redis_url))

@@ -15,6 +15,7 @@ from telephony.commands.schemas import (
     Command,
     HangUpCall,
     HoldCall,
+    ReloadIvrFlow,
     ResumeCall,
     SetRecordingPaused,
     Supervise,
@@ -33,12 +34,14 @@ log = logging.getLogger(__name__)
 class CommandExecutor:
     def __init__(self, controller: Controller) -> None:
         self.c = controller
+        self.failures: list[str] = []  # recent refusals, newest last (also published as events)
 
     async def execute(self, command: Command) -> None:
         try:
             await self._run(command)
         except VoxdeskError as exc:
             log.info("command %s refused: %s", command.kind, exc)
+            self.failures = [*self.failures[-49:], str(exc)]
             self.c.ctx.calls.notifier.command_failed(
                 command.command_id,
                 command.kind,
@@ -79,6 +82,8 @@ class CommandExecutor:
                 await agents.logout(command.agent_id)
             case AgentPause():
                 await agents.pause(command.agent_id, command.reason)
+            case ReloadIvrFlow():
+                c.flows.reload(command.text)
             case AgentUnpause():
                 await agents.unpause(command.agent_id)
                 await c.queues.dispatch()

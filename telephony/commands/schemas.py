@@ -82,6 +82,13 @@ class AgentUnpause(CommandBase):
     agent_id: str
 
 
+class ReloadIvrFlow(CommandBase):
+    """Validate and switch to the IVR flow file (or ``text``); a broken flow is refused, the old one stays."""
+
+    kind: Literal["reload_ivr_flow"] = "reload_ivr_flow"
+    text: str | None = Field(default=None, max_length=200_000)
+
+
 Command = Annotated[
     HoldCall
     | ResumeCall
@@ -95,7 +102,8 @@ Command = Annotated[
     | AgentLogin
     | AgentLogout
     | AgentPause
-    | AgentUnpause,
+    | AgentUnpause
+    | ReloadIvrFlow,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

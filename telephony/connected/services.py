@@ -12,7 +12,7 @@ import logging
 
 from telephony.agents.exceptions import AgentStateError
 from telephony.agents.model import AgentStatus
-from telephony.ari_ import AriError, AriNotFoundError
+from telephony.ari_ import AriError
 from telephony.ari_.models import Channel
 from telephony.calls.exceptions import CallError, CallNotFoundError
 from telephony.calls.model import Call, now
@@ -141,9 +141,16 @@ class ConnectedCallService:
             if call.state != "connected":
                 raise CallError(f"call {call_id} is {call.state}, not connected")
             await self.ctx.rest.remove_from_bridge(call.bridge_id or "", [call.caller_channel_id])
-            await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).moh_class)
+            await self._music(call)
             call.hold_started_at = now()
             edit.move("on_hold")
+
+    async def _music(self, call: Call) -> None:
+        # A missing music class must not stop the hold itself: the caller then waits in silence.
+        try:
+            await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).moh_class)
+        except AriError as exc:
+            log.warning("no music on hold for call %s: %s", call.call_id, exc)
 
     async def resume(self, call_id: str) -> None:
         async with self.ctx.calls.editing(call_id) as edit:
@@ -154,7 +161,7 @@ class ConnectedCallService:
             edit.move("connected")
 
     async def _rejoin_caller(self, call: Call) -> None:
-        with contextlib.suppress(AriNotFoundError):
+        with contextlib.suppress(AriError):
             await self.ctx.rest.stop_moh(call.caller_channel_id)
         await self.ctx.rest.add_to_bridge(call.bridge_id or "", [call.caller_channel_id])
         if call.hold_started_at:
@@ -195,7 +202,7 @@ class ConnectedCallService:
                 raise CallError(f"call {call_id} is {call.state}; only a connected call can be transferred")
             if call.state == "connected":
                 await self.ctx.rest.remove_from_bridge(call.bridge_id or "", [call.caller_channel_id])
-                await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).moh_class)
+                await self._music(call)
                 call.hold_started_at = now()
             call.consult_agent_id = target_agent_id
             call.consult_channel_id = f"{call_id}-consult{len(call.missed_offers) + int(now())}"

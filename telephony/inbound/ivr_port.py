@@ -63,3 +63,7 @@ class IvrFlowSource(Protocol):
     """Hands out sessions of the flow in use; a refused reload keeps the previous flow."""
 
     def new_session(self, caller_number: str) -> IvrSession: ...
+
+    def reload(self, text: str | None = None) -> object:
+        """Validate and switch; raises a VoxdeskError naming the node and keeps the running flow."""
+        ...

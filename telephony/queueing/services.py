@@ -56,8 +56,10 @@ class QueueService:
         await self.dispatch()
 
     async def _music_on_hold(self, call: Call, queue: QueueSettings) -> None:
-        with contextlib.suppress(AriNotFoundError):
+        try:
             await self.ctx.rest.start_moh(call.caller_channel_id, queue.moh_class)
+        except AriError as exc:  # a missing music class leaves the caller waiting in silence, still queued
+            log.warning("no music on hold for call %s: %s", call.call_id, exc)
 
     async def tick(self) -> None:
         """Wrap-ups, overflow and the maximum wait; then offer waiting calls to free agents."""
@@ -160,7 +162,7 @@ class QueueService:
                 if call.callback_number:
                     edit.move("callback_dialing")
                 else:
-                    with contextlib.suppress(AriNotFoundError):
+                    with contextlib.suppress(AriError):
                         await self.ctx.rest.stop_moh(call.caller_channel_id)
                     await self.ctx.rest.add_to_bridge(bridge.id, [call.caller_channel_id, channel.id])
                     call.answered_at = now()

@@ -126,6 +126,11 @@ class RunningController:
         )
         wait_until(lambda: self.agent_status(agent) == "available", 5, f"{agent} logged in")
 
+    def command_failures(self) -> list[str]:
+        """Reasons of refused commands, from the call.command_failed events published on the system bus."""
+        assert self.controller is not None
+        return list(self.controller.executor.failures)
+
     def agent_status(self, agent: str) -> str | None:
         raw = self.redis.hget(f"{self.prefix}:agent:{agent}", "status")
         return raw.decode().strip('"') if raw else None
