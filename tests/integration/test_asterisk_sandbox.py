@@ -6,7 +6,7 @@ import os
 
 import httpx
 import pytest
-from conftest import RunningAsterisk
+from asterisk_support import RunningAsterisk
 
 from telephony.sandbox import AsteriskSandbox
 

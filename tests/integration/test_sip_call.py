@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import RunningAsterisk
+from asterisk_support import RunningAsterisk
 
 from telephony.sipua.audio import wav_stats
 from telephony.sipua.client import SipAgentError, place_call, start_softphone

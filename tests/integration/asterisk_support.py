@@ -1,0 +1,45 @@
+"""The session Asterisk's shape, importable by tests (conftest modules are not importable by name)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from telephony.sandbox import AriEndpoint, AsteriskSandbox, SipCredentialSpec
+
+
+def free_port(preferred: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """``preferred`` when nothing listens on it, else a port the kernel picks."""
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            # SO_REUSEADDR as Asterisk sets it: TIME_WAIT leftovers of ARI polling do not block a restart
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+@dataclass(frozen=True)
+class TestAgent:
+    """An agent SIP account the sandbox is configured with (the password exists only in tests)."""
+
+    username: str
+    password: str
+    realm: str = "voxdesk"
+
+    @property
+    def credential(self) -> SipCredentialSpec:
+        return SipCredentialSpec.from_password(self.username, self.realm, self.password)
+
+
+@dataclass(frozen=True)
+class RunningAsterisk:
+    """The session's Asterisk: the facade, where ARI is, and where SIP is."""
+
+    sandbox: AsteriskSandbox
+    ari: AriEndpoint
+    sip_server: str
+    agent: TestAgent
