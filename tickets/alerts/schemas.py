@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from tickets.desk.schemas import Strict
 
 
-class DeviceAlert(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DeviceAlert(Strict):
     device_serial: str = Field(min_length=1, max_length=255)
     alert_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
     severity: Literal["critical", "major", "minor", "warning"] = "major"

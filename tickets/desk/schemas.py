@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tickets.desk.models import TaskStatus, TicketPriority, TicketStatus
 
@@ -14,6 +14,7 @@ AreaName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 FieldValue = str | int | float | bool | None
+MAX_ID = 2_147_483_647  # PostgreSQL integer: larger ids can name nothing
 
 
 class TicketChannel(StrEnum):
@@ -27,10 +28,29 @@ class TicketChannel(StrEnum):
     ALERT = "alert"
 
 
+def _refuse_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; refuse it at the edge instead of failing in the database."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL (\\x00) characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_nul(item)
+    return value
+
+
 class Strict(BaseModel):
-    """Input models: a misspelt or unknown field is a 422, never silently dropped."""
+    """Input models: a misspelt or unknown field is a 422, never silently dropped; no NUL in text."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _refuse_nul(data)
 
 
 class Public(BaseModel):
@@ -40,7 +60,7 @@ class Public(BaseModel):
 class GroupBase(Strict):
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=500)
-    lead_id: int | None = Field(default=None, ge=1)
+    lead_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class GroupCreate(GroupBase):
@@ -50,7 +70,7 @@ class GroupCreate(GroupBase):
 class GroupUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
-    lead_id: int | None = Field(default=None, ge=1)
+    lead_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class GroupPublic(Public):
@@ -67,15 +87,15 @@ class TicketBase(Strict):
     priority: TicketPriority = TicketPriority.NORMAL
     business_area: AreaName = "general"
     channel: TicketChannel = TicketChannel.WEB
-    customer_id: int | None = Field(default=None, ge=1)
-    assignee_id: int | None = Field(default=None, ge=1)
-    group_id: int | None = Field(default=None, ge=1)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    group_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     custom_fields: dict[FieldKey, FieldValue] = Field(default_factory=dict, max_length=50)
 
 
 class TicketCreate(TicketBase):
-    conversation_id: int | None = Field(default=None, ge=1)
+    conversation_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class TicketUpdate(Strict):
@@ -86,8 +106,8 @@ class TicketUpdate(Strict):
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
     business_area: AreaName | None = None
-    assignee_id: int | None = Field(default=None, ge=1)
-    group_id: int | None = Field(default=None, ge=1)
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    group_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] | None = Field(default=None, max_length=20)
     custom_fields: dict[FieldKey, FieldValue] | None = Field(default=None, max_length=50)
 
@@ -124,10 +144,10 @@ class TicketPublic(Public):
 class TicketFilters(Strict):
     status: list[TicketStatus] | None = None
     priority: TicketPriority | None = None
-    group_id: int | None = None
-    assignee_id: int | None = None
-    customer_id: int | None = None
-    business_area: str | None = None
+    group_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    business_area: str | None = Field(default=None, max_length=64)
     q: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=100_000)
@@ -158,14 +178,14 @@ class NotePublic(Public):
 
 
 class TaskCreate(Strict):
-    group_id: int = Field(ge=1)
+    group_id: int = Field(ge=1, le=MAX_ID)
     title: str = Field(min_length=1, max_length=200)
-    assignee_id: int | None = Field(default=None, ge=1)
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class TaskUpdate(Strict):
     status: TaskStatus | None = None
-    assignee_id: int | None = Field(default=None, ge=1)
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class TaskPublic(Public):
@@ -191,7 +211,7 @@ class HistoryPublic(Public):
 
 class TemplateStep(Strict):
     title: str = Field(min_length=1, max_length=200)
-    group_id: int = Field(ge=1)
+    group_id: int = Field(ge=1, le=MAX_ID)
     with_previous: bool = Field(default=False, description="Runs in parallel with the step before")
 
 
@@ -218,7 +238,7 @@ class FlowStart(Strict):
 
     subject: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20_000)
-    customer_id: int | None = Field(default=None, ge=1)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     priority: TicketPriority | None = None
     channel: TicketChannel = TicketChannel.WEB
     tags: list[Tag] = Field(default_factory=list, max_length=20)

@@ -7,18 +7,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tickets.desk.schemas import MAX_ID, Strict
 from tickets.kb.models import ArticleStatus
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class CategoryCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
-    parent_id: int | None = Field(default=None, ge=1)
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class CategoryPublic(BaseModel):
@@ -31,7 +28,7 @@ class CategoryPublic(BaseModel):
 class ArticleBase(Strict):
     title: str = Field(min_length=1, max_length=300)
     body: str = Field(default="", max_length=200_000)
-    category_id: int | None = Field(default=None, ge=1)
+    category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     status: ArticleStatus = ArticleStatus.DRAFT
 
@@ -45,10 +42,10 @@ class ArticleUpdate(Strict):
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     body: str | None = Field(default=None, max_length=200_000)
-    category_id: int | None = Field(default=None, ge=1)
+    category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] | None = Field(default=None, max_length=30)
     status: ArticleStatus | None = None
-    base_version: int | None = Field(default=None, ge=1)
+    base_version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ArticlePublic(BaseModel):

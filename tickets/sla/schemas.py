@@ -8,15 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from tickets.desk.models import TicketPriority
-from tickets.desk.schemas import TicketChannel
+from tickets.desk.schemas import MAX_ID, Strict, TicketChannel
 from tickets.sla.business_time import BusinessHours
 
 Minutes = Annotated[float, Field(gt=0, le=525_600)]  # up to a year
 HhMm = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CalendarCreate(Strict):
@@ -59,7 +55,7 @@ class PolicyCreate(Strict):
     next_response_minutes: Minutes | None = None
     resolution_minutes: Minutes | None = None
     remind_before_minutes: float = Field(default=15.0, ge=0, le=10_080)
-    calendar_id: int | None = Field(default=None, ge=1)
+    calendar_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     active: bool = True
 
 

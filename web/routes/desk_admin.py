@@ -22,7 +22,7 @@ from tickets.desk.schemas import (
 from tickets.sla import policies
 from tickets.sla.schemas import CalendarCreate, CalendarPublic, PolicyCreate, PolicyPublic
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, Manager, Reader, RuntimeDep, Worker, actor_of
+from web.routes.desk_support import DeskRoute, IdPath, Manager, Reader, RuntimeDep, Worker, actor_of
 
 router = APIRouter(prefix="/api/desk", tags=["desk configuration"], route_class=DeskRoute)
 
@@ -38,7 +38,7 @@ def create_group(body: GroupCreate, session: SessionDep, _: Manager) -> GroupPub
 
 
 @router.patch("/groups/{group_id}")
-def update_group(group_id: int, body: GroupUpdate, session: SessionDep, _: Manager) -> GroupPublic:
+def update_group(group_id: IdPath, body: GroupUpdate, session: SessionDep, _: Manager) -> GroupPublic:
     return GroupPublic.model_validate(groups.update_group(session, group_id, body))
 
 
@@ -55,7 +55,7 @@ def create_template(body: TemplateCreate, session: SessionDep, _: Manager) -> Te
 
 @router.post("/templates/{template_id}/tickets", status_code=status.HTTP_201_CREATED)
 def start_flow(
-    template_id: int, body: FlowStart, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    template_id: IdPath, body: FlowStart, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> TicketPublic:
     """Open a ticket that runs the template's steps."""
     ticket = flows.start_flow(session, runtime, template_id, body, actor_of(principal))

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 
 from config.events import Notifier
 from config.jobs import create_celery
 from config.models import Role
 from tickets.desk.exceptions import ConflictError, DeskError, InvalidInputError, NotFoundError, SignatureError
 from tickets.desk.outbox import DeskRuntime
+from tickets.desk.schemas import MAX_ID
 from tickets.desk.services import Actor
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
@@ -50,6 +52,10 @@ class DeskRoute(APIRoute):
                 return await handler(request)
             except DeskError as exc:
                 return desk_error_response(exc)
+            except DataError as exc:  # a value the schema let through but the database cannot hold
+                return JSONResponse(
+                    {"detail": f"value not accepted by the database: {exc.orig}"}, status_code=422
+                )
 
         return handle
 
@@ -79,3 +85,4 @@ Reader = Annotated[Principal, READERS]
 Worker = Annotated[Principal, WORKERS]
 Manager = Annotated[Principal, MANAGERS]
 Editor = Annotated[Principal, EDITORS]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect, status
 from config.errors import EventBusError
 from config.events import Subscription, channel_name
 from config.models import Role
+from tickets.desk.schemas import MAX_ID
 from tickets.kb import services
 from tickets.kb.events import KB_CHANNEL_KEY
 from tickets.kb.models import ArticleStatus
@@ -26,7 +27,7 @@ from tickets.kb.schemas import (
 from tickets.kb.search import search_articles
 from web.auth import read_token
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, Editor, Reader, RuntimeDep
+from web.routes.desk_support import DeskRoute, Editor, IdPath, Reader, RuntimeDep
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"], route_class=DeskRoute)
 live_router = APIRouter(tags=["knowledge base"])
@@ -38,7 +39,7 @@ def search(
     session: SessionDep,
     _: Reader,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    category_id: Annotated[int | None, Query(ge=1)] = None,
+    category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchPage:
@@ -52,7 +53,7 @@ def list_articles(
     session: SessionDep,
     _: Reader,
     status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
-    category_id: Annotated[int | None, Query(ge=1)] = None,
+    category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[ArticlePublic]:
@@ -70,13 +71,13 @@ def create_article(
 
 
 @router.get("/articles/{article_id}")
-def get_article(article_id: int, session: SessionDep, _: Reader) -> ArticlePublic:
+def get_article(article_id: IdPath, session: SessionDep, _: Reader) -> ArticlePublic:
     return ArticlePublic.model_validate(services.get_article(session, article_id))
 
 
 @router.patch("/articles/{article_id}")
 def update_article(
-    article_id: int, body: ArticleUpdate, session: SessionDep, runtime: RuntimeDep, principal: Editor
+    article_id: IdPath, body: ArticleUpdate, session: SessionDep, runtime: RuntimeDep, principal: Editor
 ) -> ArticlePublic:
     """Save a new version; a published change reaches every subscribed console at once."""
     article = services.update_article(session, runtime, article_id, body, principal.username)
@@ -84,7 +85,7 @@ def update_article(
 
 
 @router.get("/articles/{article_id}/versions")
-def list_versions(article_id: int, session: SessionDep, _: Reader) -> list[ArticleVersionPublic]:
+def list_versions(article_id: IdPath, session: SessionDep, _: Reader) -> list[ArticleVersionPublic]:
     return [ArticleVersionPublic.model_validate(v) for v in services.list_versions(session, article_id)]
 
 

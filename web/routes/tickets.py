@@ -23,7 +23,7 @@ from tickets.desk.schemas import (
 from tickets.sla.policies import list_ticket_timers
 from tickets.sla.schemas import TimerPublic
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, Reader, RuntimeDep, Worker, actor_of
+from web.routes.desk_support import DeskRoute, IdPath, Reader, RuntimeDep, Worker, actor_of
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], route_class=DeskRoute)
 
@@ -49,13 +49,13 @@ def create_ticket(
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: int, session: SessionDep, _: Reader) -> TicketPublic:
+def get_ticket(ticket_id: IdPath, session: SessionDep, _: Reader) -> TicketPublic:
     return TicketPublic.model_validate(services.get_ticket(session, ticket_id))
 
 
 @router.patch("/{ticket_id}")
 def update_ticket(
-    ticket_id: int, body: TicketUpdate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    ticket_id: IdPath, body: TicketUpdate, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> TicketPublic:
     """Change fields, status (solving needs every task finished), assignee or group."""
     ticket = services.update_ticket(session, runtime, ticket_id, body, actor_of(principal))
@@ -63,13 +63,13 @@ def update_ticket(
 
 
 @router.get("/{ticket_id}/notes")
-def list_notes(ticket_id: int, session: SessionDep, _: Reader) -> list[NotePublic]:
+def list_notes(ticket_id: IdPath, session: SessionDep, _: Reader) -> list[NotePublic]:
     return [NotePublic.model_validate(n) for n in services.list_notes(session, ticket_id)]
 
 
 @router.post("/{ticket_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(
-    ticket_id: int, body: NoteCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    ticket_id: IdPath, body: NoteCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> NotePublic:
     """An internal note (``@username`` notifies that agent) or, with ``internal: false``, a reply."""
     return NotePublic.model_validate(
@@ -78,13 +78,13 @@ def add_note(
 
 
 @router.get("/{ticket_id}/tasks")
-def list_tasks(ticket_id: int, session: SessionDep, _: Reader) -> list[TaskPublic]:
+def list_tasks(ticket_id: IdPath, session: SessionDep, _: Reader) -> list[TaskPublic]:
     return [TaskPublic.model_validate(t) for t in flows.list_tasks(session, ticket_id)]
 
 
 @router.post("/{ticket_id}/tasks", status_code=status.HTTP_201_CREATED)
 def add_task(
-    ticket_id: int, body: TaskCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    ticket_id: IdPath, body: TaskCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> TaskPublic:
     """Give a group its own part of the ticket."""
     return TaskPublic.model_validate(flows.add_task(session, runtime, ticket_id, body, actor_of(principal)))
@@ -92,8 +92,8 @@ def add_task(
 
 @router.patch("/{ticket_id}/tasks/{task_id}")
 def update_task(
-    ticket_id: int,
-    task_id: int,
+    ticket_id: IdPath,
+    task_id: IdPath,
     body: TaskUpdate,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -105,11 +105,11 @@ def update_task(
 
 
 @router.get("/{ticket_id}/history")
-def list_history(ticket_id: int, session: SessionDep, _: Reader) -> list[HistoryPublic]:
+def list_history(ticket_id: IdPath, session: SessionDep, _: Reader) -> list[HistoryPublic]:
     return [HistoryPublic.model_validate(h) for h in services.list_history(session, ticket_id)]
 
 
 @router.get("/{ticket_id}/sla")
-def list_timers(ticket_id: int, session: SessionDep, _: Reader) -> list[TimerPublic]:
+def list_timers(ticket_id: IdPath, session: SessionDep, _: Reader) -> list[TimerPublic]:
     services.get_ticket(session, ticket_id)
     return [TimerPublic.model_validate(t) for t in list_ticket_timers(session, ticket_id)]

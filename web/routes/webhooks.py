@@ -8,16 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
+from tickets.desk.schemas import Strict
 from tickets.webhooks import services
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, Manager
+from web.routes.desk_support import DeskRoute, IdPath, Manager
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"], route_class=DeskRoute)
 EventType = Annotated[str, StringConstraints(pattern=r"^ticket\.[a-z_]{1,40}$")]
 
 
-class EndpointCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EndpointCreate(Strict):
     url: HttpUrl
     event_types: list[EventType] = Field(
         default_factory=list, max_length=50, description="Empty: every event"
@@ -61,10 +61,10 @@ def list_endpoints(session: SessionDep, _: Manager) -> list[EndpointPublic]:
 
 
 @router.delete("/{endpoint_id}")
-def deactivate_endpoint(endpoint_id: int, session: SessionDep, _: Manager) -> EndpointPublic:
+def deactivate_endpoint(endpoint_id: IdPath, session: SessionDep, _: Manager) -> EndpointPublic:
     return EndpointPublic.model_validate(services.deactivate_endpoint(session, endpoint_id))
 
 
 @router.get("/{endpoint_id}/deliveries")
-def list_deliveries(endpoint_id: int, session: SessionDep, _: Manager) -> list[DeliveryPublic]:
+def list_deliveries(endpoint_id: IdPath, session: SessionDep, _: Manager) -> list[DeliveryPublic]:
     return [DeliveryPublic.model_validate(d) for d in services.list_deliveries(session, endpoint_id)]

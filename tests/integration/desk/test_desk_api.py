@@ -7,10 +7,10 @@ import time
 import uuid
 
 import pytest
-from conftest import ALERT_SECRET, Api
 from sqlalchemy import func, select
 
 from config.models import Role
+from desk.desk_helpers import ALERT_SECRET, Api
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import add_identity, find_or_create_customer
 from tickets.desk.models import Ticket, TicketNote

@@ -15,14 +15,13 @@ import httpx
 import pytest
 import uvicorn
 import websockets
-from conftest import desk_app
-from desk_helpers import make_user
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.migrate import upgrade
 from config.models import Role
+from desk.desk_helpers import desk_app, make_user
 from tickets.desk.outbox import DeskRuntime
 from tickets.kb import services
 from tickets.kb.schemas import ArticleCreate, ArticleUpdate

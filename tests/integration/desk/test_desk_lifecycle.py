@@ -6,12 +6,12 @@ import asyncio
 import uuid
 
 import pytest
-from desk_helpers import make_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.events import Subscription, channel_name
 from config.models import Role
+from desk.desk_helpers import make_user
 from tickets.desk import flows, groups, services
 from tickets.desk.events import AgentNotified
 from tickets.desk.exceptions import ConflictError, InvalidInputError

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from desk_helpers import RecordingScheduler, make_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.events import Subscription, channel_name
 from config.models import AuditEntry, Role
+from desk.desk_helpers import RecordingScheduler, make_user
 from tickets.desk import groups, services
 from tickets.desk.events import AgentNotified
 from tickets.desk.outbox import DeskRuntime

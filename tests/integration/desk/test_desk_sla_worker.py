@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import DESK_REDIS_DB, redis_db_url
-from desk_helpers import make_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.jobs import create_celery
 from config.models import AuditEntry, Role
+from desk.desk_helpers import DESK_REDIS_DB, make_user, redis_db_url
 from tickets.desk import groups, services
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate, TicketCreate
