@@ -28,6 +28,7 @@ from telephony.agents.notifier import AgentNotifier
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
 from telephony.ari_ import AriRest, EventStream, HandlerRegistry, events_url
+from telephony.callbacks.services import CallbackService
 from telephony.calls.notifier import CallNotifier
 from telephony.calls.services import CallService
 from telephony.calls.store import CallStore
@@ -96,6 +97,9 @@ class Controller:
         self.supervision = SupervisionService(self.ctx)
         self.recording = RecordingService(self.ctx)
         self.stasis = InboundStasis(self.ctx, flows, self.queues, self.connected, self.supervision, customers)
+        self.callbacks = CallbackService(self.ctx)
+        self.stasis.callbacks = self.callbacks
+        self.queues.max_wait_hooks.append(self.callbacks.offer)
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
         self.registry = HandlerRegistry()
         self.stasis.register(self.registry)
@@ -114,6 +118,8 @@ class Controller:
 
         if isinstance(call, Call) and call.state == "connected":
             await self.recording.start(call)
+        elif isinstance(call, Call) and call.state == "callback_dialing":
+            await self.callbacks.dial_customer(call)
 
     async def _hold_lease(self) -> bool:
         ttl_ms = int(self.settings.lease_ttl_s * 1000)

@@ -58,6 +58,7 @@ class Call(BaseModel):
     recording_paused: bool = False
     callback_number: str | None = None
     callback_requested_at: float | None = None
+    callback_offered_at: float | None = None
     disposition: str | None = None
     created_at: float = Field(default_factory=now)
     state_changed_at: float = Field(default_factory=now)

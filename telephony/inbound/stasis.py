@@ -18,6 +18,7 @@ from telephony.ari_.events import (
     StasisEnd,
     StasisStart,
 )
+from telephony.callbacks.services import CallbackService
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.connected.services import ConnectedCallService
@@ -48,7 +49,7 @@ class InboundStasis:
         self.supervision = supervision
         self.customers = customers or NoCustomerLookup()
         self.ivr_runs: dict[str, IvrRun] = {}
-        self.extra_dtmf_handlers: list = []  # callback offers register here
+        self.callbacks: CallbackService | None = None
 
     def register(self, registry: HandlerRegistry) -> None:
         registry.add(StasisStart, self.stasis_start)
@@ -67,8 +68,10 @@ class InboundStasis:
             await self.connected.consult_answered(rest[0], event.channel)
         elif role == "supervisor" and len(rest) >= 2:
             await self.supervision.supervisor_answered(rest[0], SupervisionMode(rest[1]), event.channel)
-        elif role in ("snoop", "callback"):
-            return  # snoops need nothing; callbacks are handled by their own service
+        elif role == "callback" and rest and self.callbacks is not None:
+            await self.callbacks.customer_answered(rest[0], event.channel)
+        elif role == "snoop":
+            return  # snoop channels are bridged by the supervision service
         else:
             log.info(
                 "channel %s entered Stasis with args %s that Voxdesk does not handle",
@@ -143,8 +146,8 @@ class InboundStasis:
         if run is not None:
             await run.dtmf(event.digit)
             return
-        for handler in self.extra_dtmf_handlers:
-            await handler(call_id, event.digit)
+        if self.callbacks is not None:
+            await self.callbacks.dtmf(call_id, event.digit)
 
     async def playback_finished(self, event: PlaybackFinished) -> None:
         playback_id = event.playback.id

@@ -30,6 +30,8 @@ class QueueService:
         self.picker = picker or LongestIdleSkilledPicker()
         # Run after an agent answered: recording for connected calls, dialling the customer for callbacks.
         self.answered_hooks: list[Callable[[Call], Awaitable[None]]] = []
+        # Run when a caller has waited past the queue's maximum wait (the callback offer).
+        self.max_wait_hooks: list[Callable[[Call], Awaitable[None]]] = []
 
     async def enqueue(
         self,
@@ -86,6 +88,15 @@ class QueueService:
             )
             await self.ctx.waiting.remove(queue.id, call.call_id)
             await self.enqueue(call.call_id, queue.overflow_queue, priority=call.priority, skills=call.skills)
+            return
+        too_long = (
+            queue.max_wait_s is not None and now() - (call.queued_at or call.created_at) >= queue.max_wait_s
+        )
+        if too_long and queue.callback_enabled and call.callback_offered_at is None:
+            async with self.ctx.calls.editing(call.call_id) as edit:
+                edit.call.callback_offered_at = now()
+            for hook in self.max_wait_hooks:
+                await hook(call)
 
     async def dispatch(self) -> None:
         """Offer every waiting call, in order, to the agent the picker chooses."""

@@ -11,6 +11,7 @@ import pytest
 from calls_helpers import AGENT_PASSWORD, TEST_FLOW, wait_until
 
 from telephony.commands.schemas import (
+    AgentLogin,
     BlindTransfer,
     HoldCall,
     ReloadIvrFlow,
@@ -218,3 +219,39 @@ def test_after_an_asterisk_restart_the_controller_reconnects_and_takes_new_calls
     assert result.answered
     record = running.record_for(running.call_in_state("ended").call_id)
     assert (record.agent_id, record.disposition) == ("cc-agent1", "answered")
+
+
+def test_with_no_agent_free_the_caller_accepts_a_callback_and_is_called_back_when_one_is(
+    call_center_asterisk: Any, make_controller: Any, tmp_path: Path
+) -> None:
+    from telephony.settings import QueueSettings
+
+    queues = [
+        QueueSettings(id="sales", max_wait_s=1.5, callback_enabled=True),
+        QueueSettings(id="support"),
+        QueueSettings(id="billing"),
+    ]
+    # The customer's phone for the call back is a registered softphone standing in for their number.
+    running = make_controller(queues=queues, callback_dial_template="PJSIP/cc-agent2").start()
+    result = place_call(
+        CallPlan(
+            "1000",
+            call_center_asterisk.sip_server,
+            dtmf=(DtmfStep("1", 0.4), DtmfStep("1", 3.5)),
+            hangup_after=12.0,
+        )
+    )
+    assert (
+        result.answered and result.talk_seconds is not None and result.talk_seconds < 8
+    )  # we hung up on them
+    pending = running.call_in_state("callback_pending")
+    assert pending.callback_number == "caller"
+    with softphone(call_center_asterisk, "cc-agent2", tmp_path) as customer_phone:
+        with softphone(call_center_asterisk, "cc-agent1", tmp_path):
+            running.send(AgentLogin(agent_id="cc-agent1", endpoint="PJSIP/cc-agent1"))  # busy at once
+            connected = running.call_in_state("connected")
+            assert connected.call_id == pending.call_id and connected.agent_id == "cc-agent1"
+            time.sleep(1.0)
+        customer_phone.stop()
+    record = running.record_for(pending.call_id)
+    assert record.callback_requested and (record.agent_id, record.disposition) == ("cc-agent1", "answered")
