@@ -129,13 +129,15 @@ def host_page(live_app: LiveApp, tmp_path_factory: pytest.TempPathFactory) -> It
         httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
+    # Playwright's sync API runs an event loop in this thread; module scope ends it before the
+    # asyncio tests of other folders start, which would otherwise find a loop already running.
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; fails (not skips) when it is not installed."""
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
