@@ -105,6 +105,10 @@ class LegPipeline:
                 self._end_segment()
         self._check_lag()
 
+    def set_phrases(self, phrases: list[str] | None) -> None:
+        """IVR speech menu: recognise only these phrases from now on (None: free speech again)."""
+        self.stream.set_phrases(phrases)
+
     async def feed(self, frame: AudioFrame) -> None:
         """Recorded audio: waits for the recogniser instead of dropping (``voxdesk analyze``)."""
         for item in self._segment(frame):

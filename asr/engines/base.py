@@ -29,6 +29,9 @@ class RecognizerSession(ABC):
     def end_segment(self) -> list[FinalTranscript]:
         """The speaker paused (or hung up): settle everything heard so far."""
 
+    def set_phrases(self, phrases: list[str] | None) -> None:  # noqa: B027 - optional hook
+        """Restrict recognition to ``phrases`` (None: free speech); engines without grammars ignore it."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release per-leg resources."""
 

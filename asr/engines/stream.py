@@ -38,8 +38,15 @@ class _Close:
 
 
 _END = _EndSegment()
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrases:
+    phrases: tuple[str, ...] | None
+
+
 _CLOSE = _Close()
-_Item = tuple[float, AudioFrame | _EndSegment | _Close]
+_Item = tuple[float, AudioFrame | _EndSegment | _Phrases | _Close]
 
 
 @dataclass(slots=True)
@@ -118,6 +125,14 @@ class RecognizeStream:
         with self._lock:
             self._dropping = False
             self._inbox.put((time.monotonic(), _END))
+
+    def set_phrases(self, phrases: list[str] | None) -> None:
+        """Restrict recognition to a phrase list from the next audio on (None: free speech).
+
+        Queued like audio, so it applies exactly between the segments it was sent between.
+        """
+        with self._lock:
+            self._inbox.put((time.monotonic(), _Phrases(tuple(phrases) if phrases else None)))
 
     async def flush(self) -> None:
         """Settle the last words and wait until every queued frame is recognised (hang-up)."""
@@ -214,12 +229,15 @@ class RecognizeStream:
                 self._emit(None)
                 self._loop.call_soon_threadsafe(self._done.set)
 
-    def _process(self, item: AudioFrame | _EndSegment) -> list[TranscriptFrame]:
+    def _process(self, item: AudioFrame | _EndSegment | _Phrases) -> list[TranscriptFrame]:
         if isinstance(item, AudioFrame):
             return self._session.accept(item)
+        if isinstance(item, _Phrases):
+            self._session.set_phrases(list(item.phrases) if item.phrases else None)
+            return []
         return list(self._session.end_segment())
 
-    def _after(self, pushed_at: float, item: AudioFrame | _EndSegment, finished: float) -> None:
+    def _after(self, pushed_at: float, item: AudioFrame | _EndSegment | _Phrases, finished: float) -> None:
         with self._lock:
             self.stats.max_lag_seconds = max(self.stats.max_lag_seconds, finished - pushed_at)
             if isinstance(item, AudioFrame):

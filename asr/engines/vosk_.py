@@ -64,6 +64,7 @@ class VoskSession(RecognizerSession):
         import vosk
 
         self._leg = leg
+        self._engine = engine
         self._timeline = Timeline()
         if phrases:
             # ensure_ascii=False: Vosk looks words up byte for byte; "\\uc548" is not a word.
@@ -76,9 +77,18 @@ class VoskSession(RecognizerSession):
         self._last_partial = ""
         self._since_partial = 0.0
 
-    def set_phrases(self, phrases: list[str]) -> None:
-        """Switch to a new phrase list (next IVR menu) without a new recogniser."""
-        self._rec.SetGrammar(json.dumps([*phrases, "[unk]"], ensure_ascii=False))
+    def set_phrases(self, phrases: list[str] | None) -> None:
+        """Switch to a new phrase list (next IVR menu), or back to free speech with None."""
+        import vosk
+
+        if phrases:
+            self._rec.SetGrammar(json.dumps([*phrases, "[unk]"], ensure_ascii=False))
+            return
+        # A new recogniser starts its clock at zero again: so does the timeline.
+        self._rec = vosk.KaldiRecognizer(self._engine.model, self._engine.sample_rate)
+        self._rec.SetWords(True)
+        self._rec.SetPartialWords(True)
+        self._timeline = Timeline()
 
     def accept(self, frame: AudioFrame) -> list[TranscriptFrame]:
         self._timeline.feed(frame)

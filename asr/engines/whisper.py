@@ -83,6 +83,9 @@ class WhisperSession(RecognizerSession):
         self._chunks: list[np.ndarray] = []
         self._segment_fed_from = 0.0
 
+    def set_phrases(self, phrases: list[str] | None) -> None:
+        self._prompt = ", ".join(phrases) if phrases else None
+
     def accept(self, frame: AudioFrame) -> list[TranscriptFrame]:
         if not self._chunks:
             self._segment_fed_from = self._timeline.fed_seconds

@@ -6,6 +6,7 @@ the least-loaded worker, and sends it one JSON line over TCP::
 
     {"op": "allocate", "call_id": "c1", "leg": "caller", "codec": "ulaw"}
         -> {"ok": true, "worker_id": "w1", "host": "127.0.0.1", "port": 20000}
+    {"op": "phrases", "call_id": "c1", "leg": "caller", "phrases": ["billing", "sales"]} -> {"ok": true}
     {"op": "release", "call_id": "c1", "leg": "caller"}  -> {"ok": true, "stats": {...}}
     {"op": "load"}                                       -> {"ok": true, "load": {...}}
     errors                                               -> {"ok": false, "error": "...", "recoverable": true}
@@ -92,9 +93,16 @@ class MediaWorkerClient:
             raise MediaError(str(reply.get("error")), recoverable=bool(reply.get("recoverable")))
         return reply
 
-    async def allocate_port(self, call_id: str, leg: str, codec: str = "ulaw") -> PortAllocation:
-        reply = await self.request({"op": "allocate", "call_id": call_id, "leg": leg, "codec": codec})
+    async def allocate_port(
+        self, call_id: str, leg: str, codec: str = "ulaw", phrases: list[str] | None = None
+    ) -> PortAllocation:
+        request = {"op": "allocate", "call_id": call_id, "leg": leg, "codec": codec, "phrases": phrases}
+        reply = await self.request(request)
         return PortAllocation(str(reply["worker_id"]), str(reply["host"]), int(reply["port"]), codec)
+
+    async def set_phrases(self, call_id: str, leg: str, phrases: list[str] | None) -> None:
+        """IVR speech menu on this leg: only these phrases are recognised (None: free speech)."""
+        await self.request({"op": "phrases", "call_id": call_id, "leg": leg, "phrases": phrases})
 
     async def release(self, call_id: str, leg: str) -> dict[str, Any]:
         reply = await self.request({"op": "release", "call_id": call_id, "leg": leg})

@@ -90,13 +90,17 @@ class MediaWorker:
         )
         return self
 
-    async def allocate(self, call_id: str, leg_name: str, codec: str = "ulaw") -> dict[str, Any]:
+    async def allocate(
+        self, call_id: str, leg_name: str, codec: str = "ulaw", phrases: list[str] | None = None
+    ) -> dict[str, Any]:
         if len(self.pipelines) >= self.capacity:
             raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
             raise MediaError(f"leg {leg} is already allocated", recoverable=False)
-        pipeline = LegPipeline(leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config)
+        pipeline = LegPipeline(
+            leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config, phrases=phrases
+        )
         await pipeline.start()
         try:
             allocation = await self.rtp.allocate_port(leg, codec, pipeline)
@@ -175,9 +179,18 @@ class MediaWorker:
             op = message.get("op")
             if op == "allocate":
                 result = await self.allocate(
-                    _text(message, "call_id"), _text(message, "leg"), str(message.get("codec", "ulaw"))
+                    _text(message, "call_id"),
+                    _text(message, "leg"),
+                    str(message.get("codec", "ulaw")),
+                    _phrases(message),
                 )
                 return {"ok": True, **result}
+            if op == "phrases":
+                pipeline = self.pipelines.get(LegRef(_text(message, "call_id"), _text(message, "leg")))
+                if pipeline is None:
+                    raise MediaError("unknown leg", recoverable=False)
+                pipeline.set_phrases(_phrases(message))
+                return {"ok": True}
             if op == "release":
                 stats = await self.release(_text(message, "call_id"), _text(message, "leg"))
                 return {"ok": True, "stats": stats}
@@ -195,6 +208,19 @@ def _text(message: dict[str, Any], key: str, limit: int = 64) -> str:
     if not isinstance(value, str) or not value or len(value) > limit:
         raise ValueError(f"{key} must be a non-empty string of at most {limit} characters")
     return value
+
+
+def _phrases(message: dict[str, Any]) -> list[str] | None:
+    value = message.get("phrases")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) > 500
+        or not all(isinstance(p, str) and 0 < len(p) <= 200 for p in value)
+    ):
+        raise ValueError("phrases must be a list of at most 500 non-empty strings")
+    return list(value)
 
 
 def _port_range(text: str) -> tuple[int, int]:

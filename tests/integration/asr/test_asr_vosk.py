@@ -159,3 +159,26 @@ async def test_the_pipeline_gates_silence_and_flushes_the_last_words_at_hang_up(
     assert len(sink.finals) >= 2
     assert sink.finals[-1].end > (len(audio) - len(speech)) / 16000, "the last sentence was lost at hang-up"
     assert stats["dropped_segments"] == 0 and stats["errors"] == 0
+
+
+async def test_an_ivr_menu_switches_a_live_leg_to_a_phrase_list_and_back(vosk_recognizer):
+    speech = espeak_16k(KOREAN_SENTENCES[0])
+    _, free = run_session(vosk_recognizer.session(LEG), speech)
+    vocabulary = sorted({w.word for f in free for w in f.words if w.word.isalnum()})
+    menu = vocabulary[:2]
+    sink = CollectingSink()
+    pipeline = await LegPipeline(LEG, vosk_recognizer, WebRtcVad(16000, 2), [sink]).start()
+    round_seconds = len(speech) / 16000 + 1.0
+    for index, phrases in enumerate((None, menu, None)):
+        pipeline.set_phrases(phrases)
+        for frame in frames(np.concatenate([speech, silence(1.0)]), index * round_seconds):
+            await pipeline.feed(frame)
+    await pipeline.close()
+    # Classify each final by its middle: word times near a round's edge are approximate.
+    parts = [
+        [w.word for f in sink.finals for w in f.words if (f.start + f.end) / 2 // round_seconds == k]
+        for k in range(3)
+    ]
+    assert all(parts), [(f.start, f.end, f.text) for f in sink.finals]
+    assert set(parts[1]) <= {*menu, "[unk]"}
+    assert not set(parts[0]) <= {*menu, "[unk]"} and not set(parts[2]) <= {*menu, "[unk]"}
