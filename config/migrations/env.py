@@ -10,6 +10,18 @@ from config.migrate import import_models
 import_models()
 target_metadata = Base.metadata
 
+# SQLite FTS5 keeps the knowledge base's index in a virtual table plus shadow tables
+# (kb_articles_fts, kb_articles_fts_data, _idx, _content, _docsize, _config) that migration 0500
+# creates with raw SQL; autogenerate must not see them as tables to drop.
+IGNORED_TABLE_PREFIXES = ("kb_articles_fts",)
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Leave tables (and their indexes) that no model declares but a migration made by hand."""
+    if type_ == "table" and name is not None:
+        return not name.startswith(IGNORED_TABLE_PREFIXES)
+    return True
+
 
 def run_migrations_offline() -> None:
     context.configure(
@@ -17,6 +29,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -29,7 +42,12 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             # Batch mode lets ALTER TABLE work on SQLite by copying the table.
-            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,
+                include_name=include_name,
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:
