@@ -260,6 +260,7 @@ async def main() -> None:
     parser.add_argument("--pause", type=float, default=1.5, help="silence after each sentence (listening)")
     parser.add_argument("--latency-legs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--paced-tries", type=int, default=3)
     parser.add_argument(
         "--redis-url", default=os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
@@ -304,10 +305,20 @@ async def main() -> None:
         },
         "goal": "ratio >= 0.9",
     }
-    paced = max(1, int(piped["streams"] * 0.8))
-    check = await paced_legs(engine, paced, config, None, args.pause)
-    check["sustained"] = check["max_lag_seconds"] < 2.0 and check["dropped_segments"] == 0
-    out["capacity"]["paced_check"] = check
+    # Throughput assumes perfect use of every core; check it with real-time legs, stepping down
+    # until lag stays bounded (< 2 s, nothing dropped).
+    tries = []
+    legs = max(1, int(piped["streams"] * 0.6))
+    for _ in range(args.paced_tries):
+        check = await paced_legs(engine, legs, config, None, args.pause)
+        check["sustained"] = check["max_lag_seconds"] < 2.0 and check["dropped_segments"] == 0
+        tries.append(check)
+        if check["sustained"] or legs == 1:
+            break
+        legs = max(1, int(legs * 0.75))
+    out["capacity"]["paced_checks"] = tries
+    sustained = [t["legs"] for t in tries if t["sustained"]]
+    out["capacity"]["real_time_legs_sustained"] = max(sustained) if sustained else None
     out["asterisk_calls"] = asterisk_calls(args)
     out["latency"] = await paced_legs(engine, args.latency_legs, config, args.redis_url, args.pause)
     out["latency"]["goal"] = "p95 <= 800 ms"
