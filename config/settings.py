@@ -144,6 +144,9 @@ class DeskSettings(Section):
         default=None, description="HMAC secret of the device-alert webhook; generated when not set"
     )
     alert_tolerance_seconds: int = Field(default=300, ge=10, le=3600, description="Replay window")
+    webhook_retry_base_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"
+    )
 
 
 class AsrEngineChoice(StrEnum):

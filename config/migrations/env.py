@@ -14,12 +14,16 @@ target_metadata = Base.metadata
 # (kb_articles_fts, kb_articles_fts_data, _idx, _content, _docsize, _config) that migration 0500
 # creates with raw SQL; autogenerate must not see them as tables to drop.
 IGNORED_TABLE_PREFIXES = ("kb_articles_fts",)
+# PostgreSQL GIN expression indexes for full-text search, also made by hand in 0500.
+IGNORED_INDEXES = frozenset({"ix_tickets_search", "ix_kb_articles_search"})
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
     """Leave tables (and their indexes) that no model declares but a migration made by hand."""
     if type_ == "table" and name is not None:
         return not name.startswith(IGNORED_TABLE_PREFIXES)
+    if type_ == "index":
+        return name not in IGNORED_INDEXES
     return True
 
 

@@ -40,9 +40,12 @@ class TimerState(enum.StrEnum):
     BREACHED = "breached"
     MET = "met"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # the ticket waits on the customer; resumes with the time that was left
 
 
 ACTIVE_TIMER_STATES = (TimerState.RUNNING.value, TimerState.REMINDED.value)
+# Timers that can still end as met, breached or cancelled (a paused one is not ticking).
+LIVE_TIMER_STATES = (*ACTIVE_TIMER_STATES, TimerState.PAUSED.value)
 
 
 class BusinessCalendar(Base):
@@ -108,5 +111,6 @@ class SlaTimer(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # The wake-up moment a job was last queued for; the periodic re-arm skips timers already armed.
     armed_eta: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -7,10 +7,10 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from tickets.desk.exceptions import NotFoundError
@@ -21,9 +21,9 @@ MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10.0
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Wait before retry ``attempt`` (1-based): 10 s, 30 s, 90 s, ... capped at an hour."""
-    return float(min(10 * 3 ** (attempt - 1), 3600))
+def backoff_seconds(attempt: int, base: float = 10.0) -> float:
+    """Wait before retry ``attempt`` (1-based): base, 3x base, 9x base... capped at an hour."""
+    return float(min(base * 3 ** (attempt - 1), 3600))
 
 
 def create_endpoint(session: Session, url: str, event_types: list[str]) -> tuple[WebhookEndpoint, str]:
@@ -63,7 +63,9 @@ class DeliveryOutcome:
     retry_in: float | None = None  # seconds until the next attempt, when one is due
 
 
-def deliver(session: Session, delivery_id: int, client: httpx.Client, now: datetime) -> DeliveryOutcome:
+def deliver(
+    session: Session, delivery_id: int, client: httpx.Client, now: datetime, backoff_base: float = 10.0
+) -> DeliveryOutcome:
     """POST one delivery, signed; a 2xx ends it, anything else schedules a retry (then gives up)."""
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None or delivery.state != DeliveryState.PENDING:
@@ -92,6 +94,7 @@ def deliver(session: Session, delivery_id: int, client: httpx.Client, now: datet
         delivery.last_error = "" if ok else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         ok, delivery.last_error = False, f"{type(exc).__name__}: {exc}"[:500]
+    delivery.next_attempt_at = None
     if ok:
         delivery.state, delivery.delivered_at = DeliveryState.DELIVERED.value, now
         session.commit()
@@ -100,19 +103,24 @@ def deliver(session: Session, delivery_id: int, client: httpx.Client, now: datet
         delivery.state = DeliveryState.FAILED.value
         session.commit()
         return DeliveryOutcome(delivery.state)
+    retry_in = backoff_seconds(delivery.attempts, backoff_base)
+    delivery.next_attempt_at = now + timedelta(seconds=retry_in)
     session.commit()
-    return DeliveryOutcome(delivery.state, retry_in=backoff_seconds(delivery.attempts))
+    return DeliveryOutcome(delivery.state, retry_in=retry_in)
 
 
 def lost_delivery_ids(session: Session, older_than: datetime, limit: int = 500) -> list[int]:
-    """Deliveries never attempted since before ``older_than``: their job was lost (broker down)."""
+    """Pending deliveries whose job was lost: never tried since before ``older_than`` (broker down),
+    or a retry due before ``older_than`` that never ran (its worker was killed while holding it)."""
     return list(
         session.scalars(
             select(WebhookDelivery.id)
             .where(
                 WebhookDelivery.state == DeliveryState.PENDING.value,
-                WebhookDelivery.attempts == 0,
-                WebhookDelivery.created_at < older_than,
+                or_(
+                    and_(WebhookDelivery.attempts == 0, WebhookDelivery.created_at < older_than),
+                    WebhookDelivery.next_attempt_at < older_than,
+                ),
             )
             .order_by(WebhookDelivery.id)
             .limit(limit)

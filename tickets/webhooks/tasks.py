@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import httpx
 from celery import Task
 
 from config.jobs import celery_app
+from config.settings import load_settings
 from tickets.sla.tasks import worker_state
 from tickets.webhooks.services import deliver, lost_delivery_ids
 
@@ -15,11 +17,17 @@ DELIVER = "voxdesk.webhooks.deliver"
 SWEEP = "voxdesk.webhooks.sweep"
 
 
+@lru_cache(maxsize=1)
+def retry_base_seconds() -> float:
+    return load_settings().desk.webhook_retry_base_seconds
+
+
 @celery_app.task(name=DELIVER, bind=True, max_retries=None)
 def deliver_job(self: Task, delivery_id: int) -> str:
+    """One attempt; a failure re-queues this job after the backoff (services.deliver gives up)."""
     factory, _runtime = worker_state()
     with factory() as session, httpx.Client(follow_redirects=False) as client:
-        outcome = deliver(session, delivery_id, client, datetime.now(UTC))
+        outcome = deliver(session, delivery_id, client, datetime.now(UTC), retry_base_seconds())
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.state

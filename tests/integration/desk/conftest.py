@@ -9,13 +9,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.migrate import upgrade
-from desk.desk_helpers import PG_URL, Api, RecordingScheduler, desk_app
+from desk.desk_helpers import DESK_REDIS_DB, PG_URL, Api, RecordingScheduler, desk_app, redis_db_url
 from tickets.desk.outbox import DeskRuntime
 from tickets.sla.clock import SettableClock, SystemClock
 
@@ -70,3 +71,12 @@ def api(
     app = desk_app(desk_pg_url, tmp_path, redis_url, runtime)
     with TestClient(app) as client:
         yield Api(client, desk_factory, app.state.secret_key)
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[str]:
+    url = redis_db_url(DESK_REDIS_DB)
+    yield url
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match="*"):  # only our own database number: queues and unacked jobs
+        client.delete(key)

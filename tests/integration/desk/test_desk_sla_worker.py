@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.jobs import create_celery
 from config.models import AuditEntry, Role
-from desk.desk_helpers import DESK_REDIS_DB, make_user, redis_db_url
+from desk.celery_worker import Worker, wait_for
+from desk.desk_helpers import make_user
 from tickets.desk import groups, services
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate, TicketCreate
@@ -30,76 +24,6 @@ from tickets.sla.schemas import PolicyCreate
 from tickets.sla.tasks import CeleryTimerScheduler
 
 pytestmark = pytest.mark.integration
-
-
-class Worker:
-    """A real ``celery worker`` process on the desk tests' Redis database and scratch PostgreSQL."""
-
-    def __init__(self, name: str, pg_url: str, broker: str, log_dir: Path) -> None:
-        self.log = log_dir / f"{name}.log"
-        env = os.environ | {
-            "VOXDESK_DATABASE_URL": pg_url,
-            "VOXDESK_REDIS__URL": broker,
-            "VOXDESK_DATA_DIR": str(log_dir),
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config.jobs:celery_app",
-            "worker",
-            "--pool=solo",
-            "-n",
-            f"{name}@desk-test",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "INFO",
-        ]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        wait_for(
-            lambda: "ready." in self.log.read_text(errors="replace"),
-            timeout,
-            f"worker never ready: {self.log}",
-        )
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(message)
-
-
-@pytest.fixture
-def broker(redis_url: str) -> Iterator[str]:
-    url = redis_db_url(DESK_REDIS_DB)
-    yield url
-    client = redis.Redis.from_url(url)
-    for key in client.scan_iter(match="*"):  # only our own database number: queues and unacked jobs
-        client.delete(key)
 
 
 def test_a_timer_held_by_a_killed_worker_still_breaches_through_the_next_worker(
