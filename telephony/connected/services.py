@@ -120,7 +120,7 @@ class ConnectedCallService:
                 agent = await self.ctx.agents.store.find(agent_id)
                 if agent is not None and agent.call_id == call.call_id:
                     await self.ctx.agents.release(agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s)
-        await self.queues.dispatch()
+        self.queues.request_dispatch()
 
     async def finish_wrap_ups(self) -> None:
         """Calls whose agent wrap-up time is over are ended (and their record written)."""

@@ -7,6 +7,7 @@ Channels say what they are through their Stasis arguments: ``inbound`` (a custom
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -49,6 +50,7 @@ class InboundStasis:
         self.supervision = supervision
         self.customers = customers or NoCustomerLookup()
         self.ivr_runs: dict[str, IvrRun] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.callbacks: CallbackService | None = None
 
     def register(self, registry: HandlerRegistry) -> None:
@@ -91,13 +93,16 @@ class InboundStasis:
             caller_name=channel.caller_name,
             dialed_number=channel.dialed_exten,
         )
-        await self.ctx.calls.create(call)
+        # Answer first: the caller's time to first prompt is what they notice, Redis can follow.
         try:
             await self.ctx.rest.answer(channel.id)
         except AriNotFoundError:
-            await self.connected.channel_gone(call.call_id, channel.id, "hung up before answer")
-            return
-        await self.start_ivr(call.call_id, channel.id)
+            return  # hung up before we answered: nothing was stored yet
+        await self.ctx.calls.create(call)
+        # The IVR runs in its own task so one caller's prompts never hold up the event stream.
+        task = asyncio.create_task(self.start_ivr(call.call_id, channel.id), name=f"ivr-{call.call_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         customer_id = await self.customers.customer_id_for_number(channel.caller_number)
         if customer_id:
             async with self.ctx.calls.editing(call.call_id) as edit:

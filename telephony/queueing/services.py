@@ -6,12 +6,13 @@ tick against timestamps stored with the call, never kept as in-memory timers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from telephony.agents.model import AgentStatus
-from telephony.ari_ import AriError, AriNotFoundError
+from telephony.ari_ import AriError
 from telephony.ari_.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, MissedOffer, now
@@ -28,6 +29,10 @@ class QueueService:
     def __init__(self, ctx: ControlContext, picker: AgentPicker | None = None) -> None:
         self.ctx = ctx
         self.picker = picker or LongestIdleSkilledPicker()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatching = (
+            asyncio.Lock()
+        )  # one matching pass at a time: an agent or call is never offered twice
         # Run after an agent answered: recording for connected calls, dialling the customer for callbacks.
         self.answered_hooks: list[Callable[[Call], Awaitable[None]]] = []
         # Run when a caller has waited past the queue's maximum wait (the callback offer).
@@ -55,7 +60,7 @@ class QueueService:
             edit.move("queued", at)
             await self.ctx.waiting.add(queue.id, call_id, call.queued_at, priority)
         await self._music_on_hold(call, queue)
-        await self.dispatch()
+        self.request_dispatch()
 
     async def _music_on_hold(self, call: Call, queue: QueueSettings) -> None:
         try:
@@ -98,8 +103,18 @@ class QueueService:
             for hook in self.max_wait_hooks:
                 await hook(call)
 
+    def request_dispatch(self) -> None:
+        """Match calls and agents soon, in a task: safe to call from inside a matching pass."""
+        task = asyncio.get_running_loop().create_task(self.dispatch())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def dispatch(self) -> None:
         """Offer every waiting call, in order, to the agent the picker chooses."""
+        async with self._dispatching:
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
         agents = [a for a in await self.ctx.agents.store.all() if a.status == AgentStatus.AVAILABLE]
         if not agents:
             return
@@ -121,6 +136,9 @@ class QueueService:
         await self.ctx.agents.reserve(agent_id, call_id)
         async with self.ctx.calls.editing(call_id) as edit:
             call = edit.call
+            if call.state not in WAITING_STATES:  # the caller left (or was taken) since the pick
+                await self.ctx.agents.release(agent_id)
+                return
             attempt = len(call.missed_offers) + 1
             channel_id = f"{call_id}-offer{attempt}"
             call.offer_agent_id, call.offer_channel_id, call.offer_started_at = agent_id, channel_id, now()
@@ -155,7 +173,7 @@ class QueueService:
             await self.ctx.agents.release(agent_id)
         if call.state == "queued":
             await self._music_on_hold(call, self.ctx.queue(call.queue_id))
-        await self.dispatch()
+        self.request_dispatch()
 
     async def offer_answered(self, call_id: str, channel: Channel) -> None:
         """The agent picked up: bridge them with the caller (or start the callback)."""
@@ -179,9 +197,10 @@ class QueueService:
                     call.answered_at = now()
                     edit.move("connected", call.answered_at)
                     await self.ctx.waiting.remove(call.queue_id or "", call_id)
-        except (CallNotFoundError, AriNotFoundError) as exc:
+        except (CallNotFoundError, AriError) as exc:
+            # Usually the caller hung up while the agent answered; their StasisEnd finishes the call.
             log.info("agent channel %s answered a call that is gone (%s); hanging it up", channel.id, exc)
-            with contextlib.suppress(AriNotFoundError):
+            with contextlib.suppress(AriError):
                 await self.ctx.rest.hangup(channel.id)
             return
         for hook in self.answered_hooks:
