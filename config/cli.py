@@ -121,7 +121,7 @@ FEATURE_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("telephony.cli", "asterisk_app", "asterisk"),
     ("telephony.cli", "call", "call"),
     ("telephony.cli", "softphone", "softphone"),
-    ("telephony.cli", "controller", "controller"),
+    ("telephony.controller", "controller_app", "controller"),
     ("asr.cli", "models_app", "models"),
     ("asr.cli", "analyze", "analyze"),
     ("tickets.channels.cli", "channels_cli", "channels"),
