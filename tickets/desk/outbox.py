@@ -1,4 +1,4 @@
-"""Side effects that must wait for a commit: live events, SLA timer jobs, webhook deliveries.
+"""Side effects that must wait for a commit: live events, SLA timers, webhooks, CSAT surveys.
 
 Services queue them on the session while they work and :func:`commit` sends them once the rows
 are durable, so a console or webhook never hears of a ticket the database rolled back.
@@ -36,6 +36,21 @@ class DeliveryQueue(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SurveyRequest:
+    """A solved ticket whose customer gets a CSAT survey once the solve is committed."""
+
+    ticket_id: int
+    conversation_id: int
+    agent_id: int | None
+
+
+class SurveyOffer(Protocol):
+    def offer(self, session: Session, request: SurveyRequest) -> None:
+        """Create the survey and schedule its link (tickets.csat); may commit ``session``."""
+        ...
+
+
 @dataclass
 class DeskRuntime:
     """What services need besides the session: the clock and where side effects go."""
@@ -44,6 +59,7 @@ class DeskRuntime:
     events: EventSink | None = None
     timers: TimerScheduler | None = None
     deliveries: DeliveryQueue | None = None
+    surveys: SurveyOffer | None = None
 
 
 @dataclass
@@ -51,6 +67,7 @@ class Outbox:
     events: list[Event] = field(default_factory=list)
     timers: list[tuple[int, datetime]] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
+    surveys: list[SurveyRequest] = field(default_factory=list)
 
 
 def outbox(session: Session) -> Outbox:
@@ -81,3 +98,10 @@ def commit(session: Session, runtime: DeskRuntime) -> None:
     for delivery_id in box.deliveries:
         if runtime.deliveries is not None:
             runtime.deliveries.enqueue(delivery_id)
+    for request in box.surveys:
+        if runtime.surveys is not None:
+            try:
+                runtime.surveys.offer(session, request)
+            except VoxdeskError as exc:  # no phone or e-mail, broker down: the ticket stays solved
+                session.rollback()
+                log.warning("no CSAT survey for ticket %s: %s", request.ticket_id, exc)

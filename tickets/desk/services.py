@@ -31,7 +31,7 @@ from tickets.desk.models import (
     TicketStatus,
     TicketTask,
 )
-from tickets.desk.outbox import DeskRuntime, commit, outbox
+from tickets.desk.outbox import DeskRuntime, SurveyRequest, commit, outbox
 from tickets.desk.schemas import NoteCreate, TicketCreate, TicketFilters, TicketUpdate
 from tickets.sla import services as sla
 from tickets.sla.models import SlaTarget, TimerState
@@ -174,6 +174,11 @@ def change_status(
         sla.stop_timers(
             session, ticket.id, (SlaTarget.FIRST_RESPONSE, SlaTarget.NEXT_RESPONSE), now, TimerState.CANCELLED
         )
+        if ticket.conversation_id is not None:  # offered after the commit (see outbox.commit)
+            survey = SurveyRequest(ticket.id, ticket.conversation_id, ticket.assignee_id)
+            outbox(session).surveys.append(survey)
+    elif new == TicketStatus.PENDING:  # waiting on the customer: the SLA clocks stop
+        sla.pause_timers(session, ticket.id, now)
     elif new == TicketStatus.CLOSED:
         ticket.closed_at = now
     elif old == TicketStatus.SOLVED:  # reopened: the resolution clock starts again
@@ -181,6 +186,8 @@ def change_status(
         policy = sla.resolve_policy(session, ticket.priority, ticket.channel)
         if policy is not None:
             sla.start_timer(session, ticket, policy, SlaTarget.RESOLUTION, now)
+    if old == TicketStatus.PENDING and new != TicketStatus.SOLVED:  # the customer answered
+        sla.resume_timers(session, ticket.id, now)
     ticket.status = new.value
     ticket.updated_at = now
     history.record(session, ticket, actor.name, "status_changed", {"from": old.value, "to": new.value})

@@ -21,6 +21,7 @@ from tickets.sla.business_time import BusinessHours
 from tickets.sla.clock import as_utc
 from tickets.sla.models import (
     ACTIVE_TIMER_STATES,
+    LIVE_TIMER_STATES,
     BusinessCalendar,
     Holiday,
     SlaPolicy,
@@ -126,12 +127,20 @@ def start_ticket_timers(session: Session, ticket: Ticket, now: datetime) -> list
     return [t for t in timers if t is not None]
 
 
-def active_timers(session: Session, ticket_id: int, targets: tuple[SlaTarget, ...]) -> list[SlaTimer]:
+ALL_TARGETS = tuple(SlaTarget)
+
+
+def active_timers(
+    session: Session,
+    ticket_id: int,
+    targets: tuple[SlaTarget, ...],
+    states: tuple[str, ...] = ACTIVE_TIMER_STATES,
+) -> list[SlaTimer]:
     return list(
         session.scalars(
             select(SlaTimer).where(
                 SlaTimer.ticket_id == ticket_id,
-                SlaTimer.state.in_(ACTIVE_TIMER_STATES),
+                SlaTimer.state.in_(states),
                 SlaTimer.target.in_([t.value for t in targets]),
             )
         ).all()
@@ -141,9 +150,39 @@ def active_timers(session: Session, ticket_id: int, targets: tuple[SlaTarget, ..
 def stop_timers(
     session: Session, ticket_id: int, targets: tuple[SlaTarget, ...], now: datetime, state: TimerState
 ) -> int:
-    timers = active_timers(session, ticket_id, targets)
+    """End running, reminded and paused timers as met or cancelled."""
+    timers = active_timers(session, ticket_id, targets, LIVE_TIMER_STATES)
     for timer in timers:
         timer.state, timer.stopped_at = state.value, now
+    return len(timers)
+
+
+def pause_timers(session: Session, ticket_id: int, now: datetime) -> int:
+    """The ticket waits on the customer: its clocks stop (a queued wake-up finds nothing to do)."""
+    timers = active_timers(session, ticket_id, ALL_TARGETS)
+    for timer in timers:
+        timer.state, timer.paused_at = TimerState.PAUSED.value, now
+    return len(timers)
+
+
+def _left(hours: BusinessHours, paused_at: datetime, moment: datetime) -> float:
+    """Business minutes that were still to run from the pause until ``moment``."""
+    return hours.elapsed(paused_at, moment).total_seconds() / 60
+
+
+def resume_timers(session: Session, ticket_id: int, now: datetime) -> int:
+    """The customer is back: paused clocks run again from ``now`` with the time they had left."""
+    timers = active_timers(session, ticket_id, ALL_TARGETS, (TimerState.PAUSED.value,))
+    for timer in timers:
+        policy = session.get(SlaPolicy, timer.policy_id) if timer.policy_id else None
+        hours = business_hours(session, policy.calendar_id if policy else None)
+        paused_at = as_utc(timer.paused_at or now)
+        timer.due_at = hours.add(now, _left(hours, paused_at, as_utc(timer.due_at)))
+        if timer.remind_at is not None and timer.reminded_at is None:
+            timer.remind_at = hours.add(now, _left(hours, paused_at, as_utc(timer.remind_at)))
+        timer.state = (TimerState.REMINDED if timer.reminded_at else TimerState.RUNNING).value
+        timer.paused_at = None
+        _arm(session, timer, now, force=True)
     return len(timers)
 
 

@@ -21,6 +21,7 @@ from config.jobs import celery_app
 from config.migrate import import_models
 from config.settings import load_settings
 from tickets.desk.outbox import DeskRuntime
+from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
 from tickets.sla.services import fire_timer, rearm_timers
 
@@ -66,6 +67,7 @@ def worker_state() -> tuple[sessionmaker[Session], DeskRuntime]:
         events=Notifier.from_url(redis_url),
         timers=CeleryTimerScheduler(celery_app),
         deliveries=CeleryDeliveryQueue(celery_app),
+        surveys=CsatSurveys(enqueue_on(celery_app)),
     )
     return factory, runtime
 

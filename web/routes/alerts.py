@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import ValidationError
 
 from config.secrets_store import get_or_create_secret
+from tickets.alerts.replay import ReplayGuard
 from tickets.alerts.schemas import AlertOutcome, DeviceAlert
 from tickets.alerts.services import open_alert_ticket
 from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -19,6 +20,15 @@ from web.deps import SessionDep, SettingsDep
 from web.routes.desk_support import DeskRoute, RuntimeDep
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"], route_class=DeskRoute)
+
+
+def replay_guard(request: Request) -> ReplayGuard:
+    """One guard per app, made on first use (its Redis pool lives as long as the app)."""
+    state = request.app.state
+    guard: ReplayGuard | None = getattr(state, "alert_replay_guard", None)
+    if guard is None:
+        guard = state.alert_replay_guard = ReplayGuard(state.redis_url)
+    return guard
 
 
 def alert_secret(request: Request) -> str:
@@ -34,6 +44,7 @@ def alert_secret(request: Request) -> str:
         200: {"model": AlertOutcome},
         201: {"model": AlertOutcome},
         401: {"description": "bad signature"},
+        409: {"description": "the same signed request was received already (replay)"},
     },
     openapi_extra={
         "requestBody": {
@@ -45,24 +56,32 @@ def alert_secret(request: Request) -> str:
 async def device_alert(
     request: Request, response: Response, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
 ) -> AlertOutcome:
-    """Open a ticket for a device alert; the same device and code while open adds a note (200)."""
+    """Open a ticket for a device alert; the same device and code while open adds a note (200).
+
+    Each signed request is accepted once: the identical request again inside the window gets 409.
+    """
     body = await request.body()
-    verify(
+    now = time.time()
+    tolerance = settings.desk.alert_tolerance_seconds
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    timestamp = verify(
         alert_secret(request),
         request.headers.get(TIMESTAMP_HEADER),
         request.headers.get(SIGNATURE_HEADER),
         body,
-        now=time.time(),
-        tolerance=settings.desk.alert_tolerance_seconds,
+        now=now,
+        tolerance=tolerance,
     )
-    try:
-        alert = DeviceAlert.model_validate_json(body)
-    except ValidationError as exc:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors) from None
-    outcome = open_alert_ticket(session, runtime, alert, settings.customers.default_region)
+    # The signature stays acceptable until timestamp + tolerance; remember it that long.
+    async with replay_guard(request).first_use(signature, int(timestamp + tolerance - now) + 1):
+        try:
+            alert = DeviceAlert.model_validate_json(body)
+        except ValidationError as exc:
+            errors = [
+                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors) from None
+        outcome = open_alert_ticket(session, runtime, alert, settings.customers.default_region)
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return outcome

@@ -17,6 +17,7 @@ from tickets.desk.exceptions import ConflictError, DeskError, InvalidInputError,
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import MAX_ID
 from tickets.desk.services import Actor
+from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 from web.auth import Principal, require_roles
@@ -71,6 +72,7 @@ def get_runtime(request: Request) -> DeskRuntime:
             events=Notifier.from_url(state.redis_url),
             timers=CeleryTimerScheduler(jobs),
             deliveries=CeleryDeliveryQueue(jobs),
+            surveys=CsatSurveys(enqueue_on(jobs)),
         )
         state.desk_runtime = runtime
     return runtime
