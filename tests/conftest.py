@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -25,14 +25,45 @@ def _server_url(url: str, database: str) -> str:
     return url.rsplit("/", 1)[0] + f"/{database}"
 
 
+def _create_database(prefix: str) -> tuple[str, str]:
+    name = f"voxdesk_{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, _server_url(PG_URL, name)
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def scratch_postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"voxdesk_t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name, url = _create_database("t")
     try:
-        yield _server_url(PG_URL, name)
+        yield url
     finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[Callable[[str], str]]:
+    """Makes PostgreSQL databases with every migration applied; all are dropped when the session ends.
+
+    Each test folder asks for its own (``migrated_postgres("desk")``), so folders never see each
+    other's rows.
+    """
+    from config.migrate import upgrade
+
+    created: list[str] = []
+
+    def make(prefix: str) -> str:
+        name, url = _create_database(prefix)
+        created.append(name)
+        upgrade(url)
+        return url
+
+    yield make
+    for name in created:
+        _drop_database(name)

@@ -13,18 +13,16 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
-from config.migrate import upgrade
 from config.settings import CustomerSettings, RedisSettings, Settings, WebSettings
 from web.app import create_app
 
@@ -55,17 +53,9 @@ class LiveApp:
 
 
 @pytest.fixture(scope="session")
-def browser_pg_url() -> Iterator[str]:
-    name = f"voxdesk_br_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def browser_pg_url(migrated_postgres: Callable[[str], str]) -> str:
+    """A database of this folder's own with every migration applied, dropped when the session ends."""
+    return migrated_postgres("br")
 
 
 @pytest.fixture(scope="session")

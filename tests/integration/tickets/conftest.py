@@ -7,14 +7,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from loopback_servers import gateway_url, relay  # noqa: F401 - fixtures shared by the channel tests
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
-from config.migrate import upgrade
 from config.models import Role
 from config.settings import ChannelSettings, CustomerSettings, RedisSettings, Settings, WebSettings
 from web.app import create_app
@@ -28,18 +26,9 @@ WECHAT_TOKEN = "wechat-" + uuid.uuid4().hex[:16]
 
 
 @pytest.fixture(scope="session")
-def tickets_pg_url() -> Iterator[str]:
-    """A fresh database with every migration applied, dropped when the session ends."""
-    name = f"voxdesk_tk_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def tickets_pg_url(migrated_postgres: Callable[[str], str]) -> str:
+    """A database of this folder's own with every migration applied, dropped when the session ends."""
+    return migrated_postgres("tk")
 
 
 @pytest.fixture(scope="session")
