@@ -17,6 +17,7 @@ TASK_MODULES: list[str] = [
     "tickets.sla.tasks",
     "tickets.webhooks.tasks",
     "tickets.csat.tasks",
+    "telephony.recording.tasks",
 ]
 
 

@@ -21,6 +21,7 @@ from telephony.sandbox.ari_probe import AriEndpoint, asterisk_info, asterisk_ver
 from telephony.sandbox.credentials import ari_password
 from telephony.sandbox.install import InstallReport, ensure_rootfs
 from telephony.sandbox.mirror import apt_mirror
+from telephony.sandbox.moh import ensure_moh_files
 from telephony.sandbox.process import AsteriskProcess
 from telephony.sandbox.render import RenderContext, admin_snippets, render_config
 from telephony.sandbox.runtime import AsteriskRuntime, ChrootRuntime, select_runtime, state_dir
@@ -112,7 +113,17 @@ class AsteriskSandbox:
             raise SandboxError(
                 "asterisk.mode=external: Voxdesk does not write the config; see admin_snippets()"
             )
-        return render_config(self._render_context(agents), self.runtime.host_path(self.runtime.dirs.etc))
+        dirs = self.runtime.dirs
+        ensure_moh_files(self.runtime.host_path(dirs.moh) / "default")
+        for inner in dirs.state_dirs:  # the recording folder too: ARI answers 500 without it
+            self.runtime.host_path(inner).mkdir(parents=True, exist_ok=True)
+        return render_config(self._render_context(agents), self.runtime.host_path(dirs.etc))
+
+    def recordings_dir(self) -> Path | None:
+        """Host path of the call recordings (None for an external Asterisk: its files live on the PBX)."""
+        if self.runtime is None:
+            return None
+        return self.runtime.host_path(self.runtime.dirs.recordings)
 
     def admin_snippets(self, agents: Sequence[SipCredentialSpec] = ()) -> dict[str, str]:
         """Config file name -> lines an admin adds to an existing Asterisk for Voxdesk."""

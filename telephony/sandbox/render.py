@@ -22,7 +22,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "config" / "asterisk"
 # Full files Asterisk reads; the others in TEMPLATE_DIR are fragments they include.
 CONFIG_FILES = (
     "asterisk.conf", "modules.conf", "logger.conf", "http.conf", "ari.conf",
-    "pjsip.conf", "extensions.conf", "rtp.conf", "cdr.conf",
+    "pjsip.conf", "extensions.conf", "rtp.conf", "cdr.conf", "musiconhold.conf",
 )  # fmt: skip
 
 # What an admin pastes into an Asterisk they already run (mode=external).

@@ -31,11 +31,18 @@ class AsteriskDirs:
     cache: str
     modules: str
     data: str
+    moh: str = ""
+
+    @property
+    def recordings(self) -> str:
+        """Where ARI live recordings land (``<spool>/recording``); Asterisk does not create it itself."""
+        return f"{self.spool}/recording"
 
     @property
     def state_dirs(self) -> tuple[str, ...]:
         """The directories Voxdesk owns and creates before each start."""
-        return (self.etc, self.run, self.lib, self.log, self.spool, self.cache)
+        dirs = (self.etc, self.run, self.lib, self.log, self.spool, self.recordings, self.cache)
+        return (*dirs, f"{self.moh}/default") if self.moh else dirs
 
 
 def _installed_dirs(root: Path) -> tuple[str, str]:
@@ -54,7 +61,7 @@ def _private_dirs(base: str, root: Path) -> AsteriskDirs:
     modules, data = _installed_dirs(root)
     return AsteriskDirs(
         etc=f"{base}/etc", run=f"{base}/run", lib=f"{base}/lib", log=f"{base}/log",
-        spool=f"{base}/spool", cache=f"{base}/cache", modules=modules, data=data,
+        spool=f"{base}/spool", cache=f"{base}/cache", modules=modules, data=data, moh=f"{base}/moh",
     )  # fmt: skip
 
 
