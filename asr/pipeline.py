@@ -19,7 +19,7 @@ from typing import Any
 from asr.engines.base import SpeechRecognizer
 from asr.engines.stream import RecognizeStream
 from asr.exceptions import RecognizerError
-from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, TranscriptFrame
+from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, SpeechSegment, TranscriptFrame
 from asr.sinks import LagReport, TranscriptSink
 from asr.vad import SpeechSegmenter, SpeechStart, VadEngine
 
@@ -155,7 +155,8 @@ class LegPipeline:
         }
 
     # ---- internals ------------------------------------------------------------------------------
-    def _segment(self, frame: AudioFrame) -> list[AudioFrame | SpeechStart | Any]:
+    def _segment(self, frame: AudioFrame) -> list[AudioFrame | SpeechSegment]:
+        """Speech audio and segment ends (starts need no action: audio follows them)."""
         if frame.sample_rate != self.sample_rate:
             raise ValueError(f"pipeline needs {self.sample_rate} Hz frames; resample at the media edge")
         return [item for item in self._segmenter.push(frame) if not isinstance(item, SpeechStart)]
