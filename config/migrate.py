@@ -18,6 +18,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "config.models",
     "asr.transcripts.models",
     "telephony.records.models",
+    "telephony.agent_profiles.models",
     "tickets.customers.models",
     "tickets.conversations.models",
     "tickets.connectors.models",

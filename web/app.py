@@ -11,6 +11,7 @@ from config.settings import Settings, load_settings
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     alerts,
+    calls,
     channel_webhooks,
     conversations,
     customers,
@@ -66,4 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kb.live_router)
     app.include_router(alerts.router)
     app.include_router(webhooks.router)
+    app.include_router(calls.router)
+    app.include_router(calls.live_router)
     return app

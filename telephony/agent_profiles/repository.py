@@ -1,0 +1,49 @@
+"""Reading and writing agent profiles and the SIP account that makes a user an agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.models import SipCredential, User
+from telephony.agent_profiles.models import AgentProfile
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    """What call control needs to log a user in: agent id (the SIP user name), endpoint, skills, queues."""
+
+    user_id: int
+    agent_id: str
+    skills: dict[str, int] = field(default_factory=dict)
+    queues: list[str] = field(default_factory=list)
+
+    @property
+    def endpoint(self) -> str:
+        return f"PJSIP/{self.agent_id}"
+
+
+def agent_identity(session: Session, user_id: int) -> AgentIdentity | None:
+    """The user's agent identity, or None when they have no SIP account."""
+    credential = session.scalars(select(SipCredential).where(SipCredential.user_id == user_id)).first()
+    if credential is None:
+        return None
+    profile = session.scalars(select(AgentProfile).where(AgentProfile.user_id == user_id)).first()
+    if profile is None:
+        return AgentIdentity(user_id, credential.username)
+    return AgentIdentity(user_id, credential.username, dict(profile.skills), list(profile.queues))
+
+
+def save_profile(session: Session, user_id: int, skills: dict[str, int], queues: list[str]) -> AgentProfile:
+    """Create or replace the user's profile (the caller commits)."""
+    if session.get(User, user_id) is None:
+        raise LookupError(f"no user {user_id}")
+    profile = session.scalars(select(AgentProfile).where(AgentProfile.user_id == user_id)).first()
+    if profile is None:
+        profile = AgentProfile(user_id=user_id)
+        session.add(profile)
+    profile.skills, profile.queues = dict(skills), list(queues)
+    session.flush()
+    return profile

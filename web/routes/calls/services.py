@@ -1,0 +1,209 @@
+"""The console's view of call control: read live calls and agents from Redis, queue checked commands.
+
+``web/`` never talks to ARI: every action becomes a command on the controller's stream
+(:func:`telephony.commands.bus.send_command`). The checks here only turn obvious mistakes into clear
+4xx answers; the controller checks again when it executes, and announces any refusal on the bus.
+The Redis key layout is the one ``telephony.calls.store.CallStore`` and
+``telephony.agents.store.AgentStore`` write (a unit test pins the two together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import redis
+
+from telephony.agent_profiles.repository import AgentIdentity
+from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
+from telephony.agents.model import AgentState, AgentStatus
+from telephony.calls.exceptions import CallNotFoundError
+from telephony.calls.model import Call
+from telephony.commands import schemas as cmd
+from telephony.commands.bus import send_command
+from web.routes.calls.exceptions import BadTransferTargetError, CallStateConflictError, NotOnThisCallError
+
+TALKING = ("connected", "on_hold", "transferring")
+SupervisionMode = Literal["listen", "whisper", "barge"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: their name for the audit trail, whether they may act on any call, their agent id."""
+
+    name: str
+    any_call: bool
+    agent: AgentIdentity | None = None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class CallConsole:
+    def __init__(self, client: redis.Redis, prefix: str, queue_ids: frozenset[str]) -> None:
+        self._redis = client
+        self.prefix = prefix
+        self.queue_ids = queue_ids
+
+    # --- reads
+    def find_call(self, call_id: str) -> Call | None:
+        fields = self._redis.hgetall(f"{self.prefix}:call:{call_id}")
+        return Call.from_redis(fields) if fields else None
+
+    def live_call(self, call_id: str) -> Call:
+        call = self.find_call(call_id)
+        if call is None or call.is_over:
+            raise CallNotFoundError(f"no live call {call_id!r}")
+        return call
+
+    def live_calls(self) -> list[Call]:
+        ids = sorted(_text(m) for m in self._redis.smembers(f"{self.prefix}:calls:live"))
+        calls = [self.find_call(call_id) for call_id in ids]
+        return [call for call in calls if call is not None and not call.is_over]
+
+    def calls_of(self, actor: Actor) -> list[Call]:
+        calls = self.live_calls()
+        if actor.any_call:
+            return calls
+        agent_id = actor.agent.agent_id if actor.agent else None
+        return [c for c in calls if agent_id in (c.agent_id, c.consult_agent_id, c.offer_agent_id)]
+
+    def find_agent(self, agent_id: str) -> AgentState | None:
+        fields = self._redis.hgetall(f"{self.prefix}:agent:{agent_id}")
+        return AgentState.from_redis(fields) if fields else None
+
+    def agents(self) -> list[AgentState]:
+        ids = sorted(_text(m) for m in self._redis.smembers(f"{self.prefix}:agents"))
+        found = [self.find_agent(agent_id) for agent_id in ids]
+        return [agent for agent in found if agent is not None]
+
+    # --- plumbing
+    def _send(self, command: cmd.Command) -> cmd.Command:
+        send_command(self._redis, command, self.prefix)
+        return command
+
+    def _call_for(self, actor: Actor, call_id: str) -> Call:
+        call = self.live_call(call_id)
+        if not actor.any_call:
+            agent_id = actor.agent.agent_id if actor.agent else None
+            if agent_id is None or agent_id not in (call.agent_id, call.consult_agent_id):
+                raise NotOnThisCallError(f"you are not on call {call_id}")
+        return call
+
+    @staticmethod
+    def _require_state(call: Call, allowed: tuple[str, ...], doing: str) -> None:
+        if call.state not in allowed:
+            raise CallStateConflictError(
+                f"call {call.call_id} is {call.state}; {doing} needs {' or '.join(allowed)}"
+            )
+
+    # --- in-call commands (agents on their own calls, supervisors on any)
+    def hold(self, actor: Actor, call_id: str) -> cmd.Command:
+        self._require_state(self._call_for(actor, call_id), ("connected",), "hold")
+        return self._send(cmd.HoldCall(call_id=call_id, actor=actor.name))
+
+    def resume(self, actor: Actor, call_id: str) -> cmd.Command:
+        self._require_state(self._call_for(actor, call_id), ("on_hold",), "resume")
+        return self._send(cmd.ResumeCall(call_id=call_id, actor=actor.name))
+
+    def hang_up(self, actor: Actor, call_id: str) -> cmd.Command:
+        self._call_for(actor, call_id)
+        return self._send(cmd.HangUpCall(call_id=call_id, actor=actor.name))
+
+    def blind_transfer(self, actor: Actor, call_id: str, queue_id: str) -> cmd.Command:
+        call = self._call_for(actor, call_id)
+        if queue_id not in self.queue_ids:
+            known = ", ".join(sorted(self.queue_ids))
+            raise BadTransferTargetError(f"no queue {queue_id!r}; the queues are {known}")
+        self._require_state(call, ("connected", "on_hold"), "a transfer")
+        return self._send(cmd.BlindTransfer(call_id=call_id, queue_id=queue_id, actor=actor.name))
+
+    def warm_transfer(self, actor: Actor, call_id: str, target_agent_id: str) -> cmd.Command:
+        call = self._call_for(actor, call_id)
+        if target_agent_id == call.agent_id:
+            raise BadTransferTargetError(f"agent {target_agent_id} is already on call {call_id}")
+        target = self.find_agent(target_agent_id)
+        if target is None:
+            raise BadTransferTargetError(f"no agent {target_agent_id!r}")
+        if target.status != AgentStatus.AVAILABLE:
+            raise AgentStateError(f"agent {target_agent_id} is {target.status.value}, not available")
+        self._require_state(call, ("connected", "on_hold"), "a transfer")
+        return self._send(
+            cmd.WarmTransferStart(call_id=call_id, target_agent_id=target_agent_id, actor=actor.name)
+        )
+
+    def warm_transfer_complete(self, actor: Actor, call_id: str) -> cmd.Command:
+        call = self._call_for(actor, call_id)
+        if call.state != "transferring" or not call.consult_channel_id:
+            raise CallStateConflictError(f"call {call_id} has no warm transfer in progress")
+        return self._send(cmd.WarmTransferComplete(call_id=call_id, actor=actor.name))
+
+    def warm_transfer_cancel(self, actor: Actor, call_id: str) -> cmd.Command:
+        self._require_state(self._call_for(actor, call_id), ("transferring",), "cancelling a transfer")
+        return self._send(cmd.WarmTransferCancel(call_id=call_id, actor=actor.name))
+
+    def set_recording_paused(self, actor: Actor, call_id: str, paused: bool) -> cmd.Command:
+        call = self._call_for(actor, call_id)
+        if not call.recording_name:
+            raise CallStateConflictError(f"call {call_id} is not being recorded")
+        if call.recording_paused == paused:
+            raise CallStateConflictError(
+                f"the recording of call {call_id} is already {'paused' if paused else 'running'}"
+            )
+        return self._send(cmd.SetRecordingPaused(call_id=call_id, paused=paused, actor=actor.name))
+
+    def supervise(self, actor: Actor, call_id: str, mode: SupervisionMode) -> cmd.Command:
+        call = self._call_for(actor, call_id)
+        self._require_state(call, TALKING, "supervision")
+        if actor.agent is None:
+            raise NotOnThisCallError("supervision rings your phone; you have no SIP account")
+        if actor.agent.agent_id in (call.agent_id, call.consult_agent_id):
+            raise CallStateConflictError(f"you are the agent on call {call_id}")
+        endpoint = actor.agent.endpoint
+        return self._send(
+            cmd.Supervise(call_id=call_id, mode=mode, supervisor_endpoint=endpoint, actor=actor.name)
+        )
+
+    # --- the agent's own status
+    def login(self, actor: Actor, agent: AgentIdentity) -> cmd.Command:
+        return self._send(
+            cmd.AgentLogin(
+                agent_id=agent.agent_id,
+                endpoint=agent.endpoint,
+                skills=agent.skills,
+                queues=agent.queues,
+                actor=actor.name,
+            )
+        )
+
+    def _logged_in(self, agent_id: str) -> AgentState:
+        state = self.find_agent(agent_id)
+        if state is None or state.status == AgentStatus.OFFLINE:
+            raise AgentStateError(f"agent {agent_id} is not logged in")
+        return state
+
+    def logout(self, actor: Actor, agent_id: str) -> cmd.Command:
+        if self._logged_in(agent_id).status == AgentStatus.BUSY:
+            raise AgentStateError(f"agent {agent_id} is on a call; log out after it")
+        return self._send(cmd.AgentLogout(agent_id=agent_id, actor=actor.name))
+
+    def pause(self, actor: Actor, agent_id: str, reason: str) -> cmd.Command:
+        if self._logged_in(agent_id).status == AgentStatus.BUSY:
+            raise AgentStateError(f"agent {agent_id} is on a call; pause after it")
+        return self._send(cmd.AgentPause(agent_id=agent_id, reason=reason, actor=actor.name))
+
+    def unpause(self, actor: Actor, agent_id: str) -> cmd.Command:
+        if self._logged_in(agent_id).status != AgentStatus.PAUSED:
+            raise AgentStateError(f"agent {agent_id} is not paused")
+        return self._send(cmd.AgentUnpause(agent_id=agent_id, actor=actor.name))
+
+
+def agent_state_or_offline(console: CallConsole, agent: AgentIdentity) -> AgentState:
+    """The agent's live status; an agent call control has never seen is simply offline."""
+    return console.find_agent(agent.agent_id) or AgentState(
+        agent_id=agent.agent_id, endpoint=agent.endpoint, skills=agent.skills, queues=agent.queues
+    )
+
+
+__all__ = ["Actor", "AgentNotFoundError", "CallConsole", "agent_state_or_offline"]
