@@ -4,7 +4,7 @@ Each worker publishes its load to Redis under ``voxdesk:media:worker:<id>`` (JSO
 second, expiring after a few, so a dead worker disappears). The controller reads those keys, picks
 the least-loaded worker, and sends it one JSON line over TCP::
 
-    {"op": "allocate", "call_id": "c1", "leg": "caller", "codec": "ulaw"}
+    {"op": "allocate", "call_id": "c1", "leg": "agent", "codec": "ulaw", "speaker": "agent7"}
         -> {"ok": true, "worker_id": "w1", "host": "127.0.0.1", "port": 20000}
     {"op": "phrases", "call_id": "c1", "leg": "caller", "phrases": ["billing", "sales"]} -> {"ok": true}
     {"op": "release", "call_id": "c1", "leg": "caller"}  -> {"ok": true, "stats": {...}}
@@ -94,9 +94,22 @@ class MediaWorkerClient:
         return reply
 
     async def allocate_port(
-        self, call_id: str, leg: str, codec: str = "ulaw", phrases: list[str] | None = None
+        self,
+        call_id: str,
+        leg: str,
+        codec: str = "ulaw",
+        phrases: list[str] | None = None,
+        speaker: str | None = None,
     ) -> PortAllocation:
-        request = {"op": "allocate", "call_id": call_id, "leg": leg, "codec": codec, "phrases": phrases}
+        """A port for one leg; ``speaker`` (an agent id) is stored with the leg's segments."""
+        request = {
+            "op": "allocate",
+            "call_id": call_id,
+            "leg": leg,
+            "codec": codec,
+            "phrases": phrases,
+            "speaker": speaker,
+        }
         reply = await self.request(request)
         return PortAllocation(str(reply["worker_id"]), str(reply["host"]), int(reply["port"]), codec)
 
@@ -132,10 +145,13 @@ class MediaWorkerDirectory:
             raise MediaError("no media worker with free capacity is running")
         return candidates[0]
 
-    async def allocate_port(self, call_id: str, leg: str, codec: str = "ulaw") -> PortAllocation:
+    async def allocate_port(
+        self, call_id: str, leg: str, codec: str = "ulaw", speaker: str | None = None
+    ) -> PortAllocation:
         """Pick the least-loaded worker and get a port on it for this leg."""
         worker = await self.choose()
-        return await MediaWorkerClient(worker.host, worker.control_port).allocate_port(call_id, leg, codec)
+        client = MediaWorkerClient(worker.host, worker.control_port)
+        return await client.allocate_port(call_id, leg, codec, speaker=speaker)
 
     async def release(self, allocation: PortAllocation, call_id: str, leg: str) -> dict[str, Any]:
         for worker in await self.workers():

@@ -64,6 +64,7 @@ class MediaWorker:
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.rtp = RtpServer(host, port_range, idle_timeout=idle_timeout)
         self.pipelines: dict[LegRef, LegPipeline] = {}
+        self.speakers: dict[LegRef, str] = {}  # who talks on a leg (an agent id), for stored segments
         self._control_port = control_port
         self._control: asyncio.Server | None = None
         self._redis = aredis.Redis.from_url(redis_url) if redis_url else None
@@ -91,13 +92,20 @@ class MediaWorker:
         return self
 
     async def allocate(
-        self, call_id: str, leg_name: str, codec: str = "ulaw", phrases: list[str] | None = None
+        self,
+        call_id: str,
+        leg_name: str,
+        codec: str = "ulaw",
+        phrases: list[str] | None = None,
+        speaker: str | None = None,
     ) -> dict[str, Any]:
         if len(self.pipelines) >= self.capacity:
             raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
             raise MediaError(f"leg {leg} is already allocated", recoverable=False)
+        if speaker:
+            self.speakers[leg] = speaker
         pipeline = LegPipeline(
             leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config, phrases=phrases
         )
@@ -106,6 +114,7 @@ class MediaWorker:
             allocation = await self.rtp.allocate_port(leg, codec, pipeline)
         except Exception:
             await pipeline.close()
+            self.speakers.pop(leg, None)
             raise
         self.pipelines[leg] = pipeline
         return {"worker_id": self.worker_id, "host": allocation.host, "port": allocation.port, "codec": codec}
@@ -118,6 +127,7 @@ class MediaWorker:
             raise MediaError(f"unknown leg {leg}", recoverable=False)
         rtp_stats = self.rtp.release(leg)
         await pipeline.close()
+        self.speakers.pop(leg, None)  # after the flush: the last words still carry the speaker
         return {"rtp": rtp_stats, "asr": pipeline.stats()}
 
     def load(self) -> WorkerLoad:
@@ -183,6 +193,7 @@ class MediaWorker:
                     _text(message, "leg"),
                     str(message.get("codec", "ulaw")),
                     _phrases(message),
+                    _optional_text(message, "speaker", 128),
                 )
                 return {"ok": True, **result}
             if op == "phrases":
@@ -208,6 +219,10 @@ def _text(message: dict[str, Any], key: str, limit: int = 64) -> str:
     if not isinstance(value, str) or not value or len(value) > limit:
         raise ValueError(f"{key} must be a non-empty string of at most {limit} characters")
     return value
+
+
+def _optional_text(message: dict[str, Any], key: str, limit: int) -> str | None:
+    return None if message.get(key) is None else _text(message, key, limit)
 
 
 def _phrases(message: dict[str, Any]) -> list[str] | None:
@@ -247,7 +262,8 @@ async def run(args: argparse.Namespace) -> None:
     redis_url = args.redis_url or settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     recognizer = await asyncio.to_thread(build_recognizer, asr, settings.cache_dir)
     notifier_sink = NotifierSink(Notifier.from_url(redis_url))
-    store_sink = CelerySegmentSink(create_celery(redis_url))
+    # The worker learns each leg's speaker at allocation; the store sink asks it per segment.
+    store_sink = CelerySegmentSink(create_celery(redis_url), speaker_of=lambda leg: worker.speakers.get(leg))
     sinks: list[TranscriptSink] = [notifier_sink] if args.no_store else [notifier_sink, store_sink]
     worker = MediaWorker(
         recognizer,

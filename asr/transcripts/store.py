@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from asr.frames import FinalTranscript, PartialTranscript
+from asr.frames import FinalTranscript, LegRef, PartialTranscript
 from asr.sinks import LagReport
 from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentCreate
@@ -28,13 +29,23 @@ class _FinalsOnly:
 class CelerySegmentSink(_FinalsOnly):
     """Enqueues each final as a ``voxdesk.asr.store_segment`` job (the production path)."""
 
-    def __init__(self, celery: Any, speakers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        celery: Any,
+        speakers: dict[str, str] | None = None,
+        speaker_of: Callable[[LegRef], str | None] | None = None,
+    ) -> None:
+        """``speakers`` maps a leg name to its speaker; ``speaker_of`` asks per leg (a media worker
+        serving many calls learns each leg's speaker when the port is allocated)."""
         self._celery = celery
         self._speakers = speakers or {}
+        self._speaker_of = speaker_of
         self.enqueued = 0
 
     def final(self, transcript: FinalTranscript) -> None:
-        segment = TranscriptSegmentCreate.from_final(transcript, self._speakers.get(transcript.leg.leg))
+        speaker = self._speaker_of(transcript.leg) if self._speaker_of else None
+        speaker = speaker or self._speakers.get(transcript.leg.leg)
+        segment = TranscriptSegmentCreate.from_final(transcript, speaker)
         self._celery.send_task(STORE_SEGMENT_TASK, args=[segment.model_dump(mode="json")])
         self.enqueued += 1
 
