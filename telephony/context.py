@@ -1,14 +1,16 @@
-"""What every call-control service shares: ARI, the stores, the settings."""
+"""What every call-control service shares: ARI, the stores, the settings, routing and prompts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from routing import Queue, RoutingConfig
 from telephony.agents.services import AgentService
 from telephony.ari_ import AriRest
 from telephony.calls.services import CallService
+from telephony.prompts import PromptRenderer
 from telephony.queueing.waiting import WaitingLists
-from telephony.settings import QueueSettings, TelephonySettings
+from telephony.settings import TelephonySettings
 
 
 @dataclass
@@ -19,7 +21,17 @@ class ControlContext:
     agents: AgentService
     waiting: WaitingLists
     settings: TelephonySettings
+    routing: RoutingConfig
+    prompts: PromptRenderer
 
-    def queue(self, queue_id: str | None) -> QueueSettings:
-        found = self.settings.queue(queue_id or self.settings.default_queue)
-        return found or self.settings.queue(self.settings.default_queue)  # type: ignore[return-value]
+    @property
+    def default_queue(self) -> str:
+        return self.routing.rules.default_queue
+
+    def has_queue(self, queue_id: str) -> bool:
+        return queue_id in self.routing.queues
+
+    def queue(self, queue_id: str | None) -> Queue:
+        """The queue ``queue_id``; an unknown or missing id means the default queue (never no queue)."""
+        queues = self.routing.queues
+        return queues.get(queue_id or "") or queues[self.default_queue]

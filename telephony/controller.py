@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import redis
@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.settings import Settings, load_settings
+from routing import RoutingConfig, load_routing_config
+from routing.config_ import DEFAULT_ROUTING_DIR
 from telephony.agents.notifier import AgentNotifier
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
@@ -36,21 +38,24 @@ from telephony.commands.bus import CommandConsumer
 from telephony.commands.executor import CommandExecutor
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
-from telephony.inbound.customers import CustomerLookup
-from telephony.inbound.ivr_port import IvrFlowSource
-from telephony.inbound.menu_flow import MenuFlowSource
+from telephony.inbound.flows import IvrFlows
+from telephony.inbound.lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.inbound.stasis import InboundStasis
-from telephony.queueing.picker import AgentPicker
+from telephony.ivr import CustomerDirectory, OrderConnector
+from telephony.ivr.service import DEFAULT_FLOW_DIR
+from telephony.prompts import PromptRenderer
+from telephony.queueing.pool import AgentMirror
 from telephony.queueing.services import QueueService
 from telephony.queueing.waiting import WaitingLists
 from telephony.recording.services import RecordingService
 from telephony.records.writer import RecordWriter
 from telephony.recovery import CallRecovery
+from telephony.sandbox.runtime import AsteriskRuntime
 from telephony.settings import TelephonySettings
 from telephony.supervision.services import SupervisionService
 
 log = logging.getLogger(__name__)
-DEFAULT_FLOW = Path(__file__).resolve().parent / "inbound" / "menu.yaml"
+DEFAULT_FLOW = DEFAULT_FLOW_DIR / "main.yaml"
 
 
 def _text(value: bytes | str) -> str:
@@ -74,14 +79,16 @@ class Controller:
         ari: AriAccess,
         redis_url: str,
         *,
-        flows: IvrFlowSource,
+        routing: RoutingConfig,
+        prompts: PromptRenderer,
+        flow_path: Path = DEFAULT_FLOW,
         session_factory: sessionmaker[Session] | None = None,
-        picker: AgentPicker | None = None,
-        customers: CustomerLookup | None = None,
+        phone_region: str = "US",
         controller_id: str | None = None,
     ) -> None:
         self.settings = settings
-        self.flows = flows
+        self.routing = routing
+        self.flows = IvrFlows(flow_path, routing.queues, prompts)
         self.id = controller_id or f"{socket.gethostname()}:{os.getpid()}"
         self._redis = aredis.Redis.from_url(redis_url)
         notifier = Notifier(redis.Redis.from_url(redis_url))
@@ -90,21 +97,35 @@ class Controller:
         calls = CallService(CallStore(self._redis, prefix), CallNotifier(notifier))
         agents = AgentService(AgentStore(self._redis, prefix), AgentNotifier(notifier))
         self.ctx = ControlContext(
-            ari.app, self.rest, calls, agents, WaitingLists(self._redis, prefix), settings
+            ari.app, self.rest, calls, agents, WaitingLists(self._redis, prefix), settings, routing, prompts
         )
-        self.queues = QueueService(self.ctx, picker)
+        self.agents = AgentMirror(agents)
+        self.queues = QueueService(self.ctx, self.agents)
         self.connected = ConnectedCallService(self.ctx, self.queues)
         self.supervision = SupervisionService(self.ctx)
         self.recording = RecordingService(self.ctx)
-        self.stasis = InboundStasis(self.ctx, flows, self.queues, self.connected, self.supervision, customers)
         self.callbacks = CallbackService(self.ctx)
-        self.stasis.callbacks = self.callbacks
+        customers: CustomerDirectory = NoDirectory()
+        orders: OrderConnector = NoDirectory()
+        if session_factory is not None:
+            customers = TicketsCustomerDirectory(session_factory, phone_region)
+            orders = TicketsOrderConnector(session_factory)
+        self.stasis = InboundStasis(
+            self.ctx,
+            self.flows,
+            self.queues,
+            self.connected,
+            self.supervision,
+            self.callbacks,
+            customers,
+            orders,
+        )
         self.queues.max_wait_hooks.append(self.callbacks.offer)
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
         self.registry = HandlerRegistry()
         self.stasis.register(self.registry)
         self.stream = EventStream(events_url(ari.url, ari.app, ari.user, ari.password), self.registry)
-        self.stream.on_connected(self.recovery.recover)
+        self.stream.on_connected(self._reconnected)
         self.queues.answered_hooks.append(self._agent_answered)
         if session_factory is not None:
             calls.on_ended(RecordWriter(session_factory))
@@ -112,6 +133,18 @@ class Controller:
         self.commands = CommandConsumer(self._redis, self.executor.execute, prefix=prefix)
         self._lease_key = f"{prefix}:telephony:controller-lease"
         self.active = asyncio.Event()
+
+    async def _reconnected(self) -> None:
+        await self.agents.sync()
+        await self.recovery.recover()
+
+    def prerender_prompts(self) -> int:
+        """Synthesise the flow's fixed prompts and the queue's own lines, so nobody waits for TTS."""
+        count = self.flows.prerender()
+        for text in (self.settings.callback_prompt, self.settings.callback_accepted_prompt):
+            self.ctx.prompts.render(text, self.flows.current.default_language)
+            count += 1
+        return count
 
     async def _agent_answered(self, call: object) -> None:
         from telephony.calls.model import Call
@@ -144,10 +177,14 @@ class Controller:
                 log.warning("tick failed: %s", exc)
 
     async def run(self) -> None:
-        """Wait for the lease, then serve until cancelled."""
+        """Render the prompts, wait for the lease, then serve until cancelled."""
+        started = asyncio.get_running_loop().time()
+        rendered = await asyncio.to_thread(self.prerender_prompts)
+        log.info("%d IVR prompts ready in %.1f s", rendered, asyncio.get_running_loop().time() - started)
         while not await self._hold_lease():
             log.info("another controller is active; standing by")
             await asyncio.sleep(self.settings.lease_ttl_s / 2)
+        await self.agents.sync()
         self.active.set()
         log.info("controller %s active", self.id)
         tasks = [
@@ -175,18 +212,40 @@ class Controller:
         await self._redis.aclose()
 
 
+def prompt_renderer(
+    telephony: TelephonySettings, runtime: AsteriskRuntime | None, cache_dir: Path
+) -> PromptRenderer:
+    """Prompts go where Asterisk can read them: inside the sandbox chroot (a persistent dir, so the
+    cache survives restarts), ``telephony.prompts_dir`` if set, else the cache dir (same host)."""
+    if telephony.prompts_dir is not None:
+        return PromptRenderer(telephony.prompts_dir)
+    if runtime is not None:
+        inner = f"{runtime.dirs.lib}/prompts"
+        return PromptRenderer(runtime.host_path(inner), asterisk_dir=PurePosixPath(inner))
+    return PromptRenderer(cache_dir / "prompts")
+
+
 def build_controller(settings: Settings) -> Controller:
     """A controller from the Voxdesk settings (ARI endpoint as the sandbox computes it)."""
     from telephony.sandbox import AsteriskSandbox
 
-    endpoint = AsteriskSandbox(settings).ari
+    sandbox = AsteriskSandbox(settings)
+    endpoint = sandbox.ari
     ari = AriAccess(endpoint.url, endpoint.user, endpoint.password, settings.asterisk.stasis_app)
     telephony = settings.telephony
-    queue_ids = [queue.id for queue in telephony.queues]
-    flows = MenuFlowSource(telephony.ivr_flow or DEFAULT_FLOW, queue_ids)
+    routing = load_routing_config(telephony.routing_dir or DEFAULT_ROUTING_DIR)
     redis_url = settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     factory = make_session_factory(make_engine(settings.effective_database_url))
-    return Controller(telephony, ari, redis_url, flows=flows, session_factory=factory)
+    return Controller(
+        telephony,
+        ari,
+        redis_url,
+        routing=routing,
+        prompts=prompt_renderer(telephony, sandbox.runtime, settings.cache_dir),
+        flow_path=telephony.ivr_flow or DEFAULT_FLOW,
+        session_factory=factory,
+        phone_region=settings.customers.default_region,
+    )
 
 
 def run_controller(settings: Settings) -> None:

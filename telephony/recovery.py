@@ -83,7 +83,9 @@ class CallRecovery:
                 await self.stasis.start_ivr(call_id, call.caller_channel_id)
         elif call.state == "queued":
             with contextlib.suppress(AriNotFoundError):
-                await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).moh_class)
+                await self.ctx.rest.start_moh(
+                    call.caller_channel_id, self.ctx.queue(call.queue_id).music_on_hold
+                )
         elif call.state == "offering" and call.offer_channel_id:
             offer = channels.get(call.offer_channel_id)
             if offer is not None and offer.state == "Up":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telephony.agents.exceptions import AgentStateError
 from telephony.agents.model import AgentState, AgentStatus
 from telephony.agents.notifier import AgentNotifier
@@ -15,6 +17,13 @@ class AgentService:
     def __init__(self, store: AgentStore, notifier: AgentNotifier) -> None:
         self.store = store
         self._notifier = notifier
+        # Told about every saved change (the routing agent pool mirrors agents through this).
+        self.listeners: list[Callable[[AgentState], None]] = []
+
+    async def _save(self, agent: AgentState) -> None:
+        await self.store.save(agent)
+        for listener in self.listeners:
+            listener(agent)
 
     async def _set(
         self,
@@ -31,7 +40,7 @@ class AgentService:
             agent.idle_since = at
         agent.status, agent.status_since = status, at
         agent.call_id, agent.pause_reason, agent.wrap_up_until = call_id, pause_reason, wrap_up_until
-        await self.store.save(agent)
+        await self._save(agent)
         if previous != status:
             self._notifier.state_changed(agent, previous.value)
         return agent
@@ -51,7 +60,7 @@ class AgentService:
         if queues is not None:
             agent.queues = queues
         if agent.status in (AgentStatus.BUSY, AgentStatus.WRAP_UP):
-            await self.store.save(agent)
+            await self._save(agent)
             return agent
         return await self._set(agent, AgentStatus.AVAILABLE)
 

@@ -59,6 +59,8 @@ class Call(BaseModel):
     callback_number: str | None = None
     callback_requested_at: float | None = None
     callback_offered_at: float | None = None
+    last_announced_at: float | None = None
+    overflowed_from: list[str] = Field(default_factory=list)
     disposition: str | None = None
     created_at: float = Field(default_factory=now)
     state_changed_at: float = Field(default_factory=now)

@@ -148,7 +148,7 @@ class ConnectedCallService:
     async def _music(self, call: Call) -> None:
         # A missing music class must not stop the hold itself: the caller then waits in silence.
         try:
-            await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).moh_class)
+            await self.ctx.rest.start_moh(call.caller_channel_id, self.ctx.queue(call.queue_id).music_on_hold)
         except AriError as exc:
             log.warning("no music on hold for call %s: %s", call.call_id, exc)
 
@@ -174,7 +174,7 @@ class ConnectedCallService:
 
     async def blind_transfer(self, call_id: str, queue_id: str) -> None:
         """The agent leaves; the caller waits in ``queue_id`` keeping their original place."""
-        if self.ctx.settings.queue(queue_id) is None:
+        if not self.ctx.has_queue(queue_id):
             raise CallError(f"no queue {queue_id!r}")
         async with self.ctx.calls.editing(call_id) as edit:
             call = edit.call
@@ -215,7 +215,7 @@ class ConnectedCallService:
                 app_args=f"consult,{call_id}",
                 channel_id=call.consult_channel_id,
                 caller_id=f"Transfer <{call.caller_number}>",
-                timeout_s=self.ctx.queue(call.queue_id).offer_timeout_s,
+                timeout_s=max(1, round(self.ctx.queue(call.queue_id).ring_timeout_s)),
             )
         except AriError:
             await self.warm_transfer_cancel(call_id)

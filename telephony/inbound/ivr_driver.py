@@ -1,7 +1,11 @@
-"""Drives one caller's IVR session: performs its actions over ARI and feeds it the caller's events.
+"""Drives one caller's :class:`telephony.ivr.IvrSession` over ARI and feeds it the caller's events.
 
-Prompts play in order; a ``CollectDtmf`` opens input at once (a digit stops the prompt: barge-in)
-and its silence timer starts when the prompts before it have finished.
+``Play`` -> a prompt rendered by :mod:`telephony.prompts` (cached; Asterisk's own sounds as they are).
+An input action (``CollectDtmf``/``ListenSpeech``) opens input at once, so a digit stops the prompts
+(barge-in); its no-input timer starts when the prompts before it have finished and restarts on every
+digit. ``Lookup`` runs in its own task. A terminal action waits for the prompts before it (the
+"connecting you" line is heard) and then leaves through :class:`IvrExits`. Any error on the way sends
+the caller to the flow's fallback queue: nobody is left in silence.
 """
 
 from __future__ import annotations
@@ -14,19 +18,40 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telephony.ari_ import AriNotFoundError, AriRest
-from telephony.inbound.ivr_port import CollectDtmf, Hangup, IvrAction, IvrSession, Play, RouteToQueue
+from telephony.ivr import (
+    CollectDtmf,
+    IvrAction,
+    IvrSession,
+    ListenSpeech,
+    Lookup,
+    Play,
+    RouteToQueue,
+    TerminalAction,
+    Waiting,
+)
+from telephony.ivr.lookups import LookupResult
+from telephony.ivr.nodes import RouteQueueNode
+from telephony.prompts import PromptRenderer
 
 log = logging.getLogger(__name__)
 
 PLAYBACK_PREFIX = "ivr-"
+TERMINAL_PROMPT_LIMIT_S = 60.0  # a lost PlaybackFinished must not keep a caller from their queue
 
 
 @dataclass
 class IvrExits:
-    """Where a finished IVR goes: a queue, or a hang-up."""
+    """Where the IVR hands over: a terminal action (queue, transfer, voicemail...) and lookups."""
 
-    route: Callable[[str, RouteToQueue], Awaitable[None]]
-    hangup: Callable[[str, str], Awaitable[None]]
+    finish: Callable[[IvrRun, TerminalAction], Awaitable[None]]
+    lookup: Callable[[IvrRun, Lookup], Awaitable[LookupResult]]
+
+
+def fallback_route(session: IvrSession, default_queue: str) -> RouteToQueue:
+    """The flow's fallback as a queue (the default queue when the fallback is not a queue node)."""
+    node = session.flow.nodes.get(session.flow.fallback)
+    queue = node.queue if isinstance(node, RouteQueueNode) else default_queue
+    return RouteToQueue(queue, 0, (), session.language, "fallback")
 
 
 class IvrRun:
@@ -35,83 +60,158 @@ class IvrRun:
     _ids = itertools.count(1)
 
     def __init__(
-        self, call_id: str, channel_id: str, session: IvrSession, rest: AriRest, exits: IvrExits
+        self,
+        call_id: str,
+        channel_id: str,
+        session: IvrSession,
+        rest: AriRest,
+        prompts: PromptRenderer,
+        exits: IvrExits,
+        default_queue: str,
     ) -> None:
         self.call_id = call_id
         self.channel_id = channel_id
         self.session = session
         self._rest = rest
+        self._prompts = prompts
         self._exits = exits
+        self._default_queue = default_queue
         self._lock = asyncio.Lock()
         self._playing: dict[str, str] = {}  # playback id -> ref
-        self._collect: CollectDtmf | None = None
+        self._input: CollectDtmf | ListenSpeech | None = None
+        self.listening_for: tuple[str, ...] = ()  # spoken keywords the ASR path may listen for
         self._timer: asyncio.TimerHandle | None = None
+        self._terminal: TerminalAction | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.finished = False
 
+    # -- events --------------------------------------------------------------------------------------
     async def start(self) -> None:
         async with self._lock:
-            await self._perform(self.session.start())
+            await self._step(self.session.start)
 
-    async def _perform(self, actions: Sequence[IvrAction]) -> None:
-        for action in actions:
-            if self.finished:
-                return
-            if isinstance(action, Play):
-                playback_id = f"{PLAYBACK_PREFIX}{self.call_id}-{next(self._ids)}"
-                self._playing[playback_id] = action.ref
-                try:
-                    await self._rest.play(self.channel_id, action.media, playback_id=playback_id)
-                except AriNotFoundError:
-                    self._playing.pop(playback_id, None)
-                    return  # the caller hung up; the hang-up handler ends the call
-            elif isinstance(action, CollectDtmf):
-                self._collect = action
-                self._arm_timer_when_quiet()
-            elif isinstance(action, RouteToQueue):
-                await self._finish()
-                await self._exits.route(self.call_id, action)
-            elif isinstance(action, Hangup):
-                await self._finish()
-                await self._exits.hangup(self.call_id, action.reason)
-
-    def _arm_timer_when_quiet(self) -> None:
-        if self._collect is None or self._playing or self._timer is not None:
-            return
-        token = self._collect.token
-        loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(self._collect.timeout, lambda: loop.create_task(self._timed_out(token)))
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    async def _timed_out(self, token: int) -> None:
+    async def dtmf(self, digit: str) -> None:
         async with self._lock:
-            self._timer = None
-            if self.finished or self._collect is None or self._collect.token != token:
+            if self.finished or self._input is None:
                 return
-            self._collect = None
-            await self._perform(self.session.on_timeout(token))
+            self._cancel_timer()
+            await self._stop_prompts()  # barge-in
+            await self._step(lambda: self.session.on_dtmf(digit), keep_input=True)
+
+    async def speech(self, text: str) -> None:
+        """What the caller said (from the ASR path, once it lands); same rules as a digit."""
+        async with self._lock:
+            if self.finished or self._input is None:
+                return
+            self._cancel_timer()
+            await self._stop_prompts()
+            await self._step(lambda: self.session.on_speech(text), keep_input=True)
 
     async def playback_finished(self, playback_id: str) -> None:
         async with self._lock:
             ref = self._playing.pop(playback_id, None)
             if ref is None or self.finished:
                 return
-            if self._collect is not None:
-                self._arm_timer_when_quiet()
-                return
-            await self._perform(self.session.on_playback_finished(ref))
+            if self._terminal is not None:
+                if not self._playing:
+                    await self._leave(self._terminal)
+            elif self._input is not None:
+                self._arm_timer()
+            else:
+                await self._step(lambda: self.session.on_playback_finished(ref))
 
-    async def dtmf(self, digit: str) -> None:
+    async def _timed_out(self, token: int) -> None:
         async with self._lock:
-            if self.finished or self._collect is None:
+            self._timer = None
+            if self.finished or self._input is None or self._input.token != token:
                 return
-            self._cancel_timer()
-            self._collect = None
-            await self._stop_prompts()
-            await self._perform(self.session.on_dtmf(digit))
+            self._input = None
+            await self._step(lambda: self.session.on_timeout(token))
+
+    async def _terminal_overdue(self) -> None:
+        async with self._lock:
+            if not self.finished and self._terminal is not None:
+                log.warning("call %s: prompts before %s never finished", self.call_id, self._terminal)
+                await self._leave(self._terminal)
+
+    async def _lookup(self, action: Lookup) -> None:
+        try:
+            result = await self._exits.lookup(self, action)
+        except Exception:
+            log.exception("call %s: %s lookup failed", self.call_id, action.kind)
+            result = None
+        async with self._lock:
+            if not self.finished:
+                await self._step(lambda: self.session.on_lookup_result(action.kind, result))
+
+    # -- performing actions ----------------------------------------------------------------------------
+    async def _step(self, event: Callable[[], Sequence[IvrAction]], *, keep_input: bool = False) -> None:
+        """Feed one event to the session and perform its answer; any failure -> the fallback queue."""
+        try:
+            actions = event()
+            if keep_input and not actions and self.session.waiting is Waiting.INPUT:
+                self._arm_timer()  # more digits to come: the no-input timer starts again
+                return
+            self._input = None
+            await self._perform(actions)
+        except Exception:
+            log.exception("IVR of call %s failed; sending the caller to the fallback queue", self.call_id)
+            await self._fail_safe()
+
+    async def _perform(self, actions: Sequence[IvrAction]) -> None:
+        for action in actions:
+            if self.finished:
+                return
+            if isinstance(action, Play):
+                if not await self._play(action):
+                    return
+            elif isinstance(action, CollectDtmf | ListenSpeech):
+                if isinstance(action, ListenSpeech):
+                    self.listening_for = action.keywords
+                self._input = action
+                self._arm_timer()
+            elif isinstance(action, Lookup):
+                self._spawn(self._lookup(action))
+            else:
+                self._terminal = action
+                if not self._playing:
+                    await self._leave(action)
+                else:
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(TERMINAL_PROMPT_LIMIT_S, lambda: self._spawn(self._terminal_overdue()))
+
+    async def _play(self, action: Play) -> bool:
+        """Start a prompt; False when the caller has gone."""
+        media = await asyncio.to_thread(
+            self._prompts.media, text=action.text, sound=action.sound, language=action.language
+        )
+        playback_id = f"{PLAYBACK_PREFIX}{self.call_id}-{next(self._ids)}"
+        self._playing[playback_id] = action.ref
+        try:
+            await self._rest.play(self.channel_id, media, playback_id=playback_id)
+        except AriNotFoundError:
+            self._playing.pop(playback_id, None)
+            self.finished = True
+            return False  # the caller hung up; the hang-up handler ends the call
+        return True
+
+    def _arm_timer(self) -> None:
+        self._cancel_timer()
+        if self._input is None or self._playing:
+            return
+        token = self._input.token
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self._input.timeout, lambda: self._spawn(self._timed_out(token)))
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _stop_prompts(self) -> None:
         for playback_id in list(self._playing):
@@ -119,12 +219,28 @@ class IvrRun:
                 await self._rest.stop_playback(playback_id)
         self._playing.clear()
 
-    async def _finish(self) -> None:
+    async def _leave(self, action: TerminalAction) -> None:
         self.finished = True
         self._cancel_timer()
-        await self._stop_prompts()
+        await self._exits.finish(self, action)
+
+    async def _fail_safe(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self._cancel_timer()
+        with contextlib.suppress(Exception):
+            await self._stop_prompts()
+        try:
+            await self._exits.finish(self, fallback_route(self.session, self._default_queue))
+        except Exception:
+            log.exception("call %s: even the fallback queue failed", self.call_id)
 
     async def abort(self) -> None:
-        """The caller left: stop timers, nothing else to do."""
+        """The caller left: stop timers and tell the session (its path records where)."""
         self.finished = True
         self._cancel_timer()
+        self.session.on_hangup()
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()

@@ -7,39 +7,74 @@ import os
 import threading
 import time
 import uuid
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import redis
+import yaml
 from sqlalchemy import select
 
 from config.db import make_engine, make_session_factory, session_scope
+from routing import load_routing_config
 from telephony.calls.model import Call
 from telephony.commands.bus import send_command
 from telephony.commands.schemas import AgentLogin, Command
 from telephony.controller import AriAccess, Controller
-from telephony.inbound.menu_flow import MenuFlowSource
+from telephony.prompts import PromptRenderer
 from telephony.records.models import CallRecord
-from telephony.settings import QueueSettings, TelephonySettings
+from telephony.settings import TelephonySettings
 
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AGENT_PASSWORD = "call-test-pass"
 AGENT_NAMES = ("cc-agent1", "cc-agent2", "cc-agent3", "cc-super1")
 
 TEST_FLOW = """
-name: test
-menu:
-  prompt: sound:beep
-  timeout_s: 4
-  retries: 1
-  options:
-    "1": {queue: sales}
-    "2": {queue: support}
-    "3": {queue: billing}
-fallback_queue: sales
+name: flow
+start: menu
+default_language: en
+languages: [en]
+fallback: operator
+nodes:
+  menu:
+    type: menu
+    prompt: {sound: beep}
+    no_input: {sound: beep}
+    no_match: {sound: beep}
+    timeout: 3
+    retries: 1
+    options:
+      "1": {next: sales, label: sales}
+      "2": {next: support, label: support}
+      "3": {next: billing, label: billing}
+      "4": {next: order_number, label: order_status}
+  sales: {type: route_queue, queue: sales}
+  support: {type: route_queue, queue: support}
+  billing: {type: route_queue, queue: billing}
+  operator: {type: route_queue, queue: general, choice: fallback}
+  order_number:
+    type: collect
+    variable: order_number
+    prompt: "Please enter your order number, then press hash."
+    min_length: 4
+    max_length: 10
+    timeout: 4
+    retries: 1
+    next: find_order
+  find_order: {type: lookup_order, variable: order_number, found: read_status, not_found: order_not_found}
+  read_status: {type: play, prompt: "Order {order_number} is {order.status}. {order.detail}", next: goodbye}
+  order_not_found: {type: play, prompt: "Sorry, I could not find order {order_number}.", next: goodbye}
+  goodbye: {type: hangup, reason: order status read back, prompt: "Goodbye."}
 """
+DEFAULT_QUEUES: dict[str, dict[str, Any]] = {
+    "general": {"ring_timeout": 4},
+    "sales": {"ring_timeout": 4},
+    "support": {"ring_timeout": 4},
+    "billing": {"strategy": "skills", "skills": {"billing": 2}, "ring_timeout": 4},
+}
 
 
 @dataclass
@@ -49,6 +84,8 @@ class RunningController:
     settings: TelephonySettings
     ari: AriAccess
     flow_path: Path
+    routing_dir: Path
+    prompts: PromptRenderer
     db_url: str
     prefix: str
     controller: Controller | None = None
@@ -72,13 +109,14 @@ class RunningController:
 
         def serve() -> None:
             self.loop = asyncio.new_event_loop()
-            flows = MenuFlowSource(self.flow_path, [q.id for q in self.settings.queues])
             factory = make_session_factory(make_engine(self.db_url))
             self.controller = Controller(
                 self.settings,
                 self.ari,
                 REDIS_URL,
-                flows=flows,
+                routing=load_routing_config(self.routing_dir),
+                prompts=self.prompts,
+                flow_path=self.flow_path,
                 session_factory=factory,
                 controller_id=f"test-{uuid.uuid4().hex[:6]}",
             )
@@ -100,7 +138,8 @@ class RunningController:
 
         self.thread = threading.Thread(target=serve, daemon=True)
         self.thread.start()
-        assert ready.wait(10), "controller did not connect to ARI"
+        # The first start of a session synthesises the test flow's prompts (Piper) before connecting.
+        assert ready.wait(90), "controller did not render its prompts and connect to ARI"
         return self
 
     def stop(self) -> None:
@@ -176,9 +215,37 @@ def wait_until(predicate: Callable[[], bool], seconds: float, what: str) -> None
     raise AssertionError(f"timed out after {seconds} s waiting for {what}{describe()}")
 
 
-def default_queues() -> list[QueueSettings]:
-    return [
-        QueueSettings(id="sales", offer_timeout_s=4),
-        QueueSettings(id="support", offer_timeout_s=4),
-        QueueSettings(id="billing", offer_timeout_s=4, skills={"billing": 2}),
-    ]
+def write_routing(directory: Path, queues: dict[str, dict[str, Any]], default_queue: str = "general") -> Path:
+    """config/routing for a test: queues.yaml and rules.yaml (no rules unless given)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "queues.yaml").write_text(yaml.safe_dump({"queues": queues}), encoding="utf-8")
+    (directory / "rules.yaml").write_text(
+        yaml.safe_dump({"default_queue": default_queue, "rules": []}), encoding="utf-8"
+    )
+    return directory
+
+
+def heard(recording: Path, prompt: Path, chunk_seconds: float = 1.0) -> float:
+    """How clearly ``prompt`` is in ``recording``: the median over the prompt's 1 s chunks of the best
+    normalised cross-correlation anywhere in the recording (about 0.9 when played, under 0.3 when not).
+    Chunks keep it robust to the jitter buffer adding or dropping a frame mid-prompt."""
+
+    def samples(path: Path) -> np.ndarray:
+        with wave.open(str(path), "rb") as wav:
+            assert wav.getframerate() == 8000 and wav.getsampwidth() == 2
+            data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+            return data.reshape(-1, wav.getnchannels()).mean(axis=1)
+
+    rec, ref = samples(recording), samples(prompt)
+    size = int(8000 * chunk_seconds)
+    scores = []
+    for start in range(0, len(ref) - size + 1, size):
+        chunk = ref[start : start + size]
+        if np.sqrt(np.mean(chunk**2)) < 300 or len(rec) < size:
+            continue  # silence between sentences says nothing
+        n = 1 << int(np.ceil(np.log2(len(rec) + size)))
+        corr = np.fft.irfft(np.fft.rfft(rec, n) * np.conj(np.fft.rfft(chunk, n)), n)[: len(rec) - size + 1]
+        energy = np.concatenate(([0.0], np.cumsum(rec**2)))
+        window = np.sqrt(np.maximum(energy[size:] - energy[:-size], 1e-9))
+        scores.append(float(np.max(np.abs(corr) / (window * np.linalg.norm(chunk)))))
+    return float(np.median(scores)) if scores else 0.0

@@ -12,14 +12,16 @@ import redis
 from calls_helpers import (
     AGENT_NAMES,
     AGENT_PASSWORD,
+    DEFAULT_QUEUES,
     REDIS_URL,
     TEST_FLOW,
     RunningController,
-    default_queues,
+    write_routing,
 )
 
 from config.migrate import upgrade
-from telephony.controller import AriAccess
+from telephony.controller import AriAccess, prompt_renderer
+from telephony.prompts import PromptRenderer
 from telephony.settings import TelephonySettings
 from telephony.sipua.audio import synthesise
 
@@ -45,9 +47,19 @@ def voices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+@pytest.fixture(scope="session")
+def prompts(call_center_asterisk: Any, tmp_path_factory: pytest.TempPathFactory) -> PromptRenderer:
+    """The prompt cache where the sandbox Asterisk reads it (inside its chroot), as the controller uses."""
+    runtime = call_center_asterisk.sandbox.runtime
+    return prompt_renderer(TelephonySettings(), runtime, tmp_path_factory.mktemp("prompt-cache"))
+
+
 @pytest.fixture
-def make_controller(call_center_asterisk: Any, tmp_path: Path) -> Iterator[Callable[..., RunningController]]:
-    """Build (not start) a controller with its own Redis prefix, SQLite records DB and test flow."""
+def make_controller(
+    call_center_asterisk: Any, prompts: PromptRenderer, tmp_path: Path
+) -> Iterator[Callable[..., RunningController]]:
+    """Build (not start) a controller with its own Redis prefix, SQLite records DB, test flow and queues
+    (``queues=`` replaces the test queues.yaml: name -> queue as written in config/routing)."""
     made: list[RunningController] = []
     db_url = f"sqlite:///{tmp_path / 'records.db'}"
     upgrade(db_url)
@@ -58,16 +70,15 @@ def make_controller(call_center_asterisk: Any, tmp_path: Path) -> Iterator[Calla
     ari = AriAccess(endpoint.url, endpoint.user, endpoint.password, "voxdesk")
 
     def build(**overrides: Any) -> RunningController:
+        routing_dir = write_routing(tmp_path / "routing", overrides.pop("queues", DEFAULT_QUEUES))
         settings = TelephonySettings(
             key_prefix=prefix,
-            queues=overrides.pop("queues", default_queues()),
-            default_queue="sales",
             wrap_up_s=overrides.pop("wrap_up_s", 0.5),
             tick_s=0.1,
             lease_ttl_s=2,
             **overrides,
         )
-        running = RunningController(settings, ari, flow_path, db_url, prefix)
+        running = RunningController(settings, ari, flow_path, routing_dir, prompts, db_url, prefix)
         made.append(running)
         return running
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from calls_helpers import AGENT_PASSWORD, TEST_FLOW, wait_until
+from calls_helpers import AGENT_PASSWORD, DEFAULT_QUEUES, TEST_FLOW, heard, wait_until
 
 from telephony.commands.schemas import (
     AgentLogin,
@@ -137,7 +137,8 @@ def test_warm_transfer_lets_the_agents_talk_first_then_hands_over_the_caller(
     assert (
         wav_stats(tmp_path / "cc-agent1.wav").rms(1.0, 3.5) > SPEECH_RMS
     )  # agent 1 heard agent 2's greeting
-    assert wav_stats(tmp_path / "c.wav").rms(1.5, 4.0) < SPEECH_RMS  # the caller did not
+    # The caller waited outside with music on hold: agent 2's greeting is nowhere in what they heard.
+    assert heard(tmp_path / "c.wav", voices["agent"]) < 0.5
 
 
 def test_supervisor_whisper_reaches_the_agent_but_not_the_caller(
@@ -177,10 +178,13 @@ def test_a_broken_ivr_flow_is_refused_naming_the_node_and_calls_keep_using_the_r
 ) -> None:
     running = make_controller().start()
     running.login("cc-agent2", queues=["support"])
-    broken = TEST_FLOW.replace('"2": {queue: support}', '"2": {queue: no-such-queue}')
+    broken = TEST_FLOW.replace(
+        "support: {type: route_queue, queue: support}", "support: {type: route_queue, queue: no-such-queue}"
+    )
+    assert broken != TEST_FLOW
     running.send(ReloadIvrFlow(text=broken))
     wait_until(lambda: running.command_failures() != [], 5, "the refusal")
-    assert "menu.options.2: queue 'no-such-queue' does not exist" in running.command_failures()[0]
+    assert "node 'support': queue 'no-such-queue' does not exist" in running.command_failures()[0]
     with softphone(call_center_asterisk, "cc-agent2", tmp_path):
         result = place_call(
             CallPlan("1000", call_center_asterisk.sip_server, dtmf=(DtmfStep("2", 0.4),), hangup_after=3.0)
@@ -224,13 +228,7 @@ def test_after_an_asterisk_restart_the_controller_reconnects_and_takes_new_calls
 def test_with_no_agent_free_the_caller_accepts_a_callback_and_is_called_back_when_one_is(
     call_center_asterisk: Any, make_controller: Any, tmp_path: Path
 ) -> None:
-    from telephony.settings import QueueSettings
-
-    queues = [
-        QueueSettings(id="sales", max_wait_s=1.5, callback_enabled=True),
-        QueueSettings(id="support"),
-        QueueSettings(id="billing"),
-    ]
+    queues = {**DEFAULT_QUEUES, "sales": {"max_wait": 1.5}}
     # The customer's phone for the call back is a registered softphone standing in for their number.
     running = make_controller(queues=queues, callback_dial_template="PJSIP/cc-agent2").start()
     result = place_call(

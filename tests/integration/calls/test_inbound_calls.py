@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from calls_helpers import AGENT_PASSWORD, wait_until
+from calls_helpers import AGENT_PASSWORD, DEFAULT_QUEUES, wait_until
 
 from telephony.sipua.audio import wav_stats
 from telephony.sipua.client import place_call, start_softphone
@@ -57,7 +57,8 @@ def test_caller_pressing_2_reaches_the_support_agent_and_both_hear_each_other(
     call = running.call_in_state("ended")
     record = running.record_for(call.call_id)
     assert (record.queue_id, record.agent_id, record.disposition) == ("support", "cc-agent2", "answered")
-    assert record.ivr_path == ["menu", "menu:2"] and record.ivr_choice == "2"
+    assert record.ivr_path == ["menu:dtmf 2 -> support", "support:routetoqueue support"]
+    assert record.ivr_choice == "support"
     assert record.talk_s > 6 and record.queue_wait_s < 2 and record.missed_offers == []
     caller_heard = wav_stats(caller_wav)
     assert caller_heard.rms(1.2, 3.5) > SPEECH_RMS  # the agent's greeting, played when they answered
@@ -105,13 +106,7 @@ def test_an_unreachable_agent_is_recorded_as_a_missed_offer_and_the_next_agent_g
 def test_overflow_moves_a_waiting_call_to_the_overflow_queue_after_n_seconds(
     call_center_asterisk: Any, make_controller: Any, tmp_path: Path
 ) -> None:
-    from telephony.settings import QueueSettings
-
-    queues = [
-        QueueSettings(id="sales", overflow_after_s=1.5, overflow_queue="support"),
-        QueueSettings(id="support"),
-        QueueSettings(id="billing"),
-    ]
+    queues = {**DEFAULT_QUEUES, "sales": {"overflow": {"after": 1.5, "to": "support"}}}
     running = make_controller(queues=queues).start()
     running.login("cc-agent2", queues=["support"])
     with softphone(call_center_asterisk, "cc-agent2", tmp_path):
