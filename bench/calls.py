@@ -1,11 +1,13 @@
 """Inbound call load: callers through the IVR into a queue with auto-answer agents; prints JSON.
 
-Measures, per call, the time from the caller's INVITE to the first IVR audio it hears (the
-``recording`` event of the pjsua2 caller, when media starts, plus the offset of the first loud
-20 ms frame in its recording), the errors, and the CPU used by Asterisk, this process (the
-controller runs here, in a thread) and the SIP child processes.
+Measures, per call, the time from the caller's INVITE to the first IVR audio it hears, the errors,
+and the CPU of every process: Asterisk, this process (the controller runs here, in a thread) and
+each SIP process. Callers are ``telephony.sipua.batch`` processes with four calls each (pjsua2's
+call limit), started before the measured window and dialling at scheduled times; they record
+nothing and read the first audio from the signal level each call feeds into pjsua2's bridge. The
+controller also times StasisStart -> answered itself (``telephony.ari_.timing``).
 
-Run: .venv/bin/python bench/calls.py [--calls 60] [--rate 10] [--agents 6]
+Run: .venv/bin/python bench/calls.py [--calls 40] [--rate 10] [--agents 6]
 Needs root for the sandbox chroot (as the integration tests do).
 """
 
@@ -14,30 +16,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
-import resource
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
+from telephony.inbound.menu_flow import MenuFlowSource  # noqa: E402
+
 from config.settings import AsteriskMode, load_settings  # noqa: E402
+from telephony.ari_.timing import ANSWER_TIMING  # noqa: E402
 from telephony.commands.schemas import AgentLogin  # noqa: E402
 from telephony.controller import AriAccess, Controller  # noqa: E402
-from telephony.inbound.menu_flow import MenuFlowSource  # noqa: E402
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec  # noqa: E402
 from telephony.settings import QueueSettings, TelephonySettings  # noqa: E402
-from telephony.sipua.audio import wav_stats  # noqa: E402
-from telephony.sipua.client import place_call, start_softphone  # noqa: E402
-from telephony.sipua.plan import CallPlan, DtmfStep, SoftphonePlan  # noqa: E402
+from telephony.sipua.batch import MAX_CALLS  # noqa: E402
+from telephony.sipua.client import start_softphone  # noqa: E402
+from telephony.sipua.plan import SoftphonePlan  # noqa: E402
 
 FLOW = """
 name: bench
@@ -49,7 +53,6 @@ menu:
     "1": {queue: sales}
 fallback_queue: sales
 """
-LOUD_RMS = 300.0
 PASSWORD = "bench-agent-pass"  # noqa: S105 (a throwaway account in a throwaway sandbox)
 
 
@@ -65,23 +68,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def first_audio_ms(result: Any) -> tuple[float, float] | None:
-    """(INVITE -> media start, media start -> first loud frame) in ms, from the caller's clock and WAV."""
-    events = {e["event"]: e for e in result.events}
-    if "dialing" not in events or "recording" not in events or result.record is None:
-        return None
-    stats = wav_stats(result.record)
-    frame = 0.02
-    for index in range(int(stats.seconds / frame)):
-        if stats.rms(index * frame, (index + 1) * frame) > LOUD_RMS:
-            media_start = events["recording"]["t"] - events["dialing"]["t"]
-            return media_start * 1000, index * frame * 1000
-    return None
+def pct(values: list[float], q: float) -> float | None:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else None
 
 
 def run_controller(
     settings: TelephonySettings, ari: AriAccess, redis_url: str, flow: Path
-) -> tuple[Controller, Any]:
+) -> tuple[Controller, dict[str, Any], threading.Thread]:
+    """The controller on its own event loop in a thread of this process (as in the integration tests)."""
     holder: dict[str, Any] = {}
     ready = threading.Event()
 
@@ -107,12 +102,46 @@ def run_controller(
     thread.start()
     if not ready.wait(15):
         raise SystemExit("controller did not connect")
-    return holder["controller"], (holder, thread)
+    return holder["controller"], holder, thread
+
+
+class CallerBatch:
+    """One ``telephony.sipua.batch`` process and the JSON lines it printed."""
+
+    def __init__(self, sip: str, times: list[float], hangup_after: float) -> None:
+        argv = [sys.executable, "-m", "telephony.sipua.batch", "1000", "--server", sip,
+                "--dtmf", "1@1.5", "--hangup-after", str(hangup_after)]  # fmt: skip
+        for at in times:
+            argv += ["--at", f"{at:.3f}"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.events: list[dict[str, Any]] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                try:
+                    self.events.append(json.loads(line))
+                except ValueError:
+                    continue
+
+    def wait(self, timeout: float) -> None:
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(5)
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [event for event in self.events if event.get("event") == kind]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--rate", type=float, default=10.0, help="new calls per second")
     parser.add_argument("--agents", type=int, default=6)
     parser.add_argument("--hangup-after", type=float, default=4.0)
@@ -144,92 +173,82 @@ def main() -> None:
         recording={"enabled": False},
     )
     ari = AriAccess(endpoint.url, endpoint.user, endpoint.password, asterisk.stasis_app)
-    controller, (holder, thread) = run_controller(tel, ari, redis_url, flow)
+    controller, holder, thread = run_controller(tel, ari, redis_url, flow)
     phones = [start_softphone(SoftphonePlan(n, PASSWORD, sip)) for n in names]
     for name in names:
         future = asyncio.run_coroutine_threadsafe(
             controller.executor.execute(AgentLogin(agent_id=name, endpoint=f"PJSIP/{name}")), holder["loop"]
         )
         future.result(5)
+
+    # Every caller process starts (and loads pjsua2) before the first scheduled INVITE.
+    processes = math.ceil(args.calls / MAX_CALLS)
+    first_at = time.time() + 3.0 + 0.15 * processes
+    times = [first_at + index / args.rate for index in range(args.calls)]
+    batches = [CallerBatch(sip, times[p * MAX_CALLS:(p + 1) * MAX_CALLS], args.hangup_after)
+               for p in range(processes)]  # fmt: skip
+    while time.time() < first_at - 0.5:
+        time.sleep(0.05)
+    not_ready = sum(1 for batch in batches if not batch.of("ready"))
+    ANSWER_TIMING.reset()
     asterisk_pid = sandbox.status().pid or 0
-    cpu0 = {"asterisk": cpu_seconds(asterisk_pid), "controller_process": cpu_seconds(os.getpid())}
-    wall0 = time.monotonic()
-
-    def one_call(index: int) -> Any:
-        plan = CallPlan(
-            "1000",
-            sip,
-            dtmf=(DtmfStep("1", 1.5),),
-            record=work / f"caller{index}.wav",
-            hangup_after=args.hangup_after,
-        )
-        return place_call(plan, timeout=30)
-
-    results: list[Any] = []
-    errors: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(8, int(args.rate * (args.hangup_after + 2)))) as pool:
-        futures = []
-        for index in range(args.calls):
-            target = wall0 + index / args.rate
-            time.sleep(max(0.0, target - time.monotonic()))
-            futures.append(pool.submit(one_call, index))
-        for future in futures:
-            try:
-                results.append(future.result())
-            except Exception as exc:
-                errors.append(repr(exc))
-    wall = time.monotonic() - wall0
-    cpu1 = {"asterisk": cpu_seconds(asterisk_pid), "controller_process": cpu_seconds(os.getpid())}
+    phone_pids = [phone._proc.pid for phone in phones]
+    cpu0 = {"asterisk": cpu_seconds(asterisk_pid), "controller": cpu_seconds(os.getpid())}
+    phones0 = sum(cpu_seconds(pid) for pid in phone_pids)
+    wall0 = time.time()
+    for batch in batches:
+        batch.wait(timeout=times[-1] - time.time() + args.hangup_after + 30)
+    wall = time.time() - wall0
+    cpu1 = {"asterisk": cpu_seconds(asterisk_pid), "controller": cpu_seconds(os.getpid())}
+    phones_cpu = sum(cpu_seconds(pid) for pid in phone_pids) - phones0
+    controller_timing = ANSWER_TIMING.summary()
     for phone in phones:
         phone.stop()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    parts = [p for p in (first_audio_ms(r) for r in results if r.answered) if p is not None]
-    latencies = sorted(a + b for a, b in parts)
-    media_starts = sorted(a for a, _ in parts)
-    audio_offsets = sorted(b for _, b in parts)
-    answered_by_agent = sum(
-        1 for r in results if r.talk_seconds and r.talk_seconds >= args.hangup_after - 0.2
-    )
     holder["loop"].call_soon_threadsafe(holder["task"].cancel)
     thread.join(10)
     sandbox.down()
 
-    def pct(values: list[float], q: float) -> float | None:
-        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
-
+    calls = [event for batch in batches for event in batch.of("call_summary")]
+    latencies = [c["first_audio_ms"] for c in calls if c["answered"] and c["first_audio_ms"] is not None]
+    late = [event["late_ms"] for batch in batches for event in batch.of("dialing")]
+    batch_cpu = [b.of("summary")[0]["cpu_s"] for b in batches if b.of("summary")]
+    batch_wall = [b.of("summary")[0]["wall_s"] for b in batches if b.of("summary")]
     print(
         json.dumps(
             {
                 "calls": args.calls,
                 "rate_per_s": args.rate,
                 "agents": args.agents,
+                "caller_processes": processes,
+                "calls_per_caller_process": MAX_CALLS,
+                "caller_processes_not_ready_in_time": not_ready,
                 "wall_s": round(wall, 1),
-                "answered": sum(1 for r in results if r.answered),
-                "reached_an_agent": answered_by_agent,
-                "errors": len(errors) + sum(1 for r in results if not r.answered),
-                "error_samples": errors[:3],
-                "unanswered_status_codes": sorted({str(r.status_code) for r in results if not r.answered}),
-                "no_audio_heard": sum(1 for r in results if r.answered) - len(latencies),
+                "answered": sum(1 for c in calls if c["answered"]),
+                "errors": args.calls - sum(1 for c in calls if c["answered"]),
+                "no_audio_heard": sum(1 for c in calls if c["answered"]) - len(latencies),
+                "unanswered_status_codes": sorted(
+                    {str(c["status_code"]) for c in calls if not c["answered"]}
+                ),
                 "invite_to_first_ivr_audio_ms": {
                     "p50": pct(latencies, 0.5),
                     "p95": pct(latencies, 0.95),
-                    "max": latencies[-1] if latencies else None,
+                    "max": max(latencies) if latencies else None,
                     "mean": round(statistics.mean(latencies), 1) if latencies else None,
                 },
-                "invite_to_media_start_ms": {"p50": pct(media_starts, 0.5), "p95": pct(media_starts, 0.95)},
-                "media_start_to_first_audio_ms": {
-                    "p50": pct(audio_offsets, 0.5),
-                    "p95": pct(audio_offsets, 0.95),
-                },
+                "dial_lateness_ms": {"p50": pct(late, 0.5), "p95": pct(late, 0.95)},
+                "controller": controller_timing,
                 "cpu_percent_of_one_core": {
                     "asterisk": round(100 * (cpu1["asterisk"] - cpu0["asterisk"]) / wall, 1),
                     "controller_and_bench_process": round(
-                        100 * (cpu1["controller_process"] - cpu0["controller_process"]) / wall, 1
+                        100 * (cpu1["controller"] - cpu0["controller"]) / wall, 1
                     ),
-                    "sip_callers_and_softphones_total": round(
-                        100 * (children.ru_utime + children.ru_stime) / wall, 1
-                    ),
+                    "agent_softphones_total": round(100 * phones_cpu / wall, 1),
+                    "each_caller_process": [
+                        round(100 * c / w, 1) for c, w in zip(batch_cpu, batch_wall, strict=True)
+                    ],
+                    "caller_processes_total_cpu_s": round(sum(batch_cpu), 2),
                 },
+                "machine_load_avg_1min": round(os.getloadavg()[0], 2),
                 "goal": "p95 <= 300 ms at 10 new calls/s",
             },
             indent=1,

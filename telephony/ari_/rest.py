@@ -9,6 +9,7 @@ import httpx
 
 from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
 from telephony.ari_.models import Bridge, Channel, LiveRecording, Playback
+from telephony.ari_.timing import ANSWER_TIMING
 
 Params = Mapping[str, str | int | float | bool | Iterable[str] | None]
 
@@ -85,6 +86,7 @@ class AriRest:
 
     async def answer(self, channel_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/answer")
+        ANSWER_TIMING.answered(channel_id)
 
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         await self.request("DELETE", f"/channels/{channel_id}", {"reason": reason})

@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 import websockets
 
 from telephony.ari_.backoff import Backoff
-from telephony.ari_.events import AriEvent, parse_event
+from telephony.ari_.events import AriEvent, StasisStart, parse_event
 from telephony.ari_.registry import HandlerRegistry
+from telephony.ari_.timing import ANSWER_TIMING
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class EventStream:
 
     async def deliver(self, event: AriEvent) -> None:
         """Wake waiters, then run the handlers (public so tests can inject events)."""
+        if isinstance(event, StasisStart):
+            ANSWER_TIMING.stasis_started(event.channel.id, event.timestamp)
         for entry in list(self._waiters):
             predicate, future = entry
             if not future.done() and predicate(event):
