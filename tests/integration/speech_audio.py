@@ -1,10 +1,14 @@
-"""Speech synthesised for tests (never committed): Piper English, espeak-ng Korean, cached on disk."""
+"""Speech synthesised for tests (never committed): Piper English, espeak-ng Korean, cached on disk.
+
+Shared by the speech tests (tests/integration/asr) and the live-call transcription tests (calls).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import re
 import subprocess
 import tempfile
 import wave
@@ -82,3 +86,24 @@ def silence(seconds: float, rate: int = 16000) -> np.ndarray:
 def phone_band(pcm16k: np.ndarray) -> np.ndarray:
     """What a G.711 call carries: 8 kHz audio."""
     return resample(pcm16k, 16000, 8000)
+
+
+def words_of(text: str) -> str:
+    """Lower-case words only, for word error rates."""
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+def spoken_wav(sentences: list[str], path: Path, pause: float = 1.0, lead: float = 0.0) -> list[float]:
+    """The sentences (Piper) one after another with ``pause`` s between, as an 8 kHz WAV a SIP phone
+    plays; returns where each sentence starts (seconds into the file). Nothing trails the last one."""
+    parts, starts, now = [silence(lead, 8000)], [], lead
+    for index, text in enumerate(sentences):
+        speech = phone_band(piper_16k(text))
+        starts.append(now)
+        parts.append(speech)
+        now += len(speech) / 8000
+        if index < len(sentences) - 1:
+            parts.append(silence(pause, 8000))
+            now += pause
+    write_wav(path, 8000, np.concatenate(parts))
+    return starts

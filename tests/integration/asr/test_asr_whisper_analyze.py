@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import jiwer
 import numpy as np
 import pytest
-from speech_audio import AGENT_SENTENCES, CUSTOMER_SENTENCES, phone_band, piper_16k, silence
+from speech_audio import AGENT_SENTENCES, CUSTOMER_SENTENCES, phone_band, piper_16k, silence, words_of
 
 from asr.analyze import analyze_recording
 from asr.audio import write_wav
@@ -16,10 +15,6 @@ from asr.pipeline import PipelineConfig
 from asr.vad import WebRtcVad
 
 pytestmark = pytest.mark.integration
-
-
-def words_of(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
 
 
 def build_call(path: Path) -> dict[str, list[tuple[float, float, str]]]:

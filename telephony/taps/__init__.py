@@ -1,0 +1,24 @@
+"""Media taps: every call leg's incoming audio copied to a media worker for live transcription.
+
+For each leg (the caller from the start of the IVR, an agent once they join the call bridge) the
+controller makes a snoop channel that hears only what that leg says (``spy=in``), an externalMedia
+channel sending it as mu-law RTP to a port on the least-loaded media worker (``asr.media``), and a
+small bridge joining the two. Nothing of this touches the call's own bridge or the IVR: the taps
+are separate ARI handlers, and their channels enter Stasis as ``snoop,<call>,tap`` so the inbound
+handlers leave them alone. Tap ids live in Redis so a restarted controller cleans up or re-taps.
+"""
+
+from telephony.taps.ports import MediaPorts, WorkerPorts
+from telephony.taps.services import MediaTapService
+from telephony.taps.stasis import MediaTapStasis, attach_media_taps
+from telephony.taps.store import LegTap, TapStore
+
+__all__ = [
+    "LegTap",
+    "MediaPorts",
+    "MediaTapService",
+    "MediaTapStasis",
+    "TapStore",
+    "WorkerPorts",
+    "attach_media_taps",
+]
