@@ -228,6 +228,7 @@ def prompt_renderer(
 def build_controller(settings: Settings) -> Controller:
     """A controller from the Voxdesk settings (ARI endpoint as the sandbox computes it)."""
     from telephony.sandbox import AsteriskSandbox
+    from telephony.taps import attach_to_controller
 
     sandbox = AsteriskSandbox(settings)
     endpoint = sandbox.ari
@@ -236,7 +237,7 @@ def build_controller(settings: Settings) -> Controller:
     routing = load_routing_config(telephony.routing_dir or DEFAULT_ROUTING_DIR)
     redis_url = settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     factory = make_session_factory(make_engine(settings.effective_database_url))
-    return Controller(
+    controller = Controller(
         telephony,
         ari,
         redis_url,
@@ -246,6 +247,8 @@ def build_controller(settings: Settings) -> Controller:
         session_factory=factory,
         phone_region=settings.customers.default_region,
     )
+    attach_to_controller(controller, redis_url)  # live transcription of both legs (telephony.taps)
+    return controller
 
 
 def run_controller(settings: Settings) -> None:

@@ -10,7 +10,7 @@ handlers leave them alone. Tap ids live in Redis so a restarted controller clean
 
 from telephony.taps.ports import MediaPorts, WorkerPorts
 from telephony.taps.services import MediaTapService
-from telephony.taps.stasis import MediaTapStasis, attach_media_taps
+from telephony.taps.stasis import MediaTapStasis, attach_media_taps, attach_to_controller
 from telephony.taps.store import LegTap, TapStore
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "TapStore",
     "WorkerPorts",
     "attach_media_taps",
+    "attach_to_controller",
 ]

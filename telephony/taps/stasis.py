@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aredis
 
@@ -21,9 +22,12 @@ from telephony.ari_ import AriError, AriRest, EventStream, HandlerRegistry
 from telephony.ari_.events import ChannelDestroyed, ChannelEnteredBridge, StasisEnd, StasisStart
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
-from telephony.taps.ports import MediaPorts
+from telephony.taps.ports import MediaPorts, WorkerPorts
 from telephony.taps.services import MediaTapService
 from telephony.taps.store import LegTap, TapStore
+
+if TYPE_CHECKING:
+    from telephony.controller import Controller
 
 log = logging.getLogger(__name__)
 
@@ -156,3 +160,17 @@ def attach_media_taps(
     taps.register(registry)
     stream.on_connected(taps.recover)
     return taps
+
+
+def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStasis:
+    """Live transcription for every call of ``controller``, with media workers found through
+    ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs)."""
+    return attach_media_taps(
+        controller.registry,
+        controller.stream,
+        app=controller.ctx.app,
+        rest=controller.rest,
+        redis=aredis.Redis.from_url(redis_url),
+        prefix=controller.settings.key_prefix,
+        ports=WorkerPorts.from_url(redis_url),
+    )
