@@ -151,6 +151,9 @@ class TicketFilters(Strict):
     q: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=100_000)
+    before_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Keyset paging: tickets older than this id"
+    )
 
 
 class TicketPage(BaseModel):
@@ -160,6 +163,9 @@ class TicketPage(BaseModel):
     limit: int
     offset: int
     has_more: bool
+    next_before_id: int | None = Field(
+        default=None, description="Pass as before_id for the next page (cheaper than a large offset)"
+    )
 
 
 class NoteCreate(Strict):

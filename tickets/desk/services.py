@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, func, select
+from sqlalchemy import ColumnElement, Row, and_, cast, func, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from tickets.desk.models import (
     TicketTask,
 )
 from tickets.desk.outbox import DeskRuntime, SurveyRequest, commit, outbox
-from tickets.desk.schemas import NoteCreate, TicketCreate, TicketFilters, TicketUpdate
+from tickets.desk.schemas import NoteCreate, TicketCreate, TicketFilters, TicketPublic, TicketUpdate
 from tickets.sla import services as sla
 from tickets.sla.models import SlaTarget, TimerState
 
@@ -121,9 +121,13 @@ def text_condition(column: Any, dialect: str, query: str) -> ColumnElement[bool]
     return and_(*(padded.like(f"% {t} %") for t in tokens))
 
 
-def list_tickets(session: Session, filters: TicketFilters) -> tuple[Sequence[Ticket], bool]:
+# What a ticket list shows (TicketPublic), not the derived search column; plain rows, no ORM objects.
+LISTED_COLUMNS = tuple(Ticket.__table__.c[name] for name in TicketPublic.model_fields)
+
+
+def list_tickets(session: Session, filters: TicketFilters) -> tuple[Sequence[Row[Any]], bool]:
     """A page of tickets matching ``filters``, newest first, and whether more follow."""
-    query = select(Ticket)
+    query = select(*LISTED_COLUMNS)
     if filters.status:
         query = query.where(Ticket.status.in_([s.value for s in filters.status]))
     for column, value in (
@@ -139,9 +143,14 @@ def list_tickets(session: Session, filters: TicketFilters) -> tuple[Sequence[Tic
         condition = text_condition(Ticket.search_text, session.get_bind().dialect.name, filters.q)
         if condition is not None:
             query = query.where(condition)
-    rows = session.scalars(
-        query.order_by(Ticket.id.desc()).offset(filters.offset).limit(filters.limit + 1)
-    ).all()
+    if filters.before_id is not None:
+        query = query.where(Ticket.id < filters.before_id)
+    # Core rows on the session's connection: no ORM loading for a read-only page.
+    rows = (
+        session.connection()
+        .execute(query.order_by(Ticket.id.desc()).offset(filters.offset).limit(filters.limit + 1))
+        .all()
+    )
     return rows[: filters.limit], len(rows) > filters.limit
 
 

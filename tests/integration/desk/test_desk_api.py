@@ -159,3 +159,22 @@ def test_forged_stale_and_unsigned_alerts_are_refused_and_store_nothing(api: Api
     assert unknown_field.status_code == 422
     with api.factory() as session:
         assert session.scalar(select(Ticket).where(Ticket.device_serial == serial)) is None
+
+
+def test_ticket_pages_follow_next_before_id_and_list_the_same_fields_as_the_ticket_itself(api: Api) -> None:
+    agent = api.token(Role.AGENT)
+    tag = f"keyset{uuid.uuid4().hex[:8]}"
+    created = [
+        api.client.post("/api/tickets", json={"subject": f"Page {n}", "tags": [tag]}, headers=agent).json()
+        for n in range(3)
+    ]
+    first = api.client.get("/api/tickets", params={"q": tag, "limit": 2}, headers=agent).json()
+    assert [t["id"] for t in first["items"]] == [created[2]["id"], created[1]["id"]]
+    assert first["has_more"] is True and first["next_before_id"] == created[1]["id"]
+    second = api.client.get(
+        "/api/tickets", params={"q": tag, "limit": 2, "before_id": first["next_before_id"]}, headers=agent
+    ).json()
+    assert [t["id"] for t in second["items"]] == [created[0]["id"]]
+    assert second["has_more"] is False and second["next_before_id"] is None
+    detail = api.client.get(f"/api/tickets/{created[0]['id']}", headers=agent).json()
+    assert second["items"][0] == detail  # same fields, same formats (timestamps included)
