@@ -31,28 +31,38 @@ from typing import Any
 
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from telephony.inbound.menu_flow import MenuFlowSource  # noqa: E402
-
 from config.settings import AsteriskMode, load_settings  # noqa: E402
+from routing import load_routing_config  # noqa: E402
 from telephony.ari_.timing import ANSWER_TIMING  # noqa: E402
 from telephony.commands.schemas import AgentLogin  # noqa: E402
-from telephony.controller import AriAccess, Controller  # noqa: E402
+from telephony.controller import AriAccess, Controller, prompt_renderer  # noqa: E402
+from telephony.prompts import PromptRenderer  # noqa: E402
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec  # noqa: E402
-from telephony.settings import QueueSettings, TelephonySettings  # noqa: E402
+from telephony.settings import TelephonySettings  # noqa: E402
 from telephony.sipua.batch import MAX_CALLS  # noqa: E402
 from telephony.sipua.client import start_softphone  # noqa: E402
 from telephony.sipua.plan import SoftphonePlan  # noqa: E402
 
 FLOW = """
-name: bench
-menu:
-  prompt: sound:hello-world
-  timeout_s: 3
-  retries: 0
-  options:
-    "1": {queue: sales}
-fallback_queue: sales
+name: flow
+start: menu
+default_language: en
+languages: [en]
+fallback: sales
+nodes:
+  menu:
+    type: menu
+    prompt: {sound: hello-world}
+    no_input: {sound: beep}
+    no_match: {sound: beep}
+    timeout: 3
+    retries: 0
+    options:
+      "1": {next: sales, label: sales}
+  sales: {type: route_queue, queue: sales}
 """
+QUEUES = "queues:\n  sales: {ring_timeout: 15}\n"
+RULES = "default_queue: sales\nrules: []\n"
 PASSWORD = "bench-agent-pass"  # noqa: S105 (a throwaway account in a throwaway sandbox)
 
 
@@ -74,7 +84,7 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def run_controller(
-    settings: TelephonySettings, ari: AriAccess, redis_url: str, flow: Path
+    settings: TelephonySettings, ari: AriAccess, redis_url: str, work: Path, prompts: PromptRenderer
 ) -> tuple[Controller, dict[str, Any], threading.Thread]:
     """The controller on its own event loop in a thread of this process (as in the integration tests)."""
     holder: dict[str, Any] = {}
@@ -82,7 +92,10 @@ def run_controller(
 
     def serve() -> None:
         loop = asyncio.new_event_loop()
-        controller = Controller(settings, ari, redis_url, flows=MenuFlowSource(flow, ["sales"]))
+        routing = load_routing_config(work / "routing")
+        controller = Controller(
+            settings, ari, redis_url, routing=routing, prompts=prompts, flow_path=work / "flow.yaml"
+        )
         holder["controller"], holder["loop"] = controller, loop
         task = loop.create_task(controller.run())
         holder["task"] = task
@@ -100,7 +113,7 @@ def run_controller(
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    if not ready.wait(15):
+    if not ready.wait(90):  # the first run renders the flow's prompts
         raise SystemExit("controller did not connect")
     return holder["controller"], holder, thread
 
@@ -163,17 +176,16 @@ def main() -> None:
     endpoint = sandbox.up(agents=[SipCredentialSpec.from_password(n, "voxdesk", PASSWORD) for n in names])
     sip = f"127.0.0.1:{asterisk.sip_port}"
     redis_url = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    flow = work / "flow.yaml"
-    flow.write_text(FLOW)
+    (work / "flow.yaml").write_text(FLOW)
+    (work / "routing").mkdir()
+    (work / "routing" / "queues.yaml").write_text(QUEUES)
+    (work / "routing" / "rules.yaml").write_text(RULES)
     tel = TelephonySettings(
-        key_prefix=f"bench-{uuid.uuid4().hex[:6]}",
-        queues=[QueueSettings(id="sales")],
-        default_queue="sales",
-        wrap_up_s=0,
-        recording={"enabled": False},
+        key_prefix=f"bench-{uuid.uuid4().hex[:6]}", wrap_up_s=0, recording={"enabled": False}
     )
     ari = AriAccess(endpoint.url, endpoint.user, endpoint.password, asterisk.stasis_app)
-    controller, holder, thread = run_controller(tel, ari, redis_url, flow)
+    prompts = prompt_renderer(tel, sandbox.runtime, work / "cache")
+    controller, holder, thread = run_controller(tel, ari, redis_url, work, prompts)
     phones = [start_softphone(SoftphonePlan(n, PASSWORD, sip)) for n in names]
     for name in names:
         future = asyncio.run_coroutine_threadsafe(
