@@ -3,7 +3,8 @@
 Run on purpose (not in tests), from the repository root: ``.venv/bin/python -m bench.api``
 (``-m`` so bench/asr.py does not shadow the asr package). Creates a scratch database, bulk-loads tickets
 with COPY, serves the real app with uvicorn on loopback, drives it with
-concurrent HTTP clients and prints JSON (p50/p99 latency, requests/s). Goal: p99 <= 50 ms.
+concurrent HTTP clients (aiohttp) and prints JSON (p50/p99 latency, requests/s). Goal: p99 <= 50 ms.
+``--baseline-ref <commit>`` measures that commit's app first on the same data (before/after in one run).
 """
 
 from __future__ import annotations
