@@ -51,10 +51,14 @@ nodes:
       "2": {next: support, label: support}
       "3": {next: billing, label: billing}
       "4": {next: order_number, label: order_status}
+      "5": {next: leave_message, label: voicemail}
+      "6": {next: front_desk, label: transfer}
   sales: {type: route_queue, queue: sales}
   support: {type: route_queue, queue: support}
   billing: {type: route_queue, queue: billing}
   operator: {type: route_queue, queue: general, choice: fallback}
+  leave_message: {type: voicemail, box: general, prompt: {sound: beep}}
+  front_desk: {type: transfer, number: "2000"}
   order_number:
     type: collect
     variable: order_number

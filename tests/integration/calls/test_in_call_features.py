@@ -165,11 +165,10 @@ def test_supervisor_whisper_reaches_the_agent_but_not_the_caller(
         running.send(Supervise(call_id=call.call_id, mode="whisper", supervisor_endpoint="PJSIP/cc-super1"))
         thread.join(15)
     assert results[0].answered
-    elapsed_to_whisper = 0.7  # digit at 0.4 s, agent answered a few hundred ms later
     agent_heard = wav_stats(tmp_path / "cc-agent1.wav")
     assert agent_heard.rms(0.5, 3.5) > SPEECH_RMS  # the supervisor's advice, whispered to the agent
-    caller_heard = wav_stats(caller_wav)
-    assert caller_heard.rms(elapsed_to_whisper + 0.5, elapsed_to_whisper + 4.0) < SPEECH_RMS
+    # The caller hears hold music while queued, so compare with the advice itself, not loudness.
+    assert heard(caller_wav, voices["super"]) < 0.5
     assert time.monotonic() - connected_at > 5
 
 

@@ -96,3 +96,53 @@ def test_a_caller_who_presses_nothing_is_routed_to_the_fallback_queue_and_reache
     assert record.disposition == "answered"
     assert record.ivr_path[-2:] == ["menu:gave up -> operator", "operator:routetoqueue general"]
     assert wav_stats(caller_wav).voiced_fraction() > 0.1  # the agent's greeting reached the caller
+
+
+def test_a_caller_leaving_a_voicemail_is_recorded_into_the_box_and_the_record_points_at_it(
+    make_controller: Any, call_center_asterisk: Any, voices: dict[str, Path]
+) -> None:
+    running = make_controller().start()
+    result = place_call(
+        CallPlan(
+            "1000",
+            call_center_asterisk.sip_server,
+            dtmf=(DtmfStep("5", 0.5),),
+            wav=voices["caller"],
+            play_at=2.0,
+            hangup_after=7.0,
+        )
+    )
+    assert result.answered
+    call = running.call_in_state("ended")
+    record = running.record_for(call.call_id)
+    assert record.disposition == "voicemail"
+    assert record.recording_name == f"voicemail/general/{call.call_id}"
+    runtime = call_center_asterisk.sandbox.runtime
+    message = runtime.host_path(f"{runtime.dirs.spool}/recording/{record.recording_name}.wav")
+    assert wav_stats(message).voiced_fraction() > 0.2  # the caller's words, not silence
+
+
+def test_an_ivr_transfer_dials_the_number_and_bridges_the_caller_with_whoever_answers(
+    make_controller: Any, call_center_asterisk: Any, voices: dict[str, Path], tmp_path: Path
+) -> None:
+    # The dialled number is a registered softphone standing in for an outside line.
+    running = make_controller(transfer_dial_template="PJSIP/cc-agent3").start()
+    desk = SoftphonePlan(
+        "cc-agent3", AGENT_PASSWORD, call_center_asterisk.sip_server, wav=voices["agent"],
+        record=tmp_path / "desk.wav",
+    )  # fmt: skip
+    caller_wav = tmp_path / "caller_rx.wav"
+    with start_softphone(desk):
+        result = place_call(
+            CallPlan(
+                "1000",
+                call_center_asterisk.sip_server,
+                dtmf=(DtmfStep("6", 0.5),),
+                record=caller_wav,
+                hangup_after=8.0,
+            )
+        )
+    assert result.answered
+    record = running.record_for(running.call_in_state("ended").call_id)
+    assert record.disposition == "transferred" and record.answered_at is not None
+    assert heard(caller_wav, voices["agent"]) > HEARD  # the desk's greeting reached the caller
