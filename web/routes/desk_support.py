@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Request, Response, status
+from fastapi import Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
@@ -20,30 +20,12 @@ from tickets.desk.services import Actor
 from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
-from web.auth import Principal, current_principal
+from web.auth import Principal, require_roles
 
-
-def roles(*allowed_roles: Role) -> Any:
-    """:func:`web.auth.require_roles` as an async dependency (admins always admitted).
-
-    Checking a token is a few microseconds of CPU; as a sync dependency it cost two trips through
-    the thread pool per request, which under load queue behind database work.
-    """
-    allowed = set(allowed_roles) | {Role.ADMIN}
-
-    async def check(request: Request) -> Principal:
-        principal = current_principal(request)
-        if principal.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role.value} may not do this")
-        return principal
-
-    return Depends(check)
-
-
-READERS = roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
-WORKERS = roles(Role.AGENT, Role.SUPERVISOR)
-MANAGERS = roles(Role.SUPERVISOR)
-EDITORS = roles(Role.SUPERVISOR, Role.QA_MANAGER)
+READERS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
+WORKERS = require_roles(Role.AGENT, Role.SUPERVISOR)
+MANAGERS = require_roles(Role.SUPERVISOR)
+EDITORS = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
 
 _STATUS: list[tuple[type[DeskError], int]] = [
     (NotFoundError, 404),
