@@ -162,8 +162,12 @@ class AsrSettings(Section):
 
     engine: AsrEngineChoice = AsrEngineChoice.AUTO
     language: str = Field(default="en", description="Language the auto choice looks for in Vosk models")
-    models_dir: Path | None = Field(default=None, description="Where `voxdesk models pull` unpacks; cache dir if unset")
-    vosk_model_path: Path | None = Field(default=None, description="A Vosk model folder; overrides the search")
+    models_dir: Path | None = Field(
+        default=None, description="Where `voxdesk models pull` unpacks; cache dir if unset"
+    )
+    vosk_model_path: Path | None = Field(
+        default=None, description="A Vosk model folder; overrides the search"
+    )
     whisper_model_path: Path | None = Field(
         default=None, description="CTranslate2 Whisper folder; the packaged tiny.en when unset"
     )

@@ -139,9 +139,10 @@ def children_for(settings: Settings) -> list[ChildProcess]:
 
 
 def extra_children(settings: Settings, python: str, logs: Path) -> list[ChildProcess]:
-    """The inbound mail server, and the call controller once the telephony package provides one."""
+    """The inbound mail server, a media worker for live transcription, and the call controller."""
     children = [
         ChildProcess("mail", [python, "-m", "config.cli", "channels", "smtp-server"], logs / "mail.log"),
+        ChildProcess("media", [python, "-m", "asr.media.worker"], logs / "media.log"),
     ]
     try:
         import telephony.controller  # noqa: F401  (only checks that it exists)

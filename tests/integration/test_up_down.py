@@ -51,6 +51,9 @@ def up_env(tmp_path: Path) -> dict[str, str]:
         "VOXDESK_WEB__PORT": str(free_port()),
         "VOXDESK_REDIS__EMBEDDED_PORT": str(free_port()),
         "VOXDESK_CHANNELS__SMTP_PORT": str(free_port()),
+        "VOXDESK_ASR__MEDIA_CONTROL_PORT": str(free_port()),
+        "VOXDESK_ASR__MEDIA_PORT_START": str(rtp + 200),
+        "VOXDESK_ASR__MEDIA_PORT_END": str(rtp + 299),
         "VOXDESK_ASTERISK__MODE": "sandbox",
         "VOXDESK_ASTERISK__HTTP_PORT": str(free_port()),
         "VOXDESK_ASTERISK__SIP_PORT": str(free_port(socket.SOCK_DGRAM)),
@@ -105,7 +108,7 @@ def test_ctrl_c_stops_everything_it_started(
 ) -> None:
     process, _url = running_voxdesk
     data_dir = Path(up_env["VOXDESK_DATA_DIR"])
-    assert len(processes_of(data_dir)) >= 5  # redis, asterisk, web, worker, mail at the least
+    assert len(processes_of(data_dir)) >= 7  # redis, asterisk, web, worker, mail, media, controller
     process.send_signal(signal.SIGINT)
     assert process.wait(60) == 0
     deadline = time.monotonic() + 10
