@@ -147,6 +147,11 @@ class LegPipeline:
             "queued_seconds": round(self.stream.queued_seconds, 3),
             "lag_seconds": round(self.stream.lag_seconds, 3),
             "max_lag_seconds": round(s.max_lag_seconds, 3),
+            # Start-up apart from sustained lag: a new recogniser is slow for its first seconds.
+            "first_segment_max_lag_seconds": round(s.first_segment_max_lag_seconds, 3),
+            "max_lag_after_warmup_seconds": round(s.max_lag_after_warmup_seconds, 3),
+            "lag_p50_seconds": round(s.lag_percentile(0.5), 3),
+            "lag_p95_seconds": round(s.lag_percentile(0.95), 3),
             "dropped_segments": s.dropped_segments,
             "dropped_seconds": round(s.dropped_seconds, 3),
             "partials": self.partials,

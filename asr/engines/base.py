@@ -59,8 +59,9 @@ class Timeline:
     contiguous run of fed audio is one piece with its own offset.
     """
 
-    def __init__(self) -> None:
-        self.fed_seconds = 0.0
+    def __init__(self, engine_clock: float = 0.0) -> None:
+        # A recycled recogniser's clock goes on from where its previous leg left it.
+        self.fed_seconds = engine_clock
         self._engine_starts: list[float] = []
         self._leg_starts: list[float] = []
         self._expected_leg_time: float | None = None

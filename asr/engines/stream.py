@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from asr.frames import AudioFrame, TranscriptFrame
 log = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.2  # most queued audio handed to the engine in one call
+# A recogniser's first seconds of speech cost several times the steady rate (Vosk builds its
+# lookahead-composition cache as it decodes); lag seen before this much speech is start-up lag.
+WARMUP_SPEECH_SECONDS = 3.0
+LAG_SAMPLES_KEPT = 20_000  # per leg: ~7 min of 20 ms speech frames; later samples are decimated
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,30 @@ class StreamStats:
     dropped_segments: int = 0
     dropped_seconds: float = 0.0
     max_lag_seconds: float = 0.0
+    max_lag_after_warmup_seconds: float = 0.0  # after the first WARMUP_SPEECH_SECONDS of speech
+    first_segment_max_lag_seconds: float = 0.0
+    segments_done: int = 0
     errors: int = 0
+    lag_samples: list[float] = field(default_factory=list)  # per recognised item, in seconds
+
+    def record_lag(self, lag: float, speech_before: float, is_audio: bool) -> None:
+        """One queued item was recognised ``lag`` s after it was pushed (audio or a segment end)."""
+        self.max_lag_seconds = max(self.max_lag_seconds, lag)
+        if speech_before >= WARMUP_SPEECH_SECONDS:
+            self.max_lag_after_warmup_seconds = max(self.max_lag_after_warmup_seconds, lag)
+        if self.segments_done == 0:
+            self.first_segment_max_lag_seconds = max(self.first_segment_max_lag_seconds, lag)
+        if not is_audio:
+            self.segments_done += 1
+        if len(self.lag_samples) >= LAG_SAMPLES_KEPT:
+            del self.lag_samples[::2]  # keep the shape of a long call, at half the resolution
+        self.lag_samples.append(lag)
+
+    def lag_percentile(self, fraction: float) -> float:
+        if not self.lag_samples:
+            return 0.0
+        ordered = sorted(self.lag_samples)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 class RecognizeStream:
@@ -239,7 +266,9 @@ class RecognizeStream:
 
     def _after(self, pushed_at: float, item: AudioFrame | _EndSegment | _Phrases, finished: float) -> None:
         with self._lock:
-            self.stats.max_lag_seconds = max(self.stats.max_lag_seconds, finished - pushed_at)
+            if not isinstance(item, _Phrases):
+                speech_before = self.stats.processed_seconds
+                self.stats.record_lag(finished - pushed_at, speech_before, isinstance(item, AudioFrame))
             if isinstance(item, AudioFrame):
                 self._queued_seconds = max(0.0, self._queued_seconds - item.duration)
                 self.stats.processed_seconds += item.duration

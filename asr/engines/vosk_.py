@@ -15,6 +15,10 @@ from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, T
 log = logging.getLogger(__name__)
 
 PARTIAL_INTERVAL_SECONDS = 0.2  # how often the on-screen words may change
+# Idle free-speech recognisers kept for the next legs. A new KaldiRecognizer decodes its first
+# seconds at 2-3x the steady CPU cost (the lookahead graph composition is cached per recogniser),
+# so a released leg's recogniser, settled by FinalResult, is handed to the next leg instead.
+RECOGNIZER_POOL_LIMIT = 64
 _MODELS: dict[Path, Any] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -49,6 +53,30 @@ class VoskRecognizer(SpeechRecognizer):
         self.model_path = Path(model_path)
         self.sample_rate = sample_rate
         self.model = load_vosk_model(self.model_path)
+        self._idle: list[tuple[Any, float]] = []  # (recogniser, its clock in seconds of audio)
+        self._idle_lock = threading.Lock()
+        self.recognizers_created = 0
+        self.recognizers_reused = 0
+
+    def checkout(self) -> tuple[Any, float]:
+        """A settled free-speech recogniser and its clock: the warmest idle one, or a new one."""
+        with self._idle_lock:
+            if self._idle:
+                self.recognizers_reused += 1
+                return self._idle.pop()
+            self.recognizers_created += 1
+        import vosk
+
+        recognizer = vosk.KaldiRecognizer(self.model, self.sample_rate)
+        recognizer.SetWords(True)
+        recognizer.SetPartialWords(True)
+        return recognizer, 0.0
+
+    def checkin(self, recognizer: Any, clock: float) -> None:
+        """Keep a settled free-speech recogniser (its leg ended) for the next leg."""
+        with self._idle_lock:
+            if len(self._idle) < RECOGNIZER_POOL_LIMIT:
+                self._idle.append((recognizer, clock))
 
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:
         return VoskSession(self, leg, phrases)
@@ -65,36 +93,50 @@ class VoskSession(RecognizerSession):
 
         self._leg = leg
         self._engine = engine
-        self._timeline = Timeline()
+        self._reusable = False  # True while the recogniser is a clean free-speech one
         if phrases:
             # ensure_ascii=False: Vosk looks words up byte for byte; "\\uc548" is not a word.
             grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False)
             self._rec = vosk.KaldiRecognizer(engine.model, engine.sample_rate, grammar)
+            self._rec.SetWords(True)
+            self._rec.SetPartialWords(True)
+            self._timeline = Timeline()
         else:
-            self._rec = vosk.KaldiRecognizer(engine.model, engine.sample_rate)
-        self._rec.SetWords(True)
-        self._rec.SetPartialWords(True)
+            self._rec, clock = engine.checkout()
+            self._timeline = Timeline(clock)
+            self._reusable = True
         self._last_partial = ""
         self._since_partial = 0.0
 
     def set_phrases(self, phrases: list[str] | None) -> None:
         """Switch to a new phrase list (next IVR menu), or back to free speech with None."""
-        import vosk
-
         if phrases:
+            self._reusable = False  # a grammar recogniser is not handed to a free-speech leg
             self._rec.SetGrammar(json.dumps([*phrases, "[unk]"], ensure_ascii=False))
             return
-        # A new recogniser starts its clock at zero again: so does the timeline.
-        self._rec = vosk.KaldiRecognizer(self._engine.model, self._engine.sample_rate)
-        self._rec.SetWords(True)
-        self._rec.SetPartialWords(True)
-        self._timeline = Timeline()
+        # Another recogniser has its own clock: so does the timeline.
+        self._rec, clock = self._engine.checkout()
+        self._timeline = Timeline(clock)
+        self._reusable = True
+
+    def close(self) -> None:
+        """Settle the recogniser (the stream already ended the last segment) and recycle it."""
+        if not self._reusable:
+            return
+        self._reusable = False
+        try:
+            self._rec.FinalResult()  # idempotent after end_segment; leaves no audio behind
+        except Exception:
+            log.warning("Vosk recogniser could not be settled; not recycled", exc_info=True)
+            return
+        self._engine.checkin(self._rec, self._timeline.fed_seconds)
 
     def accept(self, frame: AudioFrame) -> list[TranscriptFrame]:
         self._timeline.feed(frame)
         try:
             settled = self._rec.AcceptWaveform(frame.to_bytes())
         except Exception as exc:
+            self._reusable = False  # state unknown: let it go with this leg
             raise RecognizerError(f"Vosk rejected audio: {exc}") from exc
         if settled:
             self._last_partial = ""

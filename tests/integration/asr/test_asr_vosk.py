@@ -182,3 +182,29 @@ async def test_an_ivr_menu_switches_a_live_leg_to_a_phrase_list_and_back(vosk_re
     assert all(parts), [(f.start, f.end, f.text) for f in sink.finals]
     assert set(parts[1]) <= {*menu, "[unk]"}
     assert not set(parts[0]) <= {*menu, "[unk]"} and not set(parts[2]) <= {*menu, "[unk]"}
+
+
+def test_a_released_legs_recogniser_serves_the_next_leg_with_word_times_on_its_own_clock(vosk_ko_path):
+    engine = VoskRecognizer(vosk_ko_path)  # a pool of its own, so other tests' recognisers do not count
+    speech = espeak_16k(KOREAN_SENTENCES[0])
+    first = engine.session(LEG)
+    _, first_finals = run_session(first, np.concatenate([silence(0.4), speech]), start=0.0)
+    first.close()
+    second = engine.session(LegRef("call-ko-2", "agent"))
+    _, second_finals = run_session(second, speech, start=5.0)
+    second.close()
+    assert (engine.recognizers_created, engine.recognizers_reused) == (1, 1)
+    assert first_finals and second_finals
+    check_shape(second_finals[0], 5.0, 5.0 + len(speech) / 16000)
+    # Same audio, same words at the same offset: the recycled clock carries nothing over.
+    offset = second_finals[0].start - 5.0
+    assert abs(offset - (first_finals[0].start - 0.4)) < 0.1
+
+
+def test_a_grammar_recogniser_is_not_recycled_into_free_speech(vosk_ko_path):
+    engine = VoskRecognizer(vosk_ko_path)
+    session = engine.session(LEG, phrases=KOREAN_SENTENCES[:2])
+    run_session(session, espeak_16k(KOREAN_SENTENCES[0]))
+    session.close()
+    engine.session(LEG).close()
+    assert (engine.recognizers_created, engine.recognizers_reused) == (1, 0)
