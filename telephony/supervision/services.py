@@ -8,8 +8,10 @@ call's bridge.
 
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 
+from telephony.ari_ import AriConflictError
 from telephony.ari_.models import Channel
 from telephony.calls.exceptions import CallError
 from telephony.context import ControlContext
@@ -59,6 +61,20 @@ class SupervisionService:
         bridge = await self.ctx.rest.create_bridge(
             "mixing", name=f"spy-{channel.id}", bridge_id=f"spy-{channel.id}"
         )
-        await self.ctx.rest.add_to_bridge(bridge.id, [snoop.id, channel.id])
+        await self.ctx.rest.add_to_bridge(bridge.id, [channel.id])
         async with self.ctx.calls.editing(call_id) as edit:
             edit.call.supervisor_channel_ids.append(snoop.id)
+        await self._add_once_in_stasis(bridge.id, snoop.id)
+
+    async def _add_once_in_stasis(self, bridge_id: str, channel_id: str, wait_s: float = 2.0) -> None:
+        """A new snoop channel enters the app a moment after ARI returns it; until then ARI answers
+        422 "not in Stasis", so retry briefly instead of leaving the supervisor in silence."""
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while True:
+            try:
+                await self.ctx.rest.add_to_bridge(bridge_id, [channel_id])
+                return
+            except AriConflictError:
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise
+                await asyncio.sleep(0.02)
