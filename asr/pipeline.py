@@ -20,6 +20,7 @@ from asr.engines.base import SpeechRecognizer
 from asr.engines.stream import RecognizeStream
 from asr.exceptions import RecognizerError
 from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, SpeechSegment, TranscriptFrame
+from asr.redaction import redact
 from asr.sinks import LagReport, TranscriptSink
 from asr.vad import SpeechSegmenter, SpeechStart, VadEngine
 
@@ -183,6 +184,9 @@ class LegPipeline:
             self._dispatch("lag", report)
 
     def _dispatch(self, kind: str, payload: TranscriptFrame | LagReport) -> asyncio.Future[None]:
+        if isinstance(payload, PartialTranscript | FinalTranscript):
+            payload = redact(payload)  # no sink (console, database, log) ever sees a card number
+
         def deliver() -> None:
             for sink in self._sinks:
                 try:
