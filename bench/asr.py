@@ -54,6 +54,16 @@ SENTENCES = [
     "Please send me a new invoice by email.",
     "Thank you, that solves my problem.",
 ]
+# The other side of the call bench's dialogue: the agent answers each caller sentence in turn.
+AGENT_LINES = [
+    "I am sorry to hear that, let me look at your order.",
+    "I can see the delivery, I will send a replacement today.",
+    "Your account is active and the last payment went through.",
+    "I see the second charge, I will refund it right away.",
+    "Let me run a line test from here, it takes a minute.",
+    "The invoice is on its way to the address we have on file.",
+    "You are welcome, is there anything else I can help with?",
+]
 RATE = 16000
 FRAME = 320  # 20 ms
 CACHE = Path(os.environ.get("VOXDESK_BENCH_CACHE", Path(tempfile.gettempdir()) / "voxdesk-bench-cache"))
@@ -94,7 +104,23 @@ def conversation(pause: float, rotate: int = 0) -> tuple[np.ndarray, list[tuple[
     return np.concatenate(parts), spans
 
 
+def dialogue(rotate: int, lines: int) -> tuple[np.ndarray, np.ndarray]:
+    """A call's two sides taking turns: the caller's sentence, then the agent's answer, ``lines``
+    times; each side is silent while the other talks (plus a 0.4 s gap), as in a real call."""
+    gap = np.zeros(int(0.4 * RATE), np.int16)
+    caller, agent = [], [np.zeros(0, np.int16)]
+    order = list(range(len(SENTENCES)))
+    order = order[rotate % len(order) :] + order[: rotate % len(order)]
+    for index in order[:lines]:
+        said, answer = piper(SENTENCES[index]), piper(AGENT_LINES[index])
+        caller += [said, gap, np.zeros(len(answer), np.int16), gap]
+        agent += [np.zeros(len(said), np.int16), gap, answer, gap]
+    return np.concatenate(caller), np.concatenate(agent)
+
+
 def build_engine(name: str) -> SpeechRecognizer:
+    """A fresh engine object (the loaded model is shared): its own pool of Vosk recognisers, so no
+    measurement gets recognisers warmed on the same audio by an earlier one."""
     if name == "vosk":
         import importlib.util
 
@@ -121,6 +147,7 @@ def bare_engine_streams(engine: SpeechRecognizer, audio: np.ndarray, workers: in
             if (offset + FRAME) % segment < FRAME:
                 session.end_segment()
         session.end_segment()
+        session.close()
 
     started, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
@@ -214,10 +241,14 @@ async def paced_legs(
             await listener
     else:
         await asyncio.gather(*(play(i, t0) for i in range(legs)))
+    stats = [p.stats() for p in pipelines]
     result: dict[str, Any] = {
         "legs": legs,
         "max_lag_seconds": round(max_lag, 3),
-        "dropped_segments": sum(p.stats()["dropped_segments"] for p in pipelines),
+        "max_lag_in_first_segment_seconds": max(float(s["first_segment_max_lag_seconds"]) for s in stats),
+        "max_lag_after_warmup_seconds": max(float(s["max_lag_after_warmup_seconds"]) for s in stats),
+        "worst_leg_lag_p95_seconds": max(float(s["lag_p95_seconds"]) for s in stats),
+        "dropped_segments": sum(int(s["dropped_segments"]) for s in stats),
     }
     if redis_url:
         latencies = []
@@ -261,14 +292,12 @@ def asterisk_calls(args: argparse.Namespace, bare_streams: float) -> dict[str, A
             Path(next(iter(found.submodule_search_locations))) / "model"
         )
 
-    def side(rotate: int) -> np.ndarray:
-        audio, spans = conversation(args.pause, rotate=rotate)
-        return audio[: int(spans[args.call_sentences - 1][1] * RATE)]  # hang up right after the last word
-
+    extra_env["VOXDESK_ASR__VOSK_REUSE_RECOGNIZERS"] = "false" if args.no_reuse else "true"
+    sides = [dialogue(rotate, args.call_sentences) for rotate in range(len(SENTENCES))]
     result: dict[str, Any] = module.run_asterisk_calls(
         args.engine,
-        side(0),
-        side(3),
+        [caller for caller, _ in sides],
+        [agent for _, agent in sides],
         bare_streams,
         start=args.calls_start,
         step=args.calls_step,
@@ -289,8 +318,11 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--paced-tries", type=int, default=3)
     parser.add_argument("--skip-calls", action="store_true", help="leave out (2), the Asterisk calls")
-    parser.add_argument("--calls-start", type=int, default=2)
+    parser.add_argument("--calls-start", type=int, default=4)
     parser.add_argument("--calls-step", type=int, default=2)
+    parser.add_argument(
+        "--no-reuse", action="store_true", help="(2): every leg gets a new (cold) Vosk recogniser"
+    )
     parser.add_argument("--calls-max", type=int, default=24)
     parser.add_argument("--call-sentences", type=int, default=5, help="sentences each party says")
     parser.add_argument(
@@ -298,6 +330,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     config = PipelineConfig()
+    out_load = os.getloadavg()[0]
     engine = build_engine(args.engine)
     audio, _spans = conversation(args.pause)
     speech_only = np.concatenate([piper(t) for t in SENTENCES])
@@ -306,15 +339,18 @@ async def main() -> None:
         "cpu_count": os.cpu_count(),
         "audio_seconds": round(len(audio) / RATE, 1),
         "hangover_ms": config.hangover_ms,
+        "load_average_1min_at_start": round(out_load, 2),
     }
     # The machine is shared: alternate the runs and keep each one's best round, so a burst of
     # someone else's CPU use does not land on one side of the comparison only.
     runs: dict[str, list[dict[str, Any]]] = {"bare": [], "piped": [], "bare_speech": [], "piped_speech": []}
     for _ in range(args.rounds):
-        runs["bare"].append(bare_engine_streams(engine, audio, args.workers))
-        runs["piped"].append(await pipeline_streams(engine, audio, args.workers, config))
-        runs["bare_speech"].append(bare_engine_streams(engine, speech_only, args.workers))
-        runs["piped_speech"].append(await pipeline_streams(engine, speech_only, args.workers, config))
+        runs["bare"].append(bare_engine_streams(build_engine(args.engine), audio, args.workers))
+        runs["piped"].append(await pipeline_streams(build_engine(args.engine), audio, args.workers, config))
+        runs["bare_speech"].append(bare_engine_streams(build_engine(args.engine), speech_only, args.workers))
+        runs["piped_speech"].append(
+            await pipeline_streams(build_engine(args.engine), speech_only, args.workers, config)
+        )
     best = {name: max(rounds, key=lambda r: r["streams"]) for name, rounds in runs.items()}
     bare, piped, bare_speech, piped_speech = (
         best["bare"],
@@ -342,8 +378,9 @@ async def main() -> None:
     tries = []
     legs = max(1, int(piped["streams"] * 0.6))
     for _ in range(args.paced_tries):
-        check = await paced_legs(engine, legs, config, None, args.pause)
-        check["sustained"] = check["max_lag_seconds"] < 2.0 and check["dropped_segments"] == 0
+        check = await paced_legs(build_engine(args.engine), legs, config, None, args.pause)
+        check["sustained"] = check["max_lag_after_warmup_seconds"] < 2.0 and check["dropped_segments"] == 0
+        check["sustained_strict"] = check["max_lag_seconds"] < 2.0 and check["dropped_segments"] == 0
         tries.append(check)
         if check["sustained"] or legs == 1:
             break
@@ -351,10 +388,16 @@ async def main() -> None:
     out["capacity"]["paced_checks"] = tries
     sustained = [t["legs"] for t in tries if t["sustained"]]
     out["capacity"]["real_time_legs_sustained"] = max(sustained) if sustained else None
+    out["capacity"]["real_time_means"] = (
+        "new recognisers, all legs started together; after each leg's first 3 s of speech no audio "
+        "waited >= 2 s for recognition (sustained_strict: including those first seconds)"
+    )
     out["asterisk_calls"] = (
         {"status": "skipped"} if args.skip_calls else asterisk_calls(args, bare["streams"])
     )
-    out["latency"] = await paced_legs(engine, args.latency_legs, config, args.redis_url, args.pause)
+    out["latency"] = await paced_legs(
+        build_engine(args.engine), args.latency_legs, config, args.redis_url, args.pause
+    )
     out["latency"]["goal"] = "p95 <= 800 ms"
     print(json.dumps(out, indent=2))
 

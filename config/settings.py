@@ -171,6 +171,9 @@ class AsrSettings(Section):
     whisper_model_path: Path | None = Field(
         default=None, description="CTranslate2 Whisper folder; the packaged tiny.en when unset"
     )
+    vosk_reuse_recognizers: bool = Field(
+        default=True, description="Hand a finished leg's warm Vosk recogniser to the next leg"
+    )
     whisper_threads: int = Field(default=2, ge=1, le=64)
     vad: str = Field(default="webrtc", pattern="^(webrtc|silero)$")
     vad_mode: int = Field(default=2, ge=0, le=3, description="webrtcvad aggressiveness 0..3")

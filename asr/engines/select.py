@@ -120,7 +120,7 @@ def build_recognizer(settings: AsrSettings, cache_dir: Path) -> SpeechRecognizer
     if choice.engine == "vosk":
         from asr.engines.vosk_ import VoskRecognizer
 
-        return VoskRecognizer(choice.model_path)
+        return VoskRecognizer(choice.model_path, reuse_recognizers=settings.vosk_reuse_recognizers)
     from asr.engines.whisper import WhisperRecognizer
 
     return WhisperRecognizer(choice.model_path, threads=settings.whisper_threads, language=settings.language)

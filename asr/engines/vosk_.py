@@ -49,8 +49,11 @@ class VoskRecognizer(SpeechRecognizer):
     name = "vosk"
     streams_partials = True
 
-    def __init__(self, model_path: Path, *, sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self, model_path: Path, *, sample_rate: int = SAMPLE_RATE, reuse_recognizers: bool = True
+    ) -> None:
         self.model_path = Path(model_path)
+        self.reuse_recognizers = reuse_recognizers
         self.sample_rate = sample_rate
         self.model = load_vosk_model(self.model_path)
         self._idle: list[tuple[Any, float]] = []  # (recogniser, its clock in seconds of audio)
@@ -75,7 +78,7 @@ class VoskRecognizer(SpeechRecognizer):
     def checkin(self, recognizer: Any, clock: float) -> None:
         """Keep a settled free-speech recogniser (its leg ended) for the next leg."""
         with self._idle_lock:
-            if len(self._idle) < RECOGNIZER_POOL_LIMIT:
+            if self.reuse_recognizers and len(self._idle) < RECOGNIZER_POOL_LIMIT:
                 self._idle.append((recognizer, clock))
 
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:

@@ -1,7 +1,8 @@
 """Up to four test-caller calls from one process, for load: ``python -m telephony.sipua.batch``.
 
 One pjsua2 library per process serves four calls (its default call limit), so a load test needs a
-quarter of the processes. Nothing is recorded: the first audio heard is read from the signal level
+quarter of the processes. With ``--wav`` every call talks: it plays the WAV into the line.
+Nothing is recorded: the first audio heard is read from the signal level
 each call feeds into pjsua2's conference bridge (polled every few ms; silence reads 0, a prompt
 20-40), and each call reports INVITE -> first audio in ms. Times are epoch seconds so the bench
 can schedule calls across processes.
@@ -58,6 +59,8 @@ def _tick(entry: Scheduled, args: argparse.Namespace) -> None:
     if call.confirmed_at is None or call.ended_at is not None:
         return
     talk = time.monotonic() - call.confirmed_at
+    if args.wav and talk >= args.play_at:
+        call.play()  # once; the caller talks (speech load tests)
     while entry.steps and talk >= entry.steps[0].at:
         call.send_dtmf(entry.steps.pop(0).digits)
     if talk >= args.hangup_after:
@@ -76,7 +79,7 @@ def _drive(
         now = time.time()
         for entry in schedule:
             if entry.call is None and now >= entry.at:
-                entry.call = LevelCall(account, None, None)
+                entry.call = LevelCall(account, args.wav, None)
                 account.calls.append(entry.call)
                 entry.dialed_at = time.time()
                 entry.call.makeCall(f"sip:{args.number}@{args.server}", pj.CallOpParam(True))
@@ -131,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", type=float, action="append", required=True, help="epoch second to dial")
     parser.add_argument("--dtmf", action="append", default=[], metavar="DIGITS@SECONDS")
     parser.add_argument("--hangup-after", type=float, default=4.0)
+    parser.add_argument("--wav", help="8 kHz WAV each call plays into the line (nothing when unset)")
+    parser.add_argument("--play-at", type=float, default=1.0, help="seconds after the answer to play --wav")
     parser.add_argument("--level-threshold", type=int, default=8, help="bridge level (0..255) = audio")
     return run(parser.parse_args(argv))
 
