@@ -153,6 +153,7 @@ class LegPipeline:
             "max_lag_after_warmup_seconds": round(s.max_lag_after_warmup_seconds, 3),
             "lag_p50_seconds": round(s.lag_percentile(0.5), 3),
             "lag_p95_seconds": round(s.lag_percentile(0.95), 3),
+            "worst_lag_at": s.worst_lag_at,
             "dropped_segments": s.dropped_segments,
             "dropped_seconds": round(s.dropped_seconds, 3),
             "partials": self.partials,

@@ -3,11 +3,16 @@
 (1) capacity: real-time streams the bare engine sustains (every sample fed straight to a session,
     as a recogniser without a VAD would be) versus streams the full pipeline sustains (VAD gating,
     queueing, threads, sinks) on the same conversation audio; plus the pipeline on speech-only audio
-    (no silence to skip: pure overhead). Then a paced check: that many real-time streams at once,
-    with the worst recognition lag seen.
-(2) concurrent two-leg calls through real Asterisk: pjsua2 callers and agent softphones talking,
-    both legs tapped by the controller to a media worker process; calls ramp up until one step
-    does not keep up (bench/asr_calls.py). Needs root for the sandbox chroot; ``--skip-calls``.
+    (no silence to skip: pure overhead). Every measurement gets new recognisers (a fresh engine
+    object), so none decodes audio an earlier one already warmed it on. Then a paced check: that
+    many real-time legs at once, with the recognition lag split into start-up (a new Vosk
+    recogniser decodes its first seconds at 2-3x the steady CPU) and sustained (after each leg's
+    first 3 s of speech), plus p95.
+(2) concurrent two-leg calls through real Asterisk: pjsua2 callers (4 calls a process) and agent
+    softphones taking turns to talk, both legs tapped by the controller to a media worker
+    process; calls ramp up until one step does not keep up (bench/asr_calls.py). The worker hands
+    a finished leg's recogniser to the next leg (``--no-reuse``: every leg starts cold). Needs
+    root for the sandbox chroot; ``--skip-calls``.
 (3) latency from the end of each spoken sentence to its final segment reaching a notifier
     subscriber over real Redis, p50/p95, with several paced legs running.
 

@@ -224,20 +224,27 @@ def run_asterisk_calls(
         caller_wavs = [_wav8k(work / f"caller{i}.wav", a) for i, a in enumerate(caller_audio)]
         agent_wavs = [_wav8k(work / f"agent{i}.wav", a) for i, a in enumerate(agent_audio)]
         talk = max(len(a) for a in caller_audio) / 16000
-        phones = [
-            start_softphone(SoftphonePlan(n, PASSWORD, sip, wav=agent_wavs[i % len(agent_wavs)]))
-            for i, n in enumerate(names)
-        ]
-        for phone in phones:
-            phone.wait_registered(10)
         executor = control.holder["controller"].executor
-        for name in names:
-            control.run(executor.execute(AgentLogin(agent_id=name, endpoint=f"PJSIP/{name}")))
-        pids = _Pids(worker.pid, sandbox.status().pid or 0, [phone._proc.pid for phone in phones])
-        idle = _idle_cpu(pids, 5.0)
+        pids = _Pids(worker.pid, sandbox.status().pid or 0, [])
+
+        def ensure_agents(count: int) -> None:
+            """Only as many agent softphones as the step has calls: each costs CPU even idle."""
+            fresh = [
+                start_softphone(SoftphonePlan(n, PASSWORD, sip, wav=agent_wavs[i % len(agent_wavs)]))
+                for i, n in enumerate(names[len(phones) : count], start=len(phones))
+            ]
+            for phone, name in zip(fresh, names[len(phones) : count], strict=True):
+                phone.wait_registered(10)
+                control.run(executor.execute(AgentLogin(agent_id=name, endpoint=f"PJSIP/{name}")))
+                pids.agents.append(phone._proc.pid)
+            phones.extend(fresh)
+
+        ensure_agents(start)
+        idle = {"agents": start, **_idle_cpu(pids, 5.0)}
         steps = []
         calls = start
         while calls <= max_calls:
+            ensure_agents(calls)
             result = _step(control, sip, caller_wavs, talk, calls, lag_bound, pids)
             steps.append(result)
             print(json.dumps({"asterisk_calls_step": result}), file=sys.stderr, flush=True)
@@ -362,6 +369,10 @@ def _step(
             "max_after_warmup": sustained_lag,
             "worst_leg_p95": worst("lag_p95_seconds"),
             "median_leg_p50": float(np.median([float(a["lag_p50_seconds"]) for a in asr])) if asr else None,
+            "worst_legs": [
+                {"leg": a["leg"], "max": a["max_lag_seconds"], "at": a["worst_lag_at"]}
+                for a in sorted(asr, key=lambda a: -float(a["max_lag_seconds"]))[:3]
+            ],
         },
         "caller_processes": len(batches),
         "cpu_percent_of_one_core": cpu,

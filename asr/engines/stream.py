@@ -66,17 +66,21 @@ class StreamStats:
     max_lag_after_warmup_seconds: float = 0.0  # after the first WARMUP_SPEECH_SECONDS of speech
     first_segment_max_lag_seconds: float = 0.0
     segments_done: int = 0
+    worst_lag_at: str = ""  # what waited longest: "audio@<leg s>" or "segment_end", and when
     errors: int = 0
     lag_samples: list[float] = field(default_factory=list)  # per recognised item, in seconds
 
-    def record_lag(self, lag: float, speech_before: float, is_audio: bool) -> None:
-        """One queued item was recognised ``lag`` s after it was pushed (audio or a segment end)."""
+    def record_lag(self, lag: float, speech_before: float, item: AudioFrame | None) -> None:
+        """One queued item was recognised ``lag`` s after it was pushed (audio, or None: a segment end)."""
+        if lag > self.max_lag_seconds:
+            what = f"audio@{item.timestamp:.2f}s" if item is not None else "segment_end"
+            self.worst_lag_at = f"{what} segment {self.segments_done + 1} after {speech_before:.1f}s speech"
         self.max_lag_seconds = max(self.max_lag_seconds, lag)
         if speech_before >= WARMUP_SPEECH_SECONDS:
             self.max_lag_after_warmup_seconds = max(self.max_lag_after_warmup_seconds, lag)
         if self.segments_done == 0:
             self.first_segment_max_lag_seconds = max(self.first_segment_max_lag_seconds, lag)
-        if not is_audio:
+        if item is None:
             self.segments_done += 1
         if len(self.lag_samples) >= LAG_SAMPLES_KEPT:
             del self.lag_samples[::2]  # keep the shape of a long call, at half the resolution
@@ -268,7 +272,9 @@ class RecognizeStream:
         with self._lock:
             if not isinstance(item, _Phrases):
                 speech_before = self.stats.processed_seconds
-                self.stats.record_lag(finished - pushed_at, speech_before, isinstance(item, AudioFrame))
+                self.stats.record_lag(
+                    finished - pushed_at, speech_before, item if isinstance(item, AudioFrame) else None
+                )
             if isinstance(item, AudioFrame):
                 self._queued_seconds = max(0.0, self._queued_seconds - item.duration)
                 self.stats.processed_seconds += item.duration
