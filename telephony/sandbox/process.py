@@ -55,6 +55,16 @@ class AsteriskProcess:
             return None
         return pid if _alive(pid) and _is_asterisk(pid) else None
 
+    def _exiting_or_running(self, pid: int) -> bool:
+        """True until ``pid`` is a zombie or gone.
+
+        An exiting process loses its cmdline before it closes its sockets, so :meth:`pid` stops
+        recognising it while it still holds the ARI and SIP ports; only its state tells.
+        """
+        if self._child is not None:
+            self._child.poll()
+        return _alive(pid)
+
     def messages_log(self) -> Path:
         """Asterisk's own log (``messages.log`` in its private log dir)."""
         return self.runtime.host_path(self.runtime.dirs.log) / "messages.log"
@@ -139,9 +149,9 @@ class AsteriskProcess:
                 except ProcessLookupError:
                     break
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.pid() is not None:
+            while time.monotonic() < deadline and self._exiting_or_running(pid):
                 time.sleep(0.05)
-            if self.pid() is None:
+            if not self._exiting_or_running(pid):
                 break
         if self._child is not None:
             self._child.wait(timeout=timeout)

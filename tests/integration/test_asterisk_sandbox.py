@@ -54,9 +54,11 @@ def test_down_leaves_no_asterisk_process_and_up_starts_it_again(asterisk: Runnin
     other = AsteriskSandbox(asterisk.sandbox.settings)
     pid = other.status().pid
     assert pid is not None
-    assert other.down() is True
-    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split(")")[1][:3]
-    assert other.status().running is False
-    assert other.down() is False  # idempotent
-    asterisk.sandbox.up(agents=[asterisk.agent.credential])  # leave it up for the rest of the session
+    try:
+        assert other.down() is True
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split(")")[1][:3]
+        assert other.status().running is False
+        assert other.down() is False  # idempotent
+    finally:
+        asterisk.sandbox.up(agents=[asterisk.agent.credential])  # up again for the rest of the session
     assert asterisk.sandbox.status().ari_answers
