@@ -181,8 +181,9 @@ async def test_the_stream_reconnects_with_backoff_and_reruns_the_recovery_hook()
 
     stream.on_connected(recover)
     runner = asyncio.create_task(stream.run())
-    for _ in range(200):
-        if len(events) == 2 and not sockets:
+    # Done when both events arrived and the stream, after the last socket closed, dialled again.
+    for _ in range(500):
+        if len(events) == 2 and not sockets and len(attempts) == 6:
             break
         await asyncio.sleep(0.01)
     await stream.stop()
