@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets.conversations.models import Channel, Conversation, Message
+from config.events import Notifier
+from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
+from tickets.conversations.services import add_message, open_conversation
+from tickets.customers.models import IdentityKind
+from tickets.customers.services import find_or_create_customer
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,41 @@ class ChannelAdapter(Protocol):
     def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:
         """Deliver the reply on the channel, then store it."""
         ...
+
+
+def store_inbound_once(
+    session: Session,
+    inbound: InboundMessage,
+    *,
+    channel: Channel,
+    identity: tuple[IdentityKind, str],
+    subject: str,
+    region: str,
+    notifier: Notifier | None,
+) -> Message:
+    """Store a message from an identified sender on its customer's open conversation, once.
+
+    Gateways and WeChat retry a push they think we missed; a message whose external id the channel
+    already delivered is returned as it was stored instead of being stored again.
+    """
+    if inbound.external_id:
+        seen = session.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.channel == channel.value, Message.external_id == inbound.external_id)
+        )
+        if seen is not None:
+            return seen
+    kind, handle = identity
+    customer = find_or_create_customer(session, kind, handle, region)
+    conversation = open_conversation(session, customer.id, channel, external_ref=handle, subject=subject)
+    return add_message(
+        session,
+        conversation,
+        Direction.INBOUND,
+        AuthorKind.CUSTOMER,
+        inbound.body,
+        external_id=inbound.external_id,
+        meta=inbound.meta,
+        notifier=notifier,
+    )

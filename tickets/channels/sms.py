@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.events import Notifier
-from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.base import InboundMessage, OutboundMessage, store_inbound_once
 from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError
 from tickets.channels.providers import MessagingProvider
-from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
-from tickets.conversations.services import add_message, open_conversation
+from tickets.conversations.models import Channel, Conversation, Message
 from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_phone
 from tickets.customers.models import IdentityKind
-from tickets.customers.services import find_or_create_customer
 
 
 class SmsWebhook(BaseModel):
@@ -63,26 +60,13 @@ class SmsAdapter:
             number = normalise_phone(inbound.sender, self._region)
         except InvalidIdentityError as exc:
             raise PayloadError(str(exc)) from exc
-        if inbound.external_id:
-            seen = session.scalar(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.channel == Channel.SMS.value, Message.external_id == inbound.external_id)
-            )
-            if seen is not None:  # gateways retry; the same message is stored once
-                return seen
-        customer = find_or_create_customer(session, IdentityKind.PHONE, number, self._region)
-        conversation = open_conversation(
-            session, customer.id, Channel.SMS, external_ref=number, subject="SMS"
-        )
-        return add_message(
+        return store_inbound_once(
             session,
-            conversation,
-            Direction.INBOUND,
-            AuthorKind.CUSTOMER,
-            inbound.body,
-            external_id=inbound.external_id,
-            meta=inbound.meta,
+            inbound,
+            channel=Channel.SMS,
+            identity=(IdentityKind.PHONE, number),
+            subject="SMS",
+            region=self._region,
             notifier=self._notifier,
         )
 

@@ -14,20 +14,17 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.events import Notifier
-from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.base import InboundMessage, OutboundMessage, store_inbound_once
 from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError, SignatureError
 from tickets.channels.providers import MessagingProvider
-from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
-from tickets.conversations.services import add_message, open_conversation
+from tickets.conversations.models import Channel, Conversation, Message
 from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_messaging
 from tickets.customers.models import IdentityKind
-from tickets.customers.services import find_or_create_customer
 
 KNOWN_FIELDS = {
     "ToUserName",
@@ -150,28 +147,13 @@ class WeChatAdapter:
             handle = normalise_messaging(f"wechat:{inbound.sender}")
         except InvalidIdentityError as exc:
             raise PayloadError(str(exc)) from exc
-        if inbound.external_id:
-            seen = session.scalar(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(
-                    Conversation.channel == Channel.WECHAT.value, Message.external_id == inbound.external_id
-                )
-            )
-            if seen is not None:  # WeChat retries a push three times when we are slow
-                return seen
-        customer = find_or_create_customer(session, IdentityKind.MESSAGING, handle, self._region)
-        conversation = open_conversation(
-            session, customer.id, Channel.WECHAT, external_ref=handle, subject="WeChat"
-        )
-        return add_message(
+        return store_inbound_once(
             session,
-            conversation,
-            Direction.INBOUND,
-            AuthorKind.CUSTOMER,
-            inbound.body,
-            external_id=inbound.external_id,
-            meta=inbound.meta,
+            inbound,
+            channel=Channel.WECHAT,
+            identity=(IdentityKind.MESSAGING, handle),
+            subject="WeChat",
+            region=self._region,
             notifier=self._notifier,
         )
 

@@ -27,6 +27,8 @@ from telephony.controller import AriAccess, Controller
 from telephony.prompts import PromptRenderer
 from telephony.records.models import CallRecord
 from telephony.settings import TelephonySettings
+from telephony.sipua.client import place_call, start_softphone
+from telephony.sipua.plan import CallPlan, CallResult, SoftphonePlan
 
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AGENT_PASSWORD = "call-test-pass"
@@ -253,3 +255,21 @@ def heard(recording: Path, prompt: Path, chunk_seconds: float = 1.0) -> float:
         window = np.sqrt(np.maximum(energy[size:] - energy[:-size], 1e-9))
         scores.append(float(np.max(np.abs(corr) / (window * np.linalg.norm(chunk)))))
     return float(np.median(scores)) if scores else 0.0
+
+
+SPEECH_RMS = 500.0  # frame RMS above which a recording holds someone talking
+
+
+def softphone(asterisk: Any, name: str, tmp_path: Path, wav: Path | None = None) -> Any:
+    """An agent's softphone registered to the session Asterisk, recording what it hears."""
+    return start_softphone(
+        SoftphonePlan(name, AGENT_PASSWORD, asterisk.sip_server, wav=wav, record=tmp_path / f"{name}.wav")
+    )
+
+
+def background_call(plan: CallPlan) -> tuple[threading.Thread, list[CallResult]]:
+    """Place a call on a thread; its result lands in the list when it ends."""
+    results: list[CallResult] = []
+    thread = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
+    thread.start()
+    return thread, results

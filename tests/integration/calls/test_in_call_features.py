@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from calls_helpers import AGENT_PASSWORD, DEFAULT_QUEUES, TEST_FLOW, heard, wait_until
+from calls_helpers import (
+    AGENT_PASSWORD,
+    DEFAULT_QUEUES,
+    SPEECH_RMS,
+    TEST_FLOW,
+    background_call,
+    heard,
+    softphone,
+    wait_until,
+)
 
 from telephony.commands.schemas import (
     AgentLogin,
@@ -21,25 +29,11 @@ from telephony.commands.schemas import (
     WarmTransferStart,
 )
 from telephony.sipua.audio import wav_stats
-from telephony.sipua.client import place_call, start_softphone
-from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
+from telephony.sipua.client import place_call
+from telephony.sipua.plan import CallPlan, DtmfStep
 
 pytestmark = pytest.mark.integration
 
-SPEECH_RMS = 500.0
-
-
-def softphone(asterisk: Any, name: str, tmp_path: Path, wav: Path | None = None) -> Any:
-    return start_softphone(
-        SoftphonePlan(name, AGENT_PASSWORD, asterisk.sip_server, wav=wav, record=tmp_path / f"{name}.wav")
-    )
-
-
-def background_call(plan: CallPlan) -> tuple[threading.Thread, list[CallResult]]:
-    results: list[CallResult] = []
-    thread = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
-    thread.start()
-    return thread, results
 
 
 def test_hold_keeps_the_caller_away_from_the_agent_and_the_record_counts_the_hold_time(

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from calls_helpers import AGENT_PASSWORD, DEFAULT_QUEUES, wait_until
+from calls_helpers import DEFAULT_QUEUES, SPEECH_RMS, background_call, softphone, wait_until
 
 from telephony.sipua.audio import wav_stats
-from telephony.sipua.client import place_call, start_softphone
-from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
+from telephony.sipua.client import place_call
+from telephony.sipua.plan import CallPlan, DtmfStep
 
 pytestmark = pytest.mark.integration
 
-SPEECH_RMS = 500.0
-
-
-def softphone(asterisk: Any, name: str, tmp_path: Path, wav: Path | None = None) -> Any:
-    return start_softphone(
-        SoftphonePlan(name, AGENT_PASSWORD, asterisk.sip_server, wav=wav, record=tmp_path / f"{name}.wav")
-    )
-
-
-def call_in_background(plan: CallPlan) -> tuple[threading.Thread, list[CallResult]]:
-    results: list[CallResult] = []
-    thread = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
-    thread.start()
-    return thread, results
 
 
 def test_caller_pressing_2_reaches_the_support_agent_and_both_hear_each_other(
@@ -139,7 +124,7 @@ def test_stopping_the_controller_mid_call_and_starting_again_the_call_goes_on_wi
     first.login("cc-agent1", queues=["sales"])
     with softphone(call_center_asterisk, "cc-agent1", tmp_path, voices["agent"]):
         caller_wav = tmp_path / "caller_rx.wav"
-        thread, results = call_in_background(
+        thread, results = background_call(
             CallPlan(
                 "1000",
                 call_center_asterisk.sip_server,

@@ -6,21 +6,19 @@ Parties play pure tones (see ``tones``) so who heard whom is read from each reco
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from calls_helpers import AGENT_PASSWORD, wait_until
+from calls_helpers import background_call, softphone, wait_until
 from tones import AGENT_HZ, CALLER_HZ, SUPERVISOR_HZ, heard, silent_seconds, tone_rms, write_tone
 
 from config.db import make_engine, make_session_factory
 from telephony.commands.schemas import HoldCall, ResumeCall, SetRecordingPaused, Supervise
 from telephony.recording.retention import purge_recordings
 from telephony.sipua.audio import wav_stats
-from telephony.sipua.client import place_call, start_softphone
-from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
+from telephony.sipua.plan import CallPlan, DtmfStep
 
 pytestmark = pytest.mark.integration
 
@@ -33,19 +31,6 @@ def tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "agent": write_tone(base / "agent.wav", AGENT_HZ),
         "super": write_tone(base / "super.wav", SUPERVISOR_HZ),
     }
-
-
-def softphone(asterisk: Any, name: str, tmp_path: Path, wav: Path | None = None) -> Any:
-    return start_softphone(
-        SoftphonePlan(name, AGENT_PASSWORD, asterisk.sip_server, wav=wav, record=tmp_path / f"{name}.wav")
-    )
-
-
-def background_call(plan: CallPlan) -> tuple[threading.Thread, list[CallResult]]:
-    results: list[CallResult] = []
-    thread = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
-    thread.start()
-    return thread, results
 
 
 def test_a_caller_on_hold_hears_the_music_voxdesk_generated(
