@@ -15,10 +15,11 @@ from typing import Any
 
 import phonenumbers
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.errors import SettingsError
+from config.settings_base import Section
 from telephony.settings import TelephonySettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,12 +36,6 @@ def default_cache_dir() -> Path:
     """Where rebuildable artefacts live (the Asterisk chroot, synthesised prompts, models)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "voxdesk"
-
-
-class Section(BaseModel):
-    """Base of every settings section: a misspelt key is an error, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class AsteriskMode(StrEnum):
@@ -100,7 +95,7 @@ class RedisSettings(Section):
     embedded_port: int = Field(default=6389, ge=1, le=65535)
 
 
-class CustomerSettings(BaseModel):
+class CustomerSettings(Section):
     """How customers are recognised across channels."""
 
     default_region: str = Field(
@@ -116,7 +111,7 @@ class CustomerSettings(BaseModel):
         return upper
 
 
-class ChannelSettings(BaseModel):
+class ChannelSettings(Section):
     """Text channels: the SMTP server Voxdesk runs, the outbound relay and webhook secrets."""
 
     smtp_host: str = "127.0.0.1"

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from config.settings_base import Section
 
 
-class RecordingSettings(BaseModel):
+class RecordingSettings(Section):
     enabled: bool = True
     format: str = "wav"
     retention_days: int = Field(default=90, ge=1)
 
 
-class VoicemailSettings(BaseModel):
+class VoicemailSettings(Section):
     """Messages left from the IVR: recorded by Asterisk under ``<spool>/recording/voicemail/<box>/``."""
 
     max_seconds: int = Field(default=120, ge=5, le=900)
@@ -25,7 +27,7 @@ class VoicemailSettings(BaseModel):
     format: str = "wav"
 
 
-class TelephonySettings(BaseModel):
+class TelephonySettings(Section):
     """Timers, dial strings, recording; the IVR flow and routing files are edited by admins."""
 
     key_prefix: str = "voxdesk"
