@@ -98,3 +98,9 @@ def test_broken_yaml_is_reported_with_the_file(tmp_path: Path) -> None:
 def test_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_an_unknown_key_in_a_feature_section_is_refused_too(tmp_path: Path) -> None:
+    for section, key in (("telephony", "wrap_up_secs"), ("channels", "smtp_prot"), ("customers", "region")):
+        with pytest.raises(SettingsError, match=rf"{section}\.{key}: unknown setting"):
+            load_settings(write_yaml(tmp_path, f"{section}:\n  {key}: 1\n"))
