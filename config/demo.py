@@ -41,7 +41,7 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
 
 def create_user(
     session: Session, username: str, display_name: str, role: Role, password: str,
-    sip_password: str | None = None,
+    sip_password: str | None = None, actor: str = "system",
 ) -> User:
     """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
     user = User(
@@ -56,8 +56,8 @@ def create_user(
                 ha1=sip_ha1(username, SIP_REALM, sip_password),
             )
         )
-    session.add(AuditEntry(actor="system", action="user.created", target=f"user:{user.id}",
-                           details={"role": role.value}))
+    session.add(AuditEntry(actor=actor, action="user.created", target=f"user:{user.id}",
+                           details={"role": role.value, "sip": sip_password is not None}))
     return user
 
 

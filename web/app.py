@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
@@ -10,6 +12,7 @@ from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
+    accounts,
     alerts,
     calls,
     channel_webhooks,
@@ -42,6 +45,12 @@ def resolve_ari(settings: Settings) -> tuple[str, str, str] | None:
     return ari.url, ari.user, ari.password
 
 
+async def _invalid_value(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the schema let through (an id past 32 bits, a NUL in text):
+    # that is the caller's input, so 422, and the session's transaction is rolled back when it closes.
+    return JSONResponse({"detail": "a value is out of range or not storable"}, status_code=422)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to :func:`load_settings` (for uvicorn's factory mode)."""
     settings = settings or load_settings()
@@ -53,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
     app.state.redis_url = resolve_redis_url(settings)
     app.state.ari = resolve_ari(settings)
+    app.add_exception_handler(DataError, _invalid_value)
     app.include_router(system.router)
+    app.include_router(accounts.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
     app.include_router(webchat.router)

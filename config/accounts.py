@@ -1,0 +1,60 @@
+"""Users and agents' SIP accounts: created by admins, secrets shown once and stored only as hashes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from config.demo import SIP_REALM, create_user
+from config.errors import VoxdeskError
+from config.models import AuditEntry, Role, SipCredential, User
+from config.security import generate_secret, sip_ha1
+
+
+class AccountError(VoxdeskError):
+    """A user or SIP account cannot be created or changed as asked."""
+
+
+class AccountExistsError(AccountError):
+    """The username is taken."""
+
+
+class AccountNotFoundError(AccountError):
+    """No such user."""
+
+
+def add_user(
+    session: Session, *, actor: str, username: str, display_name: str, role: Role, password: str
+) -> tuple[User, str | None]:
+    """Create a user; agents also get a SIP account. Returns the user and the SIP password (once)."""
+    sip_password = generate_secret(12) if role is Role.AGENT else None
+    try:
+        with session.begin_nested():
+            user = create_user(session, username, display_name, role, password, sip_password, actor)
+    except IntegrityError:
+        raise AccountExistsError(f"username {username!r} is taken") from None
+    return user, sip_password
+
+
+def rotate_sip_password(session: Session, *, actor: str, user_id: int) -> tuple[SipCredential, str]:
+    """Give an agent a new SIP password (the old one stops working at the next reload)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFoundError(f"no user {user_id}")
+    if user.role is not Role.AGENT:
+        raise AccountError(f"user {user.username!r} is a {user.role.value}; only agents have SIP accounts")
+    password = generate_secret(12)
+    credential = session.scalar(select(SipCredential).where(SipCredential.user_id == user_id))
+    if credential is None:
+        credential = SipCredential(user_id=user_id, username=user.username, realm=SIP_REALM, ha1="")
+        session.add(credential)
+    credential.ha1 = sip_ha1(credential.username, credential.realm, password)
+    session.add(AuditEntry(actor=actor, action="sip.password_rotated", target=f"user:{user_id}", details={}))
+    session.flush()
+    return credential, password
+
+
+def sip_account_of(session: Session, user_id: int) -> SipCredential | None:
+    """The agent's SIP account (username and realm; the password is never kept)."""
+    return session.scalar(select(SipCredential).where(SipCredential.user_id == user_id))
