@@ -145,10 +145,14 @@ class AsteriskSandbox:
                                "or set asterisk.mode=external with asterisk.ari_url")  # fmt: skip
         return report
 
-    def _check_ports(self) -> None:
+    def _check_ports(self, grace: float = 10.0) -> None:
         host = self.asterisk.bind_address
+        deadline = time.monotonic() + grace
         for port, kind, setting in ((self.asterisk.http_port, socket.SOCK_STREAM, "http_port"),
                                     (self.asterisk.sip_port, socket.SOCK_DGRAM, "sip_port")):  # fmt: skip
+            # Right after a stop the old process may still be closing its sockets: wait a little.
+            while not _port_free(host, port, kind) and time.monotonic() < deadline:
+                time.sleep(0.1)
             if not _port_free(host, port, kind):
                 raise SandboxError(
                     f"port {host}:{port} is in use; stop what holds it or set asterisk.{setting}"

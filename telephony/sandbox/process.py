@@ -28,6 +28,14 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _threads_left(pid: int) -> int:
+    """How many threads of ``pid`` the kernel still lists (0 once it is reaped)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 def _is_asterisk(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
@@ -63,7 +71,8 @@ class AsteriskProcess:
         """
         if self._child is not None:
             self._child.poll()
-        return _alive(pid)
+        # The main thread can be a zombie while other threads still exit and hold the sockets.
+        return _alive(pid) or _threads_left(pid) > 1
 
     def messages_log(self) -> Path:
         """Asterisk's own log (``messages.log`` in its private log dir)."""

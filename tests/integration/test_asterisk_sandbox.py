@@ -62,3 +62,23 @@ def test_down_leaves_no_asterisk_process_and_up_starts_it_again(asterisk: Runnin
     finally:
         asterisk.sandbox.up(agents=[asterisk.agent.credential])  # up again for the rest of the session
     assert asterisk.sandbox.status().ari_answers
+
+
+def test_a_port_another_program_holds_is_named_in_the_error(
+    asterisk: RunningAsterisk, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import socket
+
+    from config.errors import SandboxError
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        busy = squatter.getsockname()[1]
+        base = asterisk.sandbox.settings
+        settings = base.model_copy(update={
+            "data_dir": tmp_path_factory.mktemp("busy-port"),
+            "asterisk": base.asterisk.model_copy(update={"http_port": busy}),
+        })  # fmt: skip
+        with pytest.raises(SandboxError, match=rf"port 127\.0\.0\.1:{busy} is in use.*asterisk\.http_port"):
+            AsteriskSandbox(settings).up()
