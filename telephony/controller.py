@@ -159,7 +159,9 @@ class Controller:
         if await self._redis.set(self._lease_key, self.id, nx=True, px=ttl_ms):
             return True
         holder = await self._redis.get(self._lease_key)
-        if holder is not None and _text(holder) == self.id:
+        if holder is None:  # it lapsed between the two calls (a stalled loop): take it again
+            return bool(await self._redis.set(self._lease_key, self.id, nx=True, px=ttl_ms))
+        if _text(holder) == self.id:
             await self._redis.pexpire(self._lease_key, ttl_ms)
             return True
         return False
@@ -175,6 +177,8 @@ class Controller:
                 await self.queues.tick()
             except (redis.RedisError, OSError) as exc:
                 log.warning("tick failed: %s", exc)
+            except Exception:  # a bug in one pass must not stop routing every later call
+                log.exception("tick failed")
 
     async def run(self) -> None:
         """Render the prompts, wait for the lease, then serve until cancelled."""

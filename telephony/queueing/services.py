@@ -177,7 +177,12 @@ class QueueService:
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # said, not lost with the task
+            log.error("queue task failed", exc_info=task.exception())
 
     def request_dispatch(self) -> None:
         """Match calls and agents soon, in a task: safe to call from inside a matching pass."""

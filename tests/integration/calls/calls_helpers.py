@@ -107,6 +107,14 @@ class RunningController:
             f"missed={[m.reason for m in c.missed_offers]}"
             for c in self.calls()
         ]
+        alive = self.thread is not None and self.thread.is_alive()
+        state = "running" if alive else f"stopped with {self.stopped_with!r}"
+        lines.append(f"\n  controller {state}")
+        if self.controller is not None:
+            pool = self.controller.queues.agents.pool
+            lines.append(f"; pool available={pool.available_count}")
+            for agent_id in sorted(self.controller.queues.agents.endpoints):
+                lines.append(f"; {agent_id}={self.agent_status(agent_id)}")
         return "".join(lines)
 
     def start(self) -> RunningController:
