@@ -158,6 +158,17 @@ class _CallerBatch:
         return events
 
 
+def _wait_for_warm_up(worker: subprocess.Popen[bytes], log_path: Path, deadline: float) -> dict[str, Any]:
+    """The worker's warm-up report: the ramp starts on the pool a started worker has."""
+    while time.monotonic() < deadline and worker.poll() is None:
+        for line in log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and "warmed_recognizers" in line:
+                report: dict[str, Any] = json.loads(line)
+                return report
+        time.sleep(0.5)
+    raise SystemExit(f"media worker did not report its warm-up: {log_path}")
+
+
 def run_asterisk_calls(
     engine: str,
     caller_audio: list[np.ndarray],
@@ -214,6 +225,7 @@ def run_asterisk_calls(
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"media worker did not start: {work / 'media-worker.log'}")
             time.sleep(0.2)
+        warmed = _wait_for_warm_up(worker, work / "media-worker.log", deadline=time.monotonic() + 600)
         tel = TelephonySettings(
             key_prefix=f"bench-asr-{uuid.uuid4().hex[:6]}", wrap_up_s=0, recording={"enabled": False}
         )
@@ -257,6 +269,7 @@ def run_asterisk_calls(
             "engine": engine,
             "call_seconds": round(talk + 1.3, 1),
             "lag_bound_seconds": lag_bound,
+            "media_worker_warm_up": warmed,
             "kept_up_means": (
                 "every call answered and both legs tapped, nothing dropped, every leg transcribed, and "
                 f"after each leg's first {WARMUP_SPEECH_SECONDS:.0f} s of speech no audio waited "

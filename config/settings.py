@@ -169,6 +169,12 @@ class AsrSettings(Section):
     vosk_reuse_recognizers: bool = Field(
         default=True, description="Hand a finished leg's warm Vosk recogniser to the next leg"
     )
+    vosk_prewarm_recognizers: int = Field(
+        default=4, ge=0, le=64, description="Vosk recognisers a media worker warms on speech at start"
+    )
+    warmup_wav: Path | None = Field(
+        default=None, description="Speech to warm recognisers on; Piper-synthesised sentences if unset"
+    )
     whisper_threads: int = Field(default=2, ge=1, le=64)
     vad: str = Field(default="webrtc", pattern="^(webrtc|silero)$")
     vad_mode: int = Field(default=2, ge=0, le=3, description="webrtcvad aggressiveness 0..3")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from abc import ABC, abstractmethod
 
-from asr.frames import AudioFrame, FinalTranscript, LegRef, TranscriptFrame
+from asr.frames import AudioFrame, FinalTranscript, LegRef, PcmArray, TranscriptFrame
 
 SAMPLE_RATE = 16000
 
@@ -50,6 +50,11 @@ class SpeechRecognizer(ABC):
 
     def describe(self) -> str:
         return self.name
+
+    def prewarm(self, count: int, speech: PcmArray) -> int:
+        """Get ``count`` sessions' worth of engine state ready on ``speech`` before live legs need it;
+        returns how many were warmed (engines without start-up cost warm none)."""
+        return 0
 
 
 class Timeline:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from asr.engines.base import SAMPLE_RATE, RecognizerSession, SpeechRecognizer, Timeline
 from asr.exceptions import ModelNotFoundError, RecognizerError
-from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, TranscriptFrame, WordTiming
+from asr.frames import (
+    AudioFrame,
+    FinalTranscript,
+    LegRef,
+    PartialTranscript,
+    PcmArray,
+    TranscriptFrame,
+    WordTiming,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +90,31 @@ class VoskRecognizer(SpeechRecognizer):
         with self._idle_lock:
             if self.reuse_recognizers and len(self._idle) < RECOGNIZER_POOL_LIMIT:
                 self._idle.append((recognizer, clock))
+
+    def prewarm(self, count: int, speech: PcmArray) -> int:
+        """Add ``count`` recognisers to the idle pool, each settled after decoding ``speech`` in
+        20 ms frames as a live leg would; one thread per core. Blocks; legs may start meanwhile."""
+        if not self.reuse_recognizers or count <= 0 or len(speech) == 0:
+            return 0
+        pcm = speech.astype("<i2").tobytes()
+        with ThreadPoolExecutor(min(count, os.cpu_count() or 1), thread_name_prefix="vosk-warm") as pool:
+            list(pool.map(lambda _: self._warm_one(pcm), range(count)))
+        return count
+
+    def _warm_one(self, pcm: bytes) -> None:
+        import vosk
+
+        recognizer = vosk.KaldiRecognizer(self.model, self.sample_rate)
+        recognizer.SetWords(True)
+        recognizer.SetPartialWords(True)
+        step = 2 * self.sample_rate // 50  # 20 ms of 16-bit samples
+        for offset in range(0, len(pcm), step):
+            if recognizer.AcceptWaveform(pcm[offset : offset + step]):
+                recognizer.Result()
+        recognizer.FinalResult()
+        with self._idle_lock:
+            self.recognizers_created += 1
+        self.checkin(recognizer, len(pcm) / 2 / self.sample_rate)
 
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:
         return VoskSession(self, leg, phrases)

@@ -16,9 +16,11 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aredis
@@ -253,12 +255,12 @@ async def run(args: argparse.Namespace) -> None:
     from asr.vad import make_vad
     from config.events import Notifier
     from config.jobs import create_celery
-    from config.settings import load_settings
+    from config.settings import AsrEngineChoice, load_settings
 
     settings = load_settings(args.config)
     asr = settings.asr
     if args.engine:
-        asr = asr.model_copy(update={"engine": args.engine})
+        asr = asr.model_copy(update={"engine": AsrEngineChoice(args.engine)})
     redis_url = args.redis_url or settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     recognizer = await asyncio.to_thread(build_recognizer, asr, settings.cache_dir)
     notifier_sink = NotifierSink(Notifier.from_url(redis_url))
@@ -293,8 +295,28 @@ async def run(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    count = asr.vosk_prewarm_recognizers if args.prewarm is None else args.prewarm
+    # A daemon thread, not the loop's executor: stopping never waits for a half-warmed pool.
+    threading.Thread(
+        target=_prewarm, args=(recognizer, count, settings.cache_dir, asr.warmup_wav), daemon=True
+    ).start()
     await stop.wait()
     await worker.close()
+
+
+def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Path | None) -> None:
+    """Warm the engine off the live path and say when it is done (one JSON line on stdout)."""
+    from asr.warmup import warmup_audio
+
+    started = time.monotonic()
+    try:
+        speech = warmup_audio(cache_dir, wav) if count and recognizer.name == "vosk" else None
+        warmed = recognizer.prewarm(count, speech) if speech is not None else 0
+    except Exception:  # live legs still work, on cold recognisers
+        log.exception("warming the recognisers failed")
+        warmed = 0
+    seconds = round(time.monotonic() - started, 1)
+    print(json.dumps({"warmed_recognizers": warmed, "seconds": seconds}), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -308,6 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker-id")
     parser.add_argument("--config", help="settings YAML")
     parser.add_argument("--no-store", action="store_true", help="publish live events only")
+    parser.add_argument("--prewarm", type=int, help="Vosk recognisers to warm at start (default: settings)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(run(args))

@@ -158,3 +158,30 @@ def test_the_worker_runs_as_its_own_process_and_registers_its_load(asr_redis_url
         process.wait(20)
     assert process.returncode == 0, process.stderr.read() if process.stderr else ""
     assert redis.Redis.from_url(asr_redis_url).get(WORKER_KEY_PREFIX + "proc-worker") is None
+
+
+def test_a_worker_asked_for_vosk_runs_vosk_and_reports_its_warmed_recognisers(
+    asr_redis_url, tmp_path, vosk_ko_path
+):
+    env = dict(
+        os.environ,
+        VOXDESK_CACHE_DIR=str(tmp_path),
+        VOXDESK_DATA_DIR=str(tmp_path),
+        VOXDESK_ASR__VOSK_MODEL_PATH=str(vosk_ko_path),
+    )
+    command = [sys.executable, "-m", "asr.media.worker", "--engine", "vosk", "--prewarm", "1"]
+    command += ["--control-port", "0", "--port-range", f"{BASE + 70}-{BASE + 79}", "--no-store"]
+    command += ["--redis-url", asr_redis_url, "--worker-id", "vosk-worker"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        assert process.stdout is not None
+        hello = json.loads(process.stdout.readline())
+        # "--engine vosk" used to fall through to the automatic choice (Whisper, no English Vosk model).
+        assert hello["engine"].startswith("vosk"), hello
+        warm = json.loads(process.stdout.readline())
+        assert warm["warmed_recognizers"] == 1, warm
+        assert list((tmp_path / "asr-warmup").glob("*.wav"))  # synthesised once, kept for the next start
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""

@@ -208,3 +208,26 @@ def test_a_grammar_recogniser_is_not_recycled_into_free_speech(vosk_ko_path):
     session.close()
     engine.session(LEG).close()
     assert (engine.recognizers_created, engine.recognizers_reused) == (1, 0)
+
+
+def test_prewarmed_recognisers_serve_the_first_legs_with_word_times_on_the_legs_clock(vosk_ko_path):
+    engine = VoskRecognizer(vosk_ko_path)
+    warm_on = espeak_16k(KOREAN_SENTENCES[1])
+    assert engine.prewarm(2, warm_on) == 2
+    speech = espeak_16k(KOREAN_SENTENCES[0])
+    sessions = [engine.session(LegRef(f"call-warm-{i}", "caller")) for i in range(2)]
+    results = [run_session(session, speech, start=3.0) for session in sessions]
+    assert (engine.recognizers_created, engine.recognizers_reused) == (2, 2)
+    for _, finals in results:
+        assert finals
+        check_shape(finals[0], 3.0, 3.0 + len(speech) / 16000)  # the warm-up audio is not on the clock
+    # A third leg finds the pool empty: a new recogniser, nothing borrowed twice.
+    engine.session(LEG).close()
+    assert engine.recognizers_created == 3
+
+
+def test_prewarm_is_off_when_recognisers_are_not_reused(vosk_ko_path):
+    engine = VoskRecognizer(vosk_ko_path, reuse_recognizers=False)
+    assert engine.prewarm(2, espeak_16k(KOREAN_SENTENCES[0])) == 0
+    engine.session(LEG).close()
+    assert (engine.recognizers_created, engine.recognizers_reused) == (1, 0)
