@@ -142,13 +142,14 @@ def build_engine(name: str) -> SpeechRecognizer:
     return WhisperRecognizer(threads=1)
 
 
-def warmed_engine(name: str, legs: int) -> SpeechRecognizer:
-    """A fresh engine with ``legs`` recognisers warmed on the product's warm-up speech, as a media
-    worker warms its pool at start (the warm-up sentences are not the benchmark's)."""
+def paced_engine(name: str, legs: int, prewarm: bool) -> SpeechRecognizer:
+    """A fresh engine; with ``prewarm``, ``legs`` recognisers warmed on the product's warm-up speech
+    as a media worker warms its pool at start (the warm-up sentences are not the benchmark's)."""
     engine = build_engine(name)
-    speech = warmup_audio(CACHE)
-    assert speech is not None, "Piper is needed for the warm-up speech"
-    engine.prewarm(legs, speech)
+    if prewarm and engine.wants_warm_up:
+        speech = warmup_audio(CACHE)
+        assert speech is not None, "Piper is needed for the warm-up speech"
+        engine.prewarm(legs, speech)
     return engine
 
 
@@ -404,8 +405,8 @@ async def main() -> None:
     tries = []
     legs = max(1, int(piped["streams"] * 0.6))
     for _ in range(args.paced_tries):
-        engine_for = warmed_engine if args.prewarm else lambda name, _legs: build_engine(name)
-        check = await paced_legs(engine_for(args.engine, legs), legs, config, None, args.pause)
+        engine = paced_engine(args.engine, legs, args.prewarm)
+        check = await paced_legs(engine, legs, config, None, args.pause)
         check["sustained"] = check["max_lag_after_warmup_seconds"] < 2.0 and check["dropped_segments"] == 0
         check["sustained_strict"] = check["max_lag_seconds"] < 2.0 and check["dropped_segments"] == 0
         tries.append(check)
@@ -423,9 +424,7 @@ async def main() -> None:
     out["asterisk_calls"] = (
         {"status": "skipped"} if args.skip_calls else asterisk_calls(args, bare["streams"])
     )
-    latency_engine = (
-        warmed_engine(args.engine, args.latency_legs) if args.prewarm else build_engine(args.engine)
-    )
+    latency_engine = paced_engine(args.engine, args.latency_legs, args.prewarm)
     out["latency"] = await paced_legs(latency_engine, args.latency_legs, config, args.redis_url, args.pause)
     out["latency"]["prewarmed"] = args.prewarm
     out["latency"]["goal"] = "p95 <= 800 ms"

@@ -51,6 +51,11 @@ class SpeechRecognizer(ABC):
     def describe(self) -> str:
         return self.name
 
+    @property
+    def wants_warm_up(self) -> bool:
+        """True when :meth:`prewarm` on speech would help (worth synthesising warm-up speech for)."""
+        return False
+
     def prewarm(self, count: int, speech: PcmArray) -> int:
         """Get ``count`` sessions' worth of engine state ready on ``speech`` before live legs need it;
         returns how many were warmed (engines without start-up cost warm none)."""

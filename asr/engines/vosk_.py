@@ -77,13 +77,20 @@ class VoskRecognizer(SpeechRecognizer):
             if self._idle:
                 self.recognizers_reused += 1
                 return self._idle.pop()
-            self.recognizers_created += 1
+        return self.new_recognizer(), 0.0
+
+    def new_recognizer(self, grammar: str | None = None) -> Any:
+        """A fresh KaldiRecognizer giving word times in partials and finals (free speech or a grammar)."""
         import vosk
 
-        recognizer = vosk.KaldiRecognizer(self.model, self.sample_rate)
+        args = (self.model, self.sample_rate) if grammar is None else (self.model, self.sample_rate, grammar)
+        recognizer = vosk.KaldiRecognizer(*args)
         recognizer.SetWords(True)
         recognizer.SetPartialWords(True)
-        return recognizer, 0.0
+        if grammar is None:  # grammar recognisers are never pooled, so only these are counted
+            with self._idle_lock:
+                self.recognizers_created += 1
+        return recognizer
 
     def checkin(self, recognizer: Any, clock: float) -> None:
         """Keep a settled free-speech recogniser (its leg ended) for the next leg."""
@@ -91,10 +98,14 @@ class VoskRecognizer(SpeechRecognizer):
             if self.reuse_recognizers and len(self._idle) < RECOGNIZER_POOL_LIMIT:
                 self._idle.append((recognizer, clock))
 
+    @property
+    def wants_warm_up(self) -> bool:
+        return self.reuse_recognizers  # warmed recognisers only help if they are pooled
+
     def prewarm(self, count: int, speech: PcmArray) -> int:
         """Add ``count`` recognisers to the idle pool, each settled after decoding ``speech`` in
         20 ms frames as a live leg would; one thread per core. Blocks; legs may start meanwhile."""
-        if not self.reuse_recognizers or count <= 0 or len(speech) == 0:
+        if not self.wants_warm_up or count <= 0 or len(speech) == 0:
             return 0
         pcm = speech.astype("<i2").tobytes()
         with ThreadPoolExecutor(min(count, os.cpu_count() or 1), thread_name_prefix="vosk-warm") as pool:
@@ -102,18 +113,12 @@ class VoskRecognizer(SpeechRecognizer):
         return count
 
     def _warm_one(self, pcm: bytes) -> None:
-        import vosk
-
-        recognizer = vosk.KaldiRecognizer(self.model, self.sample_rate)
-        recognizer.SetWords(True)
-        recognizer.SetPartialWords(True)
+        recognizer = self.new_recognizer()
         step = 2 * self.sample_rate // 50  # 20 ms of 16-bit samples
         for offset in range(0, len(pcm), step):
             if recognizer.AcceptWaveform(pcm[offset : offset + step]):
                 recognizer.Result()
         recognizer.FinalResult()
-        with self._idle_lock:
-            self.recognizers_created += 1
         self.checkin(recognizer, len(pcm) / 2 / self.sample_rate)
 
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:
@@ -127,7 +132,6 @@ class VoskSession(RecognizerSession):
     engine_name = "vosk"
 
     def __init__(self, engine: VoskRecognizer, leg: LegRef, phrases: list[str] | None) -> None:
-        import vosk
 
         self._leg = leg
         self._engine = engine
@@ -135,9 +139,7 @@ class VoskSession(RecognizerSession):
         if phrases:
             # ensure_ascii=False: Vosk looks words up byte for byte; "\\uc548" is not a word.
             grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False)
-            self._rec = vosk.KaldiRecognizer(engine.model, engine.sample_rate, grammar)
-            self._rec.SetWords(True)
-            self._rec.SetPartialWords(True)
+            self._rec = engine.new_recognizer(grammar)
             self._timeline = Timeline()
         else:
             self._rec, clock = engine.checkout()

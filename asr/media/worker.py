@@ -310,7 +310,7 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
 
     started = time.monotonic()
     try:
-        speech = warmup_audio(cache_dir, wav) if count and recognizer.name == "vosk" else None
+        speech = warmup_audio(cache_dir, wav) if count and recognizer.wants_warm_up else None
         warmed = recognizer.prewarm(count, speech) if speech is not None else 0
     except Exception:  # live legs still work, on cold recognisers
         log.exception("warming the recognisers failed")
