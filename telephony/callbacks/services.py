@@ -100,8 +100,8 @@ class CallbackService:
         """The agent answered a callback: ring the customer (their answer joins the agent's bridge)."""
         if call.state != "callback_dialing" or not call.callback_number:
             return
-        channel_id = f"{call.call_id}-cb{len(call.missed_offers) + 1}"
         async with self.ctx.calls.editing(call.call_id) as edit:
+            channel_id = edit.call.new_channel_id("cb")
             edit.call.caller_channel_id = channel_id
         with contextlib.suppress(AriError):
             await self.ctx.rest.add_to_bridge(call.bridge_id or "", [call.agent_channel_id or ""])

@@ -50,6 +50,7 @@ class Call(BaseModel):
     offer_channel_id: str | None = None
     offer_started_at: float | None = None
     missed_offers: list[MissedOffer] = Field(default_factory=list)
+    channels_dialed: int = 0
     consult_agent_id: str | None = None
     consult_channel_id: str | None = None
     consult_bridge_id: str | None = None
@@ -73,6 +74,13 @@ class Call(BaseModel):
     wrap_up_started_at: float | None = None
     abandoned_at: float | None = None
     ended_at: float | None = None
+
+    def new_channel_id(self, kind: str) -> str:
+        """An id for a channel the controller dials for this call, never used before in the call:
+        a late event of a hung-up channel must not be taken for its successor, and Asterisk refuses
+        an id while the old channel is still being torn down."""
+        self.channels_dialed += 1
+        return f"{self.call_id}-{kind}{self.channels_dialed}"
 
     def transition(self, new_state: str, at: float | None = None) -> str:
         """Move to ``new_state`` if the state machine allows it; returns the previous state."""

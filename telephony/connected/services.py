@@ -205,7 +205,7 @@ class ConnectedCallService:
                 await self._music(call)
                 call.hold_started_at = now()
             call.consult_agent_id = target_agent_id
-            call.consult_channel_id = f"{call_id}-consult{len(call.missed_offers) + int(now())}"
+            call.consult_channel_id = call.new_channel_id("consult")
             edit.move("transferring")
         await self.ctx.agents.reserve(target_agent_id, call_id)
         try:

@@ -226,8 +226,7 @@ class QueueService:
             if call.state not in WAITING_STATES:  # the caller left (or was taken) since the pick
                 await self.ctx.agents.release(agent_id)
                 return
-            attempt = len(call.missed_offers) + 1
-            channel_id = f"{call_id}-offer{attempt}"
+            channel_id = call.new_channel_id("offer")
             call.offer_agent_id, call.offer_channel_id, call.offer_started_at = agent_id, channel_id, now()
             edit.move("offering")
         try:

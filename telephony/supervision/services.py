@@ -32,8 +32,8 @@ class SupervisionService:
         call = await self.ctx.calls.store.get(call_id)
         if call.state not in ("connected", "on_hold", "transferring") or not call.agent_channel_id:
             raise CallError(f"call {call_id} is {call.state}; supervisors join connected calls")
-        channel_id = f"{call_id}-sup{len(call.supervisor_channel_ids) + 1}"
         async with self.ctx.calls.editing(call_id) as edit:
+            channel_id = edit.call.new_channel_id("sup")
             edit.call.supervisor_channel_ids.append(channel_id)
         await self.ctx.rest.originate(
             supervisor_endpoint,

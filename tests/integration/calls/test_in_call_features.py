@@ -88,6 +88,9 @@ def test_blind_transfer_moves_the_caller_to_another_queue_and_agent(
             8,
             "the support agent connected",
         )
+        second = next(c for c in running.calls() if c.call_id == call.call_id)
+        # A fresh channel id: the first agent's channel ends after the new offer starts.
+        assert second.agent_channel_id not in (None, call.agent_channel_id)
         thread.join(15)
     assert results[0].answered
     record = running.record_for(call.call_id)

@@ -64,3 +64,14 @@ def test_record_durations_come_from_the_call_timestamps() -> None:
         5.0,
         10.0,
     )
+
+
+def test_channels_dialed_for_a_call_never_reuse_an_id_even_after_a_reload_from_redis() -> None:
+    # A blind transfer offers the call again after the first agent's channel hung up; reusing that
+    # channel's id let its late StasisEnd (or Asterisk's teardown) be taken for the new offer.
+    call = Call()
+    first = call.new_channel_id("offer")
+    reloaded = Call.from_redis(call.to_redis())
+    ids = [first, reloaded.new_channel_id("offer"), reloaded.new_channel_id("consult")]
+    assert len(set(ids)) == 3
+    assert all(channel_id.startswith(f"{call.call_id}-") for channel_id in ids)
