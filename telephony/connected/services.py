@@ -116,10 +116,10 @@ class ConnectedCallService:
 
     async def _release_for_wrap_up(self, call: Call) -> None:
         for agent_id in (call.agent_id, call.consult_agent_id):
-            if agent_id:
-                agent = await self.ctx.agents.store.find(agent_id)
-                if agent is not None and agent.call_id == call.call_id:
-                    await self.ctx.agents.release(agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s)
+            if agent_id and await self.ctx.agents.store.find(agent_id) is not None:
+                await self.ctx.agents.release(
+                    agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s, if_on_call=call.call_id
+                )
         self.queues.request_dispatch()
 
     async def finish_wrap_ups(self) -> None:
