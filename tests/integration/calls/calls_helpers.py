@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import logging
 import os
+import sys
 import threading
 import time
+import traceback
 import uuid
 import wave
 from collections.abc import Callable
@@ -115,7 +119,27 @@ class RunningController:
             lines.append(f"; pool available={pool.available_count}")
             for agent_id in sorted(self.controller.queues.agents.endpoints):
                 lines.append(f"; {agent_id}={self.agent_status(agent_id)}")
+        if alive:
+            lines.append(self._where_it_waits())
         return "".join(lines)
+
+    def _where_it_waits(self) -> str:
+        """The controller thread's own stack and where each of its tasks is suspended (a stalled
+        dispatch or a blocked loop shows here), for failure messages."""
+        out = []
+        frame = sys._current_frames().get(self.thread.ident or 0) if self.thread else None
+        if frame is not None:
+            top = traceback.extract_stack(frame)[-3:]
+            out.append("\n  loop thread at: " + " <- ".join(f"{f.name}:{f.lineno}" for f in reversed(top)))
+        try:
+            tasks = list(asyncio.all_tasks(self.loop)) if self.loop is not None else []
+        except RuntimeError:  # the set changed while we read it from this thread
+            tasks = []
+        for task in tasks:
+            stack = task.get_stack(limit=3)
+            where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(stack))
+            out.append(f"\n  task {task.get_name()}: {where}")
+        return "".join(out)
 
     def start(self) -> RunningController:
         DESCRIBERS.append(self.describe)
@@ -157,6 +181,8 @@ class RunningController:
         return self
 
     def stop(self) -> None:
+        if self.describe in DESCRIBERS:  # a stopped test's controller says nothing about the next test
+            DESCRIBERS.remove(self.describe)
         if self.loop is not None and self.task is not None and not self.task.done():
             self.loop.call_soon_threadsafe(self.task.cancel)
         if self.thread is not None:
@@ -215,9 +241,28 @@ class RunningController:
 DESCRIBERS: list[Callable[[], str]] = []
 
 
+class RecentLog(logging.Handler):
+    """The last controller and ARI log lines, so a failure message carries its own timeline."""
+
+    def __init__(self, size: int = 30) -> None:
+        super().__init__(logging.INFO)
+        self.lines: collections.deque[str] = collections.deque(maxlen=size)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        self.lines.append(f"{stamp}.{int(record.msecs):03d} {record.name} {record.getMessage()}")
+
+
+RECENT_LOG = RecentLog()
+for _name in ("telephony", "httpx"):
+    logging.getLogger(_name).addHandler(RECENT_LOG)
+    logging.getLogger(_name).setLevel(logging.INFO)
+
+
 def describe() -> str:
-    """State of the running controllers' calls, for failure messages."""
-    return "".join(describer() for describer in DESCRIBERS)
+    """State of the running controllers' calls and the recent log, for failure messages."""
+    recent = "".join(f"\n    {line}" for line in RECENT_LOG.lines)
+    return "".join(describer() for describer in DESCRIBERS) + "\n  recent log:" + recent
 
 
 def wait_until(predicate: Callable[[], bool], seconds: float, what: str) -> None:
