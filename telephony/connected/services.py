@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telephony.agents.exceptions import AgentStateError
+from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
 from telephony.agents.model import AgentStatus
 from telephony.ari_ import AriError
 from telephony.ari_.models import Channel
@@ -116,10 +116,11 @@ class ConnectedCallService:
 
     async def _release_for_wrap_up(self, call: Call) -> None:
         for agent_id in (call.agent_id, call.consult_agent_id):
-            if agent_id and await self.ctx.agents.store.find(agent_id) is not None:
-                await self.ctx.agents.release(
-                    agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s, if_on_call=call.call_id
-                )
+            if agent_id:
+                with contextlib.suppress(AgentNotFoundError):  # logged out and removed meanwhile
+                    await self.ctx.agents.release(
+                        agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s, if_on_call=call.call_id
+                    )
         self.queues.request_dispatch()
 
     async def finish_wrap_ups(self) -> None:

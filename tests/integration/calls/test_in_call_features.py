@@ -91,7 +91,7 @@ def test_blind_transfer_moves_the_caller_to_another_queue_and_agent(
             "the support agent connected",
         )
         second = next(c for c in running.calls() if c.call_id == call.call_id)
-        # A fresh channel id: the first agent's channel ends after the new offer starts.
+        # A fresh channel id: the first agent's channel may still be ending when the new offer rings.
         assert second.agent_channel_id not in (None, call.agent_channel_id)
         thread.join(25)
     assert results[0].answered
