@@ -1,4 +1,4 @@
-"""``voxdesk models ...`` and ``voxdesk analyze``: mounted by config/cli.py."""
+"""``voxdesk models ...`` and ``voxdesk analyze``: mounted by voxdesk/cli.py."""
 
 from __future__ import annotations
 

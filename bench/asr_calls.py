@@ -36,11 +36,11 @@ from asr.audio import resample, write_wav
 from asr.engines.stream import WARMUP_SPEECH_SECONDS
 from asr.media.control import WORKER_KEY_PREFIX
 from config.settings import AsteriskMode, load_settings
+from config.telephony_settings import TelephonySettings
 from routing import load_routing_config
 from telephony.commands.schemas import AgentLogin
 from telephony.controller import AriAccess, Controller, prompt_renderer
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec
-from telephony.settings import TelephonySettings
 from telephony.sipua.batch import MAX_CALLS
 from telephony.sipua.client import start_softphone
 from telephony.sipua.plan import SoftphonePlan

@@ -32,13 +32,13 @@ from typing import Any
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from config.settings import AsteriskMode, load_settings  # noqa: E402
+from config.telephony_settings import TelephonySettings  # noqa: E402
 from routing import load_routing_config  # noqa: E402
 from telephony.ari_.timing import ANSWER_TIMING  # noqa: E402
 from telephony.commands.schemas import AgentLogin  # noqa: E402
 from telephony.controller import AriAccess, Controller, prompt_renderer  # noqa: E402
 from telephony.prompts import PromptRenderer  # noqa: E402
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec  # noqa: E402
-from telephony.settings import TelephonySettings  # noqa: E402
 from telephony.sipua.batch import MAX_CALLS  # noqa: E402
 from telephony.sipua.client import start_softphone  # noqa: E402
 from telephony.sipua.plan import SoftphonePlan  # noqa: E402

@@ -1,7 +1,8 @@
 """The Celery app: background jobs on the same Redis as the event bus.
 
 Jobs are named by string (``voxdesk.<package>.<job>``) so callers never import worker code. The
-live audio path never waits on a job: jobs persist, link, remind and summarise.
+live audio path never waits on a job: jobs persist, link, remind and summarise. The worker process
+loads every feature's task modules through the composition root (``voxdesk.jobs``).
 """
 
 from __future__ import annotations
@@ -10,21 +11,11 @@ import os
 
 from celery import Celery
 
-# Modules whose tasks the worker registers; packages add theirs here.
-TASK_MODULES: list[str] = [
-    "config.tasks",
-    "asr.transcripts.tasks",
-    "tickets.sla.tasks",
-    "tickets.webhooks.tasks",
-    "tickets.csat.tasks",
-    "telephony.recording.tasks",
-]
-
 
 def create_celery(broker_url: str | None = None) -> Celery:
     """A Celery app on ``broker_url`` (default: VOXDESK_REDIS__URL, as set by ``voxdesk up``)."""
     url = broker_url or os.environ.get("VOXDESK_REDIS__URL") or "redis://127.0.0.1:6379/0"
-    app = Celery("voxdesk", broker=url, backend=url, include=TASK_MODULES)
+    app = Celery("voxdesk", broker=url, backend=url)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from alembic import command
@@ -12,29 +11,6 @@ from sqlalchemy import inspect
 from config.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-# Every module that declares tables on config.db.Base; env.py imports them for autogenerate.
-MODEL_MODULES: tuple[str, ...] = (
-    "config.models",
-    "asr.transcripts.models",
-    "telephony.records.models",
-    "telephony.agent_profiles.models",
-    "tickets.customers.models",
-    "tickets.conversations.models",
-    "tickets.connectors.models",
-    "tickets.csat.models",
-    "tickets.desk.models",
-    "tickets.sla.models",
-    "tickets.kb.models",
-    "tickets.webhooks.models",
-)
-
-
-def import_models() -> None:
-    """Import every module that declares tables, so Base.metadata is complete."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at Voxdesk's migrations and the given database."""

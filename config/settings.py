@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from config.errors import SettingsError
 from config.settings_base import Section
-from telephony.settings import TelephonySettings
+from config.telephony_settings import TelephonySettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = PACKAGE_DIR / "voxdesk.yaml"

@@ -129,7 +129,7 @@ def children_for(settings: Settings) -> list[ChildProcess]:
             logs / "web.log",
         ),
         ChildProcess(
-            "worker", [python, "-m", "celery", "-A", "config.jobs:celery_app", "worker", "--beat",
+            "worker", [python, "-m", "celery", "-A", "voxdesk.jobs:celery_app", "worker", "--beat",
                        "--loglevel", "INFO", "--concurrency", "2",
                        "--schedule", str(settings.data_dir / "celerybeat-schedule")],
             logs / "worker.log",
@@ -141,7 +141,7 @@ def children_for(settings: Settings) -> list[ChildProcess]:
 def extra_children(settings: Settings, python: str, logs: Path) -> list[ChildProcess]:
     """The inbound mail server, a media worker for live transcription, and the call controller."""
     children = [
-        ChildProcess("mail", [python, "-m", "config.cli", "channels", "smtp-server"], logs / "mail.log"),
+        ChildProcess("mail", [python, "-m", "voxdesk.cli", "channels", "smtp-server"], logs / "mail.log"),
         ChildProcess("media", [python, "-m", "asr.media.worker"], logs / "media.log"),
     ]
     try:

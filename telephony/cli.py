@@ -1,4 +1,4 @@
-"""``voxdesk asterisk ...``, ``voxdesk call`` and ``voxdesk softphone``: mounted by ``config/cli.py``."""
+"""``voxdesk asterisk ...``, ``voxdesk call`` and ``voxdesk softphone``: mounted by ``voxdesk/cli.py``."""
 
 from __future__ import annotations
 

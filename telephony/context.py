@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.telephony_settings import TelephonySettings
 from routing import Queue, RoutingConfig
 from telephony.agents.services import AgentService
 from telephony.ari_ import AriRest
 from telephony.calls.services import CallService
 from telephony.prompts import PromptRenderer
 from telephony.queueing.waiting import WaitingLists
-from telephony.settings import TelephonySettings
 
 
 @dataclass

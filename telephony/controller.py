@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.settings import Settings, load_settings
+from config.telephony_settings import TelephonySettings
 from routing import RoutingConfig, load_routing_config
 from routing.config_ import DEFAULT_ROUTING_DIR
 from telephony.agents.notifier import AgentNotifier
@@ -51,7 +52,6 @@ from telephony.recording.services import RecordingService
 from telephony.records.writer import RecordWriter
 from telephony.recovery import CallRecovery
 from telephony.sandbox.runtime import AsteriskRuntime
-from telephony.settings import TelephonySettings
 from telephony.supervision.services import SupervisionService
 
 log = logging.getLogger(__name__)

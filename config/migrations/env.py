@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 
 from config.db import Base, make_engine
-from config.migrate import import_models
 
-import_models()
+# Complete only when every model module is imported: the composition root does that before an
+# autogenerate (voxdesk.modules.import_models); plain upgrades run the scripts and need no metadata.
 target_metadata = Base.metadata
 
 # SQLite FTS5 keeps the knowledge base's index in a virtual table plus shadow tables

@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-VOXDESK = [sys.executable, "-m", "config.cli"]
+VOXDESK = [sys.executable, "-m", "voxdesk.cli"]
 
 
 def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.jobs import celery_app
-from config.migrate import import_models
 from config.settings import load_settings
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.surveys import CsatSurveys, enqueue_on
@@ -58,7 +57,6 @@ class CeleryDeliveryQueue:
 
 @lru_cache(maxsize=1)
 def worker_state() -> tuple[sessionmaker[Session], DeskRuntime]:
-    import_models()  # foreign keys to customers, conversations and users need their tables known
     settings = load_settings()
     redis_url = settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     factory = make_session_factory(make_engine(settings.effective_database_url))

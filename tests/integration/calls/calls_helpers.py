@@ -23,6 +23,7 @@ import yaml
 from sqlalchemy import select
 
 from config.db import make_engine, make_session_factory, session_scope
+from config.telephony_settings import TelephonySettings
 from routing import load_routing_config
 from telephony.calls.model import Call
 from telephony.commands.bus import send_command
@@ -30,7 +31,6 @@ from telephony.commands.schemas import AgentLogin, Command
 from telephony.controller import AriAccess, Controller
 from telephony.prompts import PromptRenderer
 from telephony.records.models import CallRecord
-from telephony.settings import TelephonySettings
 from telephony.sipua.client import place_call, start_softphone
 from telephony.sipua.plan import CallPlan, CallResult, SoftphonePlan
 

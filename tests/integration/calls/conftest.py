@@ -20,9 +20,9 @@ from calls_helpers import (
 )
 
 from config.migrate import upgrade
+from config.telephony_settings import TelephonySettings
 from telephony.controller import AriAccess, prompt_renderer
 from telephony.prompts import PromptRenderer
-from telephony.settings import TelephonySettings
 from telephony.sipua.audio import synthesise
 
 

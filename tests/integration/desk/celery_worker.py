@@ -32,7 +32,7 @@ class Worker:
             "-m",
             "celery",
             "-A",
-            "config.jobs:celery_app",
+            "voxdesk.jobs:celery_app",
             "worker",
             "--pool=solo",
             "-n",

@@ -10,10 +10,12 @@ from sqlalchemy import inspect
 
 from config.db import make_engine
 from config.migrate import alembic_config, upgrade
+from voxdesk.modules import import_models
 
 
 def test_autogenerate_on_sqlite_leaves_the_fts5_shadow_tables_alone(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'scratch.db'}"
+    import_models()  # autogenerate compares against every feature's tables
     upgrade(url)
     engine = make_engine(url)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,7 +47,7 @@ def settings_or_exit() -> Settings:
 
 
 def _start_asterisk(settings: Settings) -> Any:
-    from config.asterisk_glue import start_asterisk
+    from voxdesk.asterisk import start_asterisk
 
     return start_asterisk(settings)
 
@@ -115,29 +114,20 @@ def show_settings() -> None:
     typer.echo(yaml.safe_dump(data, sort_keys=False))
 
 
-# Commands that live with their feature: (module, attribute, name); a Typer app is mounted as a
-# group, a function as a command. A feature that is not installed is simply not offered.
-FEATURE_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("telephony.cli", "asterisk_app", "asterisk"),
-    ("telephony.cli", "call", "call"),
-    ("telephony.cli", "softphone", "softphone"),
-    ("telephony.controller", "controller_app", "controller"),
-    ("asr.cli", "models_app", "models"),
-    ("asr.cli", "analyze", "analyze"),
-    ("tickets.channels.cli", "channels_cli", "channels"),
-)
-
-
 def _mount_features() -> None:
-    for module_name, attribute, name in FEATURE_COMMANDS:
-        try:
-            target = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError):
-            continue
-        if isinstance(target, typer.Typer):
-            app.add_typer(target, name=name)
-        else:
-            app.command(name)(target)
+    """Commands that live with their feature. Imported directly: a broken feature fails loudly."""
+    from asr.cli import analyze, models_app
+    from telephony.cli import asterisk_app, call, softphone
+    from telephony.controller import controller_app
+    from tickets.channels.cli import channels_cli
+
+    app.add_typer(asterisk_app, name="asterisk")
+    app.command("call")(call)
+    app.command("softphone")(softphone)
+    app.add_typer(controller_app, name="controller")
+    app.add_typer(models_app, name="models")
+    app.command("analyze")(analyze)
+    app.add_typer(channels_cli, name="channels")
 
 
 _mount_features()

@@ -1,0 +1,12 @@
+"""The Celery worker's app: ``celery -A voxdesk.jobs:celery_app worker``, with every feature's tasks."""
+
+from __future__ import annotations
+
+from config.jobs import celery_app
+from voxdesk.modules import TASK_MODULES, import_all
+
+# Explicit imports rather than Celery's lazy ``include``: a task module that fails to import stops
+# the worker at start-up instead of leaving its jobs unconsumed.
+import_all(TASK_MODULES)
+
+__all__ = ["celery_app"]
