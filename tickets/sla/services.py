@@ -366,16 +366,23 @@ def retarget_timers(session: Session, ticket: Ticket, now: datetime) -> list[dic
 
     A live timer keeps its start (and its paused time) and gets the new policy's deadline and
     reminder, re-armed at once (a job queued for the old moment wakes early and does nothing); a
-    target the new policy lacks is cancelled; a target no timer ran for yet (first response before
-    the first reply, resolution) starts counting from the ticket's creation. Returns what moved.
+    target the new policy lacks is cancelled; a target no timer counts yet (first response before
+    the first reply, resolution) starts counting from the ticket's creation, as helpdesks measure
+    it. Escalation raises the priority itself and does not come here: the breach is the news.
+    Returns what moved.
     """
     if ticket.status in ("solved", "closed"):
         return []
     policy = resolve_policy(session, ticket.priority, ticket.channel)
     changes: list[dict[str, Any]] = []
+    # Targets already counted (running, paused, met, breached) are not started again.
     seen = {
         SlaTarget(t)
-        for t in session.scalars(select(SlaTimer.target).where(SlaTimer.ticket_id == ticket.id)).all()
+        for t in session.scalars(
+            select(SlaTimer.target).where(
+                SlaTimer.ticket_id == ticket.id, SlaTimer.state != TimerState.CANCELLED.value
+            )
+        ).all()
     }
     for timer in active_timers(session, ticket.id, ALL_TARGETS, LIVE_TIMER_STATES):
         if policy is not None and timer.policy_id == policy.id:
