@@ -29,7 +29,7 @@ from tickets.conversations.models import AuthorKind, Channel
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
 from web.auth import read_token
-from web.routes.desk_support import get_runtime
+from web.routes.desk_support import runtime_of
 from web.routes.ticket_support import get_adapters, get_notifier
 
 router = APIRouter(tags=["webchat"])
@@ -125,7 +125,7 @@ async def _chat_loop(
     app = ws.app
     notifier = get_notifier(ws)  # type: ignore[arg-type]  # app.state is all it reads
     adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
-    runtime = await get_runtime(ws)  # type: ignore[arg-type]  # app.state is all it reads
+    runtime = runtime_of(app.state)
     factory = app.state.session_factory
 
     def store(body: str) -> None:

@@ -377,3 +377,36 @@ async def test_an_sla_reminder_from_a_real_worker_reaches_the_supervisors_channe
             worker.stop()
             sla_policy.active = False
             db.commit()
+
+
+def test_a_web_chat_visitors_first_line_opens_a_ticket_and_the_agents_chat_reply_answers_it(
+    desk_pg_url: str, desk_factory: sessionmaker[Session], redis_url: str, tmp_path: Path
+) -> None:
+    agent = make_user(desk_factory, Role.AGENT, "cat")
+    runtime = DeskRuntime(clock=SystemClock(), timers=RecordingScheduler())
+    with web_client(desk_pg_url, tmp_path, redis_url, free_port(), runtime) as client:
+        token = client.post("/api/webchat/visitors").json()["visitor_token"]
+        with client.websocket_connect(f"/ws/webchat/visitor?visitor_token={token}") as visitor:
+            visitor.send_json({"type": "hello", "name": "Dee"})
+            chat_id = visitor.receive_json()["conversation_id"]
+            visitor.send_json({"type": "message", "body": "My order 12 is late\nIt was due Monday"})
+            assert visitor.receive_json()["type"] == "conversation.message"
+            visitor.send_json({"type": "message", "body": "Hello?"})
+            assert visitor.receive_json()["type"] == "conversation.message"
+
+        with desk_factory() as db:
+            [ticket] = db.scalars(select(Ticket).where(Ticket.conversation_id == chat_id)).all()
+        assert (ticket.subject, ticket.channel, ticket.status) == ("My order 12 is late", "webchat", "new")
+
+        agent_token = issue_token(
+            client.app.state.secret_key, Principal(agent.id, agent.username, Role.AGENT)
+        )  # type: ignore[attr-defined]
+        with client.websocket_connect(f"/ws/webchat/agent/{chat_id}?token={agent_token}") as console:
+            assert console.receive_json()["type"] == "ready"
+            console.send_json({"type": "message", "body": "Checking with the courier now."})
+            assert console.receive_json()["data"]["author_kind"] == "agent"
+
+        with desk_factory() as db:
+            answered = db.get(Ticket, ticket.id)
+            assert answered is not None
+            assert answered.status == "open" and answered.first_response_at is not None
