@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from pathlib import Path
@@ -410,3 +411,49 @@ def test_a_web_chat_visitors_first_line_opens_a_ticket_and_the_agents_chat_reply
             answered = db.get(Ticket, ticket.id)
             assert answered is not None
             assert answered.status == "open" and answered.first_response_at is not None
+
+
+def test_raising_a_tickets_priority_through_the_api_brings_its_sla_deadline_forward(
+    desk_pg_url: str, desk_factory: sessionmaker[Session], redis_url: str, tmp_path: Path
+) -> None:
+    agent = make_user(desk_factory, Role.AGENT, "dan")
+    suffix = uuid.uuid4().hex[:6]
+    with desk_factory() as db:
+        made = [
+            policies.create_policy(
+                db,
+                PolicyCreate(name=f"api-{p}-{suffix}", priority=p, channel="api", first_response_minutes=m),
+            )
+            for p, m in (("normal", 480), ("urgent", 30))
+        ]
+    scheduler = RecordingScheduler()
+    try:
+        with web_client(
+            desk_pg_url, tmp_path, redis_url, free_port(), DeskRuntime(timers=scheduler)
+        ) as client:
+            headers = bearer(client.app.state.secret_key, agent)  # type: ignore[attr-defined]
+            created = client.post(
+                "/api/tickets", json={"subject": "Site down", "channel": "api"}, headers=headers
+            )
+            ticket_id = created.json()["id"]
+            [before] = client.get(f"/api/tickets/{ticket_id}/sla", headers=headers).json()
+
+            changed = client.patch(f"/api/tickets/{ticket_id}", json={"priority": "urgent"}, headers=headers)
+            assert changed.status_code == 200, changed.text
+
+            [after] = client.get(f"/api/tickets/{ticket_id}/sla", headers=headers).json()
+            history = client.get(f"/api/tickets/{ticket_id}/history", headers=headers).json()
+        assert after["id"] == before["id"] and after["state"] == "running"
+        assert after["policy_id"] == made[1].id
+        opened = datetime.fromisoformat(created.json()["created_at"])
+        assert datetime.fromisoformat(after["due_at"]) == opened + timedelta(minutes=30)
+        assert datetime.fromisoformat(before["due_at"]) == opened + timedelta(minutes=480)
+        remind_at = datetime.fromisoformat(after["remind_at"])
+        assert remind_at == opened + timedelta(minutes=15)  # the policy reminds 15 minutes before
+        assert scheduler.scheduled[-1] == (after["id"], remind_at)  # re-armed for the new moment
+        assert history[-1]["action"] == "sla_retargeted"
+    finally:
+        with desk_factory() as db:
+            for row in made:
+                db.merge(row).active = False
+            db.commit()
