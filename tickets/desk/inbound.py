@@ -91,6 +91,7 @@ def customer_wrote(
     stored already, and a ticket that cannot take it is logged. ``runtime`` defaults to
     :func:`default_runtime` with ``notifier`` for live events.
     """
+    runtime = runtime or default_runtime(notifier)
     # Two messages of one new contact arriving at once must open one ticket: the first to lock the
     # conversation row decides, the second then finds its ticket.
     conversation = session.scalar(
@@ -100,7 +101,6 @@ def customer_wrote(
         session.rollback()
         return []
     ticket_ids = live_ticket_ids(session, conversation.id)
-    runtime = runtime or default_runtime(notifier)
     if not ticket_ids:
         opened = _open_for_new_contact(session, runtime, conversation, message)
         return [opened] if opened is not None else []

@@ -12,9 +12,11 @@ import smtplib
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -35,12 +37,14 @@ from config.jobs import create_celery
 from config.models import Role, User
 from config.settings import ChannelSettings, Settings
 from desk.celery_worker import Worker, wait_for
-from desk.desk_helpers import RecordingScheduler, make_user, redis_db_url
+from desk.desk_helpers import RecordingScheduler, chat_thread, make_user, redis_db_url
 from tickets.channels.email_ import EmailAdapter, parse_email
-from tickets.conversations.models import Conversation
+from tickets.conversations.models import AuthorKind, Conversation, Direction
 from tickets.conversations.models import Message as StoredMessage
+from tickets.conversations.services import add_message
 from tickets.desk import groups, services
 from tickets.desk.events import DESK_CHANNEL_KEY, SlaNotice
+from tickets.desk.inbound import customer_wrote
 from tickets.desk.models import Ticket
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate, TicketCreate
@@ -457,3 +461,27 @@ def test_raising_a_tickets_priority_through_the_api_brings_its_sla_deadline_forw
             for row in made:
                 db.merge(row).active = False
             db.commit()
+
+
+def test_messages_of_a_new_contact_arriving_at_once_open_one_ticket(
+    desk_factory: sessionmaker[Session],
+) -> None:
+    with desk_factory() as db:
+        chat = chat_thread(db)
+    runtime = DeskRuntime(timers=RecordingScheduler())
+    start = threading.Barrier(4)
+
+    def customer_writes(line: str) -> list[int]:
+        with desk_factory() as db:
+            conversation = db.get(Conversation, chat.id)
+            assert conversation is not None
+            message = add_message(db, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, line)
+            start.wait(timeout=10)
+            return customer_wrote(db, message, runtime)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reached = list(pool.map(customer_writes, [f"line {n}" for n in range(4)]))
+
+    with desk_factory() as db:
+        opened = db.scalars(select(Ticket.id).where(Ticket.conversation_id == chat.id)).all()
+    assert len(opened) == 1 and all(ids == list(opened) for ids in reached)
