@@ -142,6 +142,15 @@ class DeskSettings(Section):
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"
     )
+    text_ticket_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description="Group (by name) that a new e-mail/webchat/sms/wechat contact's ticket opens in",
+    )
+    sla_notice_mail: bool = Field(
+        default=False,
+        description="Also e-mail SLA reminders and escalations (through channels.relay_*) to the "
+        "assignee or group lead that has an e-mail address",
+    )
 
 
 class AsrEngineChoice(StrEnum):

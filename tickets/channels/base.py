@@ -13,6 +13,8 @@ from tickets.conversations.models import AuthorKind, Channel, Conversation, Dire
 from tickets.conversations.services import add_message, open_conversation
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
+from tickets.desk.inbound import customer_wrote
+from tickets.desk.outbox import DeskRuntime
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def store_inbound_once(
     subject: str,
     region: str,
     notifier: Notifier | None,
+    desk_runtime: DeskRuntime | None = None,
 ) -> Message:
     """Store a message from an identified sender on its customer's open conversation, once.
 
@@ -78,7 +81,7 @@ def store_inbound_once(
     kind, handle = identity
     customer = find_or_create_customer(session, kind, handle, region)
     conversation = open_conversation(session, customer.id, channel, external_ref=handle, subject=subject)
-    return add_message(
+    message = add_message(
         session,
         conversation,
         Direction.INBOUND,
@@ -88,3 +91,13 @@ def store_inbound_once(
         meta=inbound.meta,
         notifier=notifier,
     )
+    return to_the_desk(session, message, desk_runtime, notifier)
+
+
+def to_the_desk(
+    session: Session, message: Message, desk_runtime: DeskRuntime | None, notifier: Notifier | None
+) -> Message:
+    """Hand a stored customer message to the desk: a new contact opens a ticket by the rules, a
+    message on a live ticket's thread updates it (``desk_runtime`` None: the default runtime)."""
+    customer_wrote(session, message, desk_runtime, notifier)
+    return message

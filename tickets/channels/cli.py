@@ -9,9 +9,14 @@ import typer
 
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
+from config.jobs import create_celery
 from config.settings import load_settings
 from tickets.channels.email_ import EmailAdapter
 from tickets.channels.smtp_server import start_smtp_server
+from tickets.desk.contact_rules import text_rules_from_settings
+from tickets.desk.outbox import DeskRuntime
+from tickets.desk.surveys import CsatSurveys, enqueue_on
+from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 
 channels_cli = typer.Typer(help="Text channels: the inbound SMTP server.")
 
@@ -22,7 +27,17 @@ def smtp_server() -> None:
     settings = load_settings()
     redis_url = settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     factory = make_session_factory(make_engine(settings.effective_database_url))
-    adapter = EmailAdapter(settings.channels, settings.customers.default_region, Notifier.from_url(redis_url))
+    notifier = Notifier.from_url(redis_url)
+    jobs = create_celery(redis_url)
+    # A new sender's mail opens a ticket by the text rules; its SLA timers are queued on the broker.
+    desk_runtime = DeskRuntime(
+        events=notifier,
+        timers=CeleryTimerScheduler(jobs),
+        deliveries=CeleryDeliveryQueue(jobs),
+        surveys=CsatSurveys(enqueue_on(jobs)),
+        text_rules=text_rules_from_settings(settings.desk.text_ticket_groups),
+    )
+    adapter = EmailAdapter(settings.channels, settings.customers.default_region, notifier, desk_runtime)
     controller = start_smtp_server(adapter, factory, settings.channels)
     typer.echo(f"SMTP server on {settings.channels.smtp_host}:{settings.channels.smtp_port}")
     stop = threading.Event()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from config.events import Notifier
 from config.settings import ChannelSettings
-from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.base import InboundMessage, OutboundMessage, to_the_desk
 from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import DeliveryError, PayloadError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -27,6 +27,7 @@ from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_email
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
+from tickets.desk.outbox import DeskRuntime
 
 _MSGID = re.compile(r"<[^<>\s]{1,250}>")
 _TAG = re.compile(r"<[^>]*>")
@@ -67,10 +68,17 @@ class EmailAdapter:
 
     channel = Channel.EMAIL
 
-    def __init__(self, settings: ChannelSettings, default_region: str, notifier: Notifier | None) -> None:
+    def __init__(
+        self,
+        settings: ChannelSettings,
+        default_region: str,
+        notifier: Notifier | None,
+        desk_runtime: DeskRuntime | None = None,
+    ) -> None:
         self._settings = settings
         self._region = default_region
         self._notifier = notifier
+        self._desk_runtime = desk_runtime
 
     def receive(self, session: Session, inbound: InboundMessage) -> Message:
         if inbound.external_id is not None:
@@ -95,7 +103,7 @@ class EmailAdapter:
             conversation = open_conversation(
                 session, customer.id, Channel.EMAIL, external_ref=root, subject=inbound.subject
             )
-        return add_message(
+        message = add_message(
             session,
             conversation,
             Direction.INBOUND,
@@ -107,6 +115,7 @@ class EmailAdapter:
             meta={"from": inbound.sender, "subject": inbound.subject},
             notifier=self._notifier,
         )
+        return to_the_desk(session, message, self._desk_runtime, self._notifier)
 
     def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:
         thread = list(
@@ -172,13 +181,17 @@ class EmailAdapter:
         )
 
     def _deliver(self, mail: EmailMessage) -> None:
-        s = self._settings
-        try:
-            with smtplib.SMTP(s.relay_host, s.relay_port, timeout=15) as smtp:
-                if s.relay_starttls:
-                    smtp.starttls()
-                if s.relay_username and s.relay_password:
-                    smtp.login(s.relay_username, s.relay_password)
-                smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"SMTP relay {s.relay_host}:{s.relay_port} refused the reply: {exc}") from exc
+        deliver_via_relay(self._settings, mail)
+
+
+def deliver_via_relay(s: ChannelSettings, mail: EmailMessage) -> None:
+    """Hand ``mail`` to the configured SMTP relay (:class:`DeliveryError` when it refuses)."""
+    try:
+        with smtplib.SMTP(s.relay_host, s.relay_port, timeout=15) as smtp:
+            if s.relay_starttls:
+                smtp.starttls()
+            if s.relay_username and s.relay_password:
+                smtp.login(s.relay_username, s.relay_password)
+            smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"SMTP relay {s.relay_host}:{s.relay_port} refused the mail: {exc}") from exc

@@ -14,6 +14,7 @@ from tickets.channels.sms import SmsAdapter
 from tickets.channels.webchat import WebChatAdapter
 from tickets.channels.wechat import WeChatAdapter
 from tickets.conversations.models import Channel
+from tickets.desk.outbox import DeskRuntime
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,12 @@ def channel_secrets(settings: Settings) -> ChannelSecrets:
     )
 
 
-def build_adapters(settings: Settings, notifier: Notifier | None) -> dict[Channel, ChannelAdapter]:
-    """One adapter per text channel (voice is written by telephony through tickets.conversations.voice)."""
+def build_adapters(
+    settings: Settings, notifier: Notifier | None, desk_runtime: DeskRuntime | None = None
+) -> dict[Channel, ChannelAdapter]:
+    """One adapter per text channel (voice is written by telephony through tickets.conversations.voice).
+
+    Customers' messages reach the desk with ``desk_runtime`` (None: the default runtime)."""
     region = settings.customers.default_region
     secrets = channel_secrets(settings)
     sms_provider = (
@@ -41,8 +46,8 @@ def build_adapters(settings: Settings, notifier: Notifier | None) -> dict[Channe
         else None
     )
     return {
-        Channel.WEBCHAT: WebChatAdapter(region, notifier),
-        Channel.EMAIL: EmailAdapter(settings.channels, region, notifier),
-        Channel.SMS: SmsAdapter(region, sms_provider, notifier),
-        Channel.WECHAT: WeChatAdapter(region, None, notifier),
+        Channel.WEBCHAT: WebChatAdapter(region, notifier, desk_runtime),
+        Channel.EMAIL: EmailAdapter(settings.channels, region, notifier, desk_runtime),
+        Channel.SMS: SmsAdapter(region, sms_provider, notifier, desk_runtime),
+        Channel.WECHAT: WeChatAdapter(region, None, notifier, desk_runtime),
     }

@@ -16,6 +16,7 @@ from tickets.conversations.models import Channel, Conversation, Message
 from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_phone
 from tickets.customers.models import IdentityKind
+from tickets.desk.outbox import DeskRuntime
 
 
 class SmsWebhook(BaseModel):
@@ -49,11 +50,16 @@ class SmsAdapter:
     channel = Channel.SMS
 
     def __init__(
-        self, default_region: str, provider: MessagingProvider | None, notifier: Notifier | None
+        self,
+        default_region: str,
+        provider: MessagingProvider | None,
+        notifier: Notifier | None,
+        desk_runtime: DeskRuntime | None = None,
     ) -> None:
         self._region = default_region
         self._provider = provider
         self._notifier = notifier
+        self._desk_runtime = desk_runtime
 
     def receive(self, session: Session, inbound: InboundMessage) -> Message:
         try:
@@ -68,6 +74,7 @@ class SmsAdapter:
             subject="SMS",
             region=self._region,
             notifier=self._notifier,
+            desk_runtime=self._desk_runtime,
         )
 
     def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:

@@ -12,7 +12,7 @@ import secrets
 from sqlalchemy.orm import Session
 
 from config.events import Notifier
-from tickets.channels.base import InboundMessage, OutboundMessage
+from tickets.channels.base import InboundMessage, OutboundMessage, to_the_desk
 from tickets.channels.signing import read_token, sign_token
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
 from tickets.conversations.services import add_message, find_by_external_ref, open_conversation
@@ -22,6 +22,7 @@ from tickets.customers.identities import normalise_identity
 from tickets.customers.models import IdentityKind, MergeSuggestion, SuggestionStatus
 from tickets.customers.services import add_identity, find_customer, find_or_create_customer
 from tickets.customers.suggestions import suggest_merge
+from tickets.desk.outbox import DeskRuntime
 
 VISITOR_TOKEN_PURPOSE = "webchat-visitor"  # noqa: S105 - a label, not a secret
 VISITOR_TOKEN_TTL = 30 * 24 * 3600
@@ -43,9 +44,12 @@ class WebChatAdapter:
 
     channel = Channel.WEBCHAT
 
-    def __init__(self, default_region: str, notifier: Notifier | None) -> None:
+    def __init__(
+        self, default_region: str, notifier: Notifier | None, desk_runtime: DeskRuntime | None = None
+    ) -> None:
         self._region = default_region
         self._notifier = notifier
+        self._desk_runtime = desk_runtime
 
     def start_chat(
         self,
@@ -103,7 +107,7 @@ class WebChatAdapter:
         conversation = find_by_external_ref(session, Channel.WEBCHAT, inbound.sender)
         if conversation is None:
             conversation = self.start_chat(session, inbound.sender)
-        return add_message(
+        message = add_message(
             session,
             conversation,
             Direction.INBOUND,
@@ -112,6 +116,7 @@ class WebChatAdapter:
             author_name=inbound.sender_name,
             notifier=self._notifier,
         )
+        return to_the_desk(session, message, self._desk_runtime, self._notifier)
 
     def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:
         # Delivery is the event itself: the visitor's WebSocket is subscribed to the conversation.

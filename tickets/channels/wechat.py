@@ -25,6 +25,7 @@ from tickets.conversations.models import Channel, Conversation, Message
 from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_messaging
 from tickets.customers.models import IdentityKind
+from tickets.desk.outbox import DeskRuntime
 
 KNOWN_FIELDS = {
     "ToUserName",
@@ -130,11 +131,16 @@ class WeChatAdapter:
     channel = Channel.WECHAT
 
     def __init__(
-        self, default_region: str, provider: MessagingProvider | None, notifier: Notifier | None
+        self,
+        default_region: str,
+        provider: MessagingProvider | None,
+        notifier: Notifier | None,
+        desk_runtime: DeskRuntime | None = None,
     ) -> None:
         self._region = default_region
         self._provider = provider
         self._notifier = notifier
+        self._desk_runtime = desk_runtime
 
     @staticmethod
     def to_inbound(push: WeChatPush) -> InboundMessage:
@@ -155,6 +161,7 @@ class WeChatAdapter:
             subject="WeChat",
             region=self._region,
             notifier=self._notifier,
+            desk_runtime=self._desk_runtime,
         )
 
     def send(self, session: Session, conversation: Conversation, outbound: OutboundMessage) -> Message:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +14,6 @@ from config.events import Notifier
 from tickets.conversations.events import MessageAdded, MessagesRead
 from tickets.conversations.exceptions import ConversationNotFoundError, InvalidMessageError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
-
-if TYPE_CHECKING:
-    from tickets.desk.outbox import DeskRuntime
 
 MAX_BODY_CHARS = 100_000
 
@@ -91,12 +88,11 @@ def add_message(
     offset_ms: int | None = None,
     duration_ms: int | None = None,
     notifier: Notifier | None = None,
-    desk_runtime: DeskRuntime | None = None,
 ) -> Message:
     """Store a message, bump the conversation and tell live consoles.
 
-    A customer's written message also reaches the conversation's open tickets (SLA next-response
-    clock, a pending ticket reopens); ``desk_runtime`` defaults to the Celery app's job sinks.
+    Tickets are the desk's business: channel adapters hand a customer's stored message to
+    ``tickets.desk.inbound.customer_wrote`` (new contact opens a ticket, a reply updates it).
     """
     if len(body) > MAX_BODY_CHARS:
         raise InvalidMessageError(f"message body is longer than {MAX_BODY_CHARS} characters")
@@ -125,10 +121,6 @@ def add_message(
     session.commit()
     if notifier is not None:
         announce_message(notifier, conversation, message)
-    if author_kind is AuthorKind.CUSTOMER and conversation.channel != Channel.VOICE.value:
-        from tickets.desk.inbound import customer_wrote  # late: the desk builds on conversations
-
-        customer_wrote(session, conversation.id, desk_runtime, notifier)
     return message
 
 

@@ -1,4 +1,4 @@
-"""Side effects that must wait for a commit: live events, SLA timers, webhooks, CSAT surveys.
+"""Side effects that must wait for a commit: live events, SLA timers, webhooks, surveys, notice mails.
 
 Services queue them on the session while they work and :func:`commit` sends them once the rows
 are durable, so a console or webhook never hears of a ticket the database rolled back.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from config.errors import VoxdeskError
 from config.events import Event
+from tickets.desk.contact_rules import TextTicketRules
 from tickets.sla.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,36 @@ class SurveyOffer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class NoticeMail:
+    """A plain-text e-mail to an agent or lead (an SLA reminder, an escalation)."""
+
+    to: str
+    subject: str
+    body: str
+
+
+class NoticeMailer(Protocol):
+    def send(self, mail: NoticeMail) -> None:
+        """Send ``mail`` now; raises a VoxdeskError when the relay refuses it."""
+        ...
+
+
 @dataclass
 class DeskRuntime:
-    """What services need besides the session: the clock and where side effects go."""
+    """What services need besides the session: the clock, where side effects go, the ticket rules.
+
+    ``text_rules`` decides which new text contacts open a ticket (None: every one does, without a
+    group); ``mailer`` e-mails SLA notices (None: outbound notice mail is not configured).
+    """
 
     clock: Clock = field(default_factory=SystemClock)
     events: EventSink | None = None
     timers: TimerScheduler | None = None
     deliveries: DeliveryQueue | None = None
     surveys: SurveyOffer | None = None
+    text_rules: TextTicketRules | None = None
+    mailer: NoticeMailer | None = None
 
 
 @dataclass
@@ -68,6 +90,7 @@ class Outbox:
     timers: list[tuple[int, datetime]] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
     surveys: list[SurveyRequest] = field(default_factory=list)
+    mails: list[NoticeMail] = field(default_factory=list)
 
 
 def outbox(session: Session) -> Outbox:
@@ -98,6 +121,12 @@ def commit(session: Session, runtime: DeskRuntime) -> None:
     for delivery_id in box.deliveries:
         if runtime.deliveries is not None:
             runtime.deliveries.enqueue(delivery_id)
+    for mail in box.mails:
+        if runtime.mailer is not None:
+            try:
+                runtime.mailer.send(mail)
+            except VoxdeskError as exc:  # the notice is in history and on the console already
+                log.warning("notice mail %r not sent: %s", mail.subject, exc)
     for request in box.surveys:
         if runtime.surveys is not None:
             try:

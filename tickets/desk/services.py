@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, cast, func, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from config.models import User
 from tickets import textsearch
+from tickets.conversations.models import Conversation
 from tickets.desk import history
 from tickets.desk.custom_fields import validate_custom_fields
 from tickets.desk.events import AgentNotified
@@ -24,6 +26,7 @@ from tickets.desk.exceptions import ConflictError, InvalidInputError, NotFoundEr
 from tickets.desk.groups import require_group, require_user
 from tickets.desk.models import (
     FINISHED_TASK_STATUSES,
+    OPEN_STATUSES,
     Ticket,
     TicketHistory,
     TicketNote,
@@ -32,6 +35,7 @@ from tickets.desk.models import (
     TicketTask,
 )
 from tickets.desk.outbox import DeskRuntime, SurveyRequest, commit, outbox
+from tickets.desk.replies import TEXT_CHANNELS, CustomerReplies
 from tickets.desk.schemas import NoteCreate, TicketCreate, TicketFilters, TicketPublic, TicketUpdate
 from tickets.sla import services as sla
 from tickets.sla.models import SlaTarget, TimerState
@@ -66,7 +70,6 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def _check_references(session: Session, customer_id: int | None, conversation_id: int | None) -> None:
-    from tickets.conversations.models import Conversation
     from tickets.customers.models import Customer
 
     if customer_id is not None and session.get(Customer, customer_id) is None:
@@ -233,6 +236,10 @@ def update_ticket(
         history.record(session, ticket, actor.name, action, {"changes": updated})
         if "assignee_id" in updated and ticket.assignee_id and ticket.status == TicketStatus.NEW:
             change_status(session, ticket, TicketStatus.OPEN, actor, runtime)
+        if "priority" in updated:  # the targets of the new priority's policy apply from now on
+            retargeted = sla.retarget_timers(session, ticket, runtime.clock.now())
+            if retargeted:
+                history.record(session, ticket, actor.name, "sla_retargeted", {"timers": retargeted})
     if "status" in changes:
         change_status(session, ticket, TicketStatus(changes["status"]), actor, runtime)
     commit(session, runtime)
@@ -246,11 +253,48 @@ def _mentioned_users(session: Session, body: str) -> list[User]:
     return list(session.scalars(select(User).where(User.username.in_(names), User.is_active.is_(True))))
 
 
+def _responded(session: Session, ticket: Ticket, actor: Actor, runtime: DeskRuntime, now: datetime) -> None:
+    """The customer got an agent's answer: first response (once), SLA response targets met."""
+    ticket.first_response_at = ticket.first_response_at or now
+    sla.record_agent_response(session, ticket, now)
+    if ticket.status == TicketStatus.NEW:
+        change_status(session, ticket, TicketStatus.OPEN, actor, runtime)
+    ticket.updated_at = now
+
+
+def customer_conversation(session: Session, ticket: Ticket) -> Conversation:
+    """The text conversation a public reply on ``ticket`` goes out on (ConflictError: none)."""
+    conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    if conversation is None or conversation.channel not in TEXT_CHANNELS:
+        raise ConflictError(
+            f"ticket {ticket.id} has no e-mail, chat, SMS or messaging conversation to reach the "
+            "customer on: add an internal note, or answer the customer on their channel"
+        )
+    return conversation
+
+
 def add_note(
-    session: Session, runtime: DeskRuntime, ticket_id: int, data: NoteCreate, actor: Actor
+    session: Session,
+    runtime: DeskRuntime,
+    ticket_id: int,
+    data: NoteCreate,
+    actor: Actor,
+    replies: CustomerReplies | None = None,
 ) -> TicketNote:
-    """An internal note or public reply; ``@username`` notifies that agent, a reply meets SLA targets."""
+    """An internal note or a public reply; ``@username`` notifies that agent.
+
+    A public reply is sent to the customer on the ticket's conversation channel (through
+    ``replies``) before it is kept: only a reply that went out is the ticket's response. Internal
+    notes never leave the desk.
+    """
     ticket = get_ticket(session, ticket_id)
+    message_id: int | None = None
+    if not data.internal:
+        conversation = customer_conversation(session, ticket)
+        if replies is None:
+            raise ConflictError("public replies cannot be sent from here: no channel is set up")
+        message = replies.send_reply(session, conversation, data.body, actor.user_id, actor.name)
+        message_id = message.id
     now = runtime.clock.now()
     mentioned = _mentioned_users(session, data.body)
     note = TicketNote(
@@ -269,15 +313,37 @@ def add_note(
             AgentNotified(agent_id=user.id, ticket_id=ticket.id, reason="mention", text=data.body[:200])
         )
     if not data.internal and actor.user_id is not None:
-        ticket.first_response_at = ticket.first_response_at or now
-        sla.record_agent_response(session, ticket, now)
-        if ticket.status == TicketStatus.NEW:
-            change_status(session, ticket, TicketStatus.OPEN, actor, runtime)
+        _responded(session, ticket, actor, runtime, now)
     ticket.updated_at = now
     kind = "note_added" if data.internal else "replied"
-    history.record(session, ticket, actor.name, kind, {"note_id": note.id, "mentions": note.mentions})
+    details: dict[str, Any] = {"note_id": note.id, "mentions": note.mentions}
+    if message_id is not None:
+        details["message_id"] = message_id
+    history.record(session, ticket, actor.name, kind, details)
     commit(session, runtime)
     return note
+
+
+def agent_replied(
+    session: Session, runtime: DeskRuntime, conversation_id: int, message_id: int, actor: Actor
+) -> list[int]:
+    """An agent's reply went out on a conversation: each of its open tickets got its response.
+
+    Returns the ids of those tickets. Called after the channel delivered the reply (a reply kept as
+    not sent is no response).
+    """
+    tickets = session.scalars(
+        select(Ticket).where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+    ).all()
+    now = runtime.clock.now()
+    for ticket in tickets:
+        _responded(session, ticket, actor, runtime, now)
+        history.record(session, ticket, actor.name, "replied", {"message_id": message_id})
+    commit(session, runtime)
+    return [t.id for t in tickets]
 
 
 def record_customer_message(session: Session, runtime: DeskRuntime, ticket_id: int, actor: Actor) -> Ticket:

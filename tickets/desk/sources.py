@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tickets.conversations.models import Conversation, Message
+from tickets.conversations.services import get_conversation
 from tickets.desk.exceptions import InvalidInputError
 from tickets.desk.models import Ticket, TicketPriority, TicketSource
 from tickets.desk.outbox import DeskRuntime
@@ -85,23 +89,31 @@ def create_ticket_from_message(
     subject: str | None = None,
     priority: TicketPriority = TicketPriority.NORMAL,
     group_id: int | None = None,
+    business_area: str = "general",
+    tags: Sequence[str] = (),
+    message_id: int | None = None,
 ) -> Ticket:
-    """Open a ticket for a conversation (chat, e-mail, SMS...), for its customer and channel."""
-    from tickets.conversations.models import Conversation, Message
-    from tickets.conversations.services import get_conversation
+    """Open a ticket for a conversation (chat, e-mail, SMS...), for its customer and channel.
 
+    The description is message ``message_id`` (the one that opened the ticket), else the
+    conversation's first message.
+    """
     conversation: Conversation = get_conversation(session, conversation_id)
-    first = (
-        session.query(Message).filter(Message.conversation_id == conversation.id).order_by(Message.id).first()
-    )
+    query = select(Message).where(Message.conversation_id == conversation.id)
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
+    opening = session.scalar(query.order_by(Message.id).limit(1))
+    body = opening.body if opening else ""
     channel = conversation.channel if conversation.channel in TicketChannel.__members__.values() else "api"
     data = TicketCreate(
-        subject=(subject or conversation.subject or (first.body if first else "") or "Message")[:300],
-        description=(first.body if first else "")[:20_000],
+        subject=(subject or conversation.subject or body.strip().split("\n")[0] or "Message")[:300],
+        description=body[:20_000],
         priority=priority,
+        business_area=business_area,
         channel=TicketChannel(channel),
         customer_id=conversation.customer_id,
         conversation_id=conversation.id,
         group_id=group_id,
+        tags=list(tags),
     )
     return create_ticket(session, runtime, data, actor, source=TicketSource.MESSAGE)

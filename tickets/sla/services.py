@@ -8,15 +8,16 @@ thing exactly once: reminder, then breach with escalation to the group's lead.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from config.models import AuditEntry
+from config.models import AuditEntry, User
 from tickets.desk import history
-from tickets.desk.events import AgentNotified
+from tickets.desk.events import SlaNotice
 from tickets.desk.models import PRIORITY_ORDER, Group, Ticket, TicketPriority
-from tickets.desk.outbox import DeskRuntime, commit, outbox
+from tickets.desk.outbox import DeskRuntime, NoticeMail, commit, outbox
 from tickets.sla.business_time import BusinessHours
 from tickets.sla.clock import as_utc
 from tickets.sla.models import (
@@ -84,14 +85,24 @@ def _arm(session: Session, timer: SlaTimer, now: datetime, *, force: bool = Fals
     return True
 
 
-def start_timer(
-    session: Session, ticket: Ticket, policy: SlaPolicy, target: SlaTarget, start: datetime
-) -> SlaTimer | None:
-    minutes = {
+def target_minutes(policy: SlaPolicy, target: SlaTarget) -> float | None:
+    return {
         SlaTarget.FIRST_RESPONSE: policy.first_response_minutes,
         SlaTarget.NEXT_RESPONSE: policy.next_response_minutes,
         SlaTarget.RESOLUTION: policy.resolution_minutes,
     }[target]
+
+
+def start_timer(
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy,
+    target: SlaTarget,
+    start: datetime,
+    now: datetime | None = None,
+) -> SlaTimer | None:
+    """A timer for ``target`` counted from ``start`` (armed as of ``now``, default ``start``)."""
+    minutes = target_minutes(policy, target)
     if not minutes:
         return None
     hours = business_hours(session, policy.calendar_id)
@@ -111,7 +122,7 @@ def start_timer(
     )
     session.add(timer)
     session.flush()
-    _arm(session, timer, start)
+    _arm(session, timer, now or start)
     return timer
 
 
@@ -199,10 +210,37 @@ def record_customer_message(session: Session, ticket: Ticket, now: datetime) -> 
     return start_timer(session, ticket, policy, SlaTarget.NEXT_RESPONSE, now) if policy else None
 
 
-def _notify(session: Session, agent_id: int | None, ticket: Ticket, reason: str, text: str) -> None:
-    if agent_id is not None:
-        outbox(session).events.append(
-            AgentNotified(agent_id=agent_id, ticket_id=ticket.id, reason=reason, text=text)
+def _notify(
+    session: Session, agent_id: int | None, ticket: Ticket, timer: SlaTimer, kind: str, text: str
+) -> None:
+    """Tell the agent, the ticket's group and supervisors live; e-mail the agent when they have an
+    address (sent after the commit, when the runtime has a mailer: outbound notice mail set up)."""
+    due = as_utc(timer.due_at)
+    outbox(session).events.append(
+        SlaNotice(
+            kind=kind,
+            ticket_id=ticket.id,
+            subject=ticket.subject,
+            target=timer.target,
+            due_at=due,
+            agent_id=agent_id,
+            group_id=ticket.group_id,
+            priority=ticket.priority,
+            escalation_level=ticket.escalation_level,
+            text=text,
+        )
+    )
+    user = session.get(User, agent_id) if agent_id is not None else None
+    if user is not None and user.email and user.is_active:
+        what = "SLA reminder" if kind == "reminder" else "Escalated"
+        body = (
+            f"{text}\n\nTicket {ticket.id}: {ticket.subject}\nPriority: {ticket.priority}\n"
+            f"Target: {timer.target.replace('_', ' ')}, due {due:%Y-%m-%d %H:%M} UTC\n"
+        )
+        outbox(session).mails.append(
+            NoticeMail(
+                to=user.email, subject=f"[{what}] ticket {ticket.id}: {ticket.subject}"[:300], body=body
+            )
         )
 
 
@@ -221,7 +259,8 @@ def _remind(session: Session, timer: SlaTimer, ticket: Ticket, now: datetime) ->
     }
     history.record(session, ticket, SYSTEM_ACTOR, "sla_reminder", details)
     who = ticket.assignee_id or _group_lead(session, ticket)
-    _notify(session, who, ticket, "sla_reminder", f"{timer.target.replace('_', ' ')} due at {due:%H:%M} UTC")
+    text = f"{timer.target.replace('_', ' ')} due at {due:%H:%M} UTC"
+    _notify(session, who, ticket, timer, "reminder", text)
 
 
 def _escalate(session: Session, timer: SlaTimer, ticket: Ticket, now: datetime) -> None:
@@ -250,13 +289,8 @@ def _escalate(session: Session, timer: SlaTimer, ticket: Ticket, now: datetime) 
             actor=SYSTEM_ACTOR, action="ticket.escalated", target=f"ticket:{ticket.id}", details=details
         )
     )
-    _notify(
-        session,
-        lead,
-        ticket,
-        "escalation",
-        f"ticket {ticket.id} breached its {timer.target.replace('_', ' ')} target",
-    )
+    text = f"ticket {ticket.id} breached its {timer.target.replace('_', ' ')} target"
+    _notify(session, lead if lead is not None else ticket.assignee_id, ticket, timer, "escalation", text)
 
 
 def fire_timer(session: Session, timer_id: int, runtime: DeskRuntime) -> str:
@@ -298,3 +332,78 @@ def rearm_timers(session: Session, runtime: DeskRuntime, *, force: bool = False)
     armed = sum(_arm(session, timer, now, force=force) for timer in timers)
     commit(session, runtime)
     return armed
+
+
+def _retarget(
+    session: Session, timer: SlaTimer, policy: SlaPolicy, minutes: float, now: datetime
+) -> dict[str, Any]:
+    """Move a live timer to ``policy``'s minutes, keeping its start and the time it spent paused."""
+    old_policy = session.get(SlaPolicy, timer.policy_id) if timer.policy_id else None
+    old_due = as_utc(timer.due_at)
+    paused_for = 0.0
+    if old_policy is not None:
+        old_minutes = target_minutes(old_policy, SlaTarget(timer.target)) or 0.0
+        old_hours = business_hours(session, old_policy.calendar_id)
+        counted = old_hours.elapsed(as_utc(timer.started_at), old_due).total_seconds() / 60
+        paused_for = max(0.0, counted - old_minutes)  # resumes pushed the deadline this far
+    hours = business_hours(session, policy.calendar_id)
+    start = as_utc(timer.started_at)
+    timer.due_at = hours.add(start, minutes + paused_for)
+    if timer.reminded_at is None:
+        timer.remind_at = (
+            hours.add(start, minutes - policy.remind_before_minutes + paused_for)
+            if minutes > policy.remind_before_minutes
+            else None
+        )
+    timer.policy_id = policy.id
+    if timer.state in ACTIVE_TIMER_STATES:
+        _arm(session, timer, now, force=True)
+    return {"target": timer.target, "due_at": [old_due.isoformat(), as_utc(timer.due_at).isoformat()]}
+
+
+def retarget_timers(session: Session, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+    """The ticket's priority changed: its live timers take the targets of the policy now in force.
+
+    A live timer keeps its start (and its paused time) and gets the new policy's deadline and
+    reminder, re-armed at once (a job queued for the old moment wakes early and does nothing); a
+    target the new policy lacks is cancelled; a target no timer counts yet (first response before
+    the first reply, resolution) starts counting from the ticket's creation, as helpdesks measure
+    it. Escalation raises the priority itself and does not come here: the breach is the news.
+    Returns what moved.
+    """
+    if ticket.status in ("solved", "closed"):
+        return []
+    policy = resolve_policy(session, ticket.priority, ticket.channel)
+    changes: list[dict[str, Any]] = []
+    # Targets already counted (running, paused, met, breached) are not started again.
+    seen = {
+        SlaTarget(t)
+        for t in session.scalars(
+            select(SlaTimer.target).where(
+                SlaTimer.ticket_id == ticket.id, SlaTimer.state != TimerState.CANCELLED.value
+            )
+        ).all()
+    }
+    for timer in active_timers(session, ticket.id, ALL_TARGETS, LIVE_TIMER_STATES):
+        if policy is not None and timer.policy_id == policy.id:
+            continue
+        minutes = target_minutes(policy, SlaTarget(timer.target)) if policy is not None else None
+        if not minutes or policy is None:
+            timer.state, timer.stopped_at = TimerState.CANCELLED.value, now
+            changes.append({"target": timer.target, "cancelled": True})
+            continue
+        changes.append(_retarget(session, timer, policy, minutes, now))
+    if policy is None:
+        return changes
+    wanted = [SlaTarget.RESOLUTION] + ([SlaTarget.FIRST_RESPONSE] if ticket.first_response_at is None else [])
+    for target in wanted:
+        if target in seen:
+            continue
+        started = start_timer(session, ticket, policy, target, as_utc(ticket.created_at), now)
+        if started is None:
+            continue
+        if ticket.status == "pending":  # waiting on the customer: it starts paused, like the others
+            started.state, started.paused_at = TimerState.PAUSED.value, now
+        due = as_utc(started.due_at).isoformat()
+        changes.append({"target": target.value, "started": True, "due_at": due})
+    return changes

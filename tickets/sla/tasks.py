@@ -19,6 +19,7 @@ from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.jobs import celery_app
 from config.settings import load_settings
+from tickets.channels.notices import notice_mailer
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
@@ -66,6 +67,7 @@ def worker_state() -> tuple[sessionmaker[Session], DeskRuntime]:
         timers=CeleryTimerScheduler(celery_app),
         deliveries=CeleryDeliveryQueue(celery_app),
         surveys=CsatSurveys(enqueue_on(celery_app)),
+        mailer=notice_mailer(settings),
     )
     return factory, runtime
 

@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from config.errors import VoxdeskError
 from config.models import Role
-from tickets.channels.base import OutboundMessage
-from tickets.channels.exceptions import ChannelNotConfiguredError
+from tickets.channels.replies import ChannelReplies
 from tickets.conversations import services
-from tickets.conversations.models import AuthorKind, Channel
+from tickets.conversations.models import AuthorKind
+from tickets.desk import services as desk
 from web.auth import Principal, require_roles
 from web.deps import SessionDep
+from web.routes.desk_support import RuntimeDep, actor_of
 from web.routes.ticket_support import AdaptersDep, NotifierDep, raise_http
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -73,24 +74,22 @@ def reply(
     body: ReplyCreate,
     session: SessionDep,
     adapters: AdaptersDep,
+    runtime: RuntimeDep,
     principal: Principal = AGENTS,
 ) -> MessagePublic:
     """Send an agent's reply through the conversation's channel (chat, e-mail, SMS, WeChat).
 
-    When the relay or provider fails the answer is 502, and the reply stays in the conversation
-    with ``delivery: failed``: nothing the agent wrote is lost."""
+    The reply is the response of the conversation's open tickets (first response, SLA response
+    targets met). When the relay or provider fails the answer is 502, and the reply stays in the
+    conversation with ``delivery: failed``: nothing the agent wrote is lost, and it counts for
+    nothing until it is sent."""
+    actor = actor_of(principal)
     try:
         conversation = services.get_conversation(session, conversation_id)
-        adapter = adapters.get(Channel(conversation.channel))
-        if adapter is None:
-            raise ChannelNotConfiguredError(f"agents cannot write into a {conversation.channel} conversation")
-        message = adapter.send(
-            session,
-            conversation,
-            OutboundMessage(
-                conversation.id, body.body, agent_id=principal.user_id, agent_name=principal.username
-            ),
+        message = ChannelReplies(adapters).send_reply(
+            session, conversation, body.body, actor.user_id, actor.name
         )
+        desk.agent_replied(session, runtime, conversation.id, message.id, actor)
     except VoxdeskError as exc:
         raise_http(exc)
     return MessagePublic.model_validate(message)

@@ -9,10 +9,12 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
+from starlette.datastructures import State
 
 from config.events import Notifier
 from config.jobs import create_celery
 from config.models import Role
+from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.exceptions import ConflictError, DeskError, InvalidInputError, NotFoundError, SignatureError
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import MAX_ID
@@ -61,9 +63,9 @@ class DeskRoute(APIRoute):
         return handle
 
 
-async def get_runtime(request: Request) -> DeskRuntime:
-    """The app's clock and side-effect sinks, built on first use (tests put their own in app.state)."""
-    state = request.app.state
+def runtime_of(state: State) -> DeskRuntime:
+    """The app's clock, side-effect sinks and text ticket rules, built on first use (tests put their
+    own in app.state)."""
     runtime: DeskRuntime | None = getattr(state, "desk_runtime", None)
     if runtime is None:
         jobs = create_celery(state.redis_url)
@@ -73,9 +75,14 @@ async def get_runtime(request: Request) -> DeskRuntime:
             timers=CeleryTimerScheduler(jobs),
             deliveries=CeleryDeliveryQueue(jobs),
             surveys=CsatSurveys(enqueue_on(jobs)),
+            text_rules=text_rules_from_settings(state.settings.desk.text_ticket_groups),
         )
         state.desk_runtime = runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> DeskRuntime:
+    return runtime_of(request.app.state)
 
 
 def actor_of(principal: Principal) -> Actor:

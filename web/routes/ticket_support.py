@@ -25,6 +25,7 @@ from tickets.customers.exceptions import (
     MergeError,
     SuggestionNotFoundError,
 )
+from web.routes.desk_support import runtime_of
 
 _STATUS: list[tuple[type[VoxdeskError], int]] = [
     (CustomerNotFoundError, status.HTTP_404_NOT_FOUND),
@@ -78,7 +79,8 @@ def get_adapters(request: Request) -> dict[Channel, ChannelAdapter]:
     state = request.app.state
     adapters: dict[Channel, ChannelAdapter] | None = getattr(state, "channel_adapters", None)
     if adapters is None:
-        adapters = build_adapters(state.settings, get_notifier(request))
+        # Customer messages reach the desk with the app's runtime (its rules, broker and clock).
+        adapters = build_adapters(state.settings, get_notifier(request), runtime_of(state))
         state.channel_adapters = adapters
     return adapters
 

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic_core import to_json
 
+from tickets.channels.exceptions import ChannelError
+from tickets.channels.replies import ChannelReplies
 from tickets.desk import flows, services
 from tickets.desk.schemas import (
     HistoryPublic,
@@ -25,6 +27,7 @@ from tickets.sla.policies import list_ticket_timers
 from tickets.sla.schemas import TimerPublic
 from web.deps import SessionDep
 from web.routes.desk_support import DeskRoute, IdPath, Reader, RuntimeDep, Worker, actor_of
+from web.routes.ticket_support import AdaptersDep, raise_http
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], route_class=DeskRoute)
 
@@ -78,12 +81,24 @@ def list_notes(ticket_id: IdPath, session: SessionDep, _: Reader) -> list[NotePu
 
 @router.post("/{ticket_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(
-    ticket_id: IdPath, body: NoteCreate, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    ticket_id: IdPath,
+    body: NoteCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    adapters: AdaptersDep,
+    principal: Worker,
 ) -> NotePublic:
-    """An internal note (``@username`` notifies that agent) or, with ``internal: false``, a reply."""
-    return NotePublic.model_validate(
-        services.add_note(session, runtime, ticket_id, body, actor_of(principal))
-    )
+    """An internal note (``@username`` notifies that agent; never shown to the customer) or, with
+    ``internal: false``, a public reply: sent to the customer on the ticket's conversation channel
+    and counted as the ticket's response. 409 when the ticket has no text conversation; 502 when the
+    channel did not take it (the reply stays in the conversation as not sent)."""
+    try:
+        note = services.add_note(
+            session, runtime, ticket_id, body, actor_of(principal), replies=ChannelReplies(adapters)
+        )
+    except ChannelError as exc:
+        raise_http(exc)
+    return NotePublic.model_validate(note)
 
 
 @router.get("/{ticket_id}/tasks")

@@ -26,7 +26,10 @@ from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_
 from tickets.conversations import services
 from tickets.conversations.events import TypingChanged
 from tickets.conversations.models import AuthorKind, Channel
+from tickets.desk import services as desk
+from tickets.desk.services import Actor
 from web.auth import read_token
+from web.routes.desk_support import runtime_of
 from web.routes.ticket_support import get_adapters, get_notifier
 
 router = APIRouter(tags=["webchat"])
@@ -122,6 +125,7 @@ async def _chat_loop(
     app = ws.app
     notifier = get_notifier(ws)  # type: ignore[arg-type]  # app.state is all it reads
     adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
+    runtime = runtime_of(app.state)
     factory = app.state.session_factory
 
     def store(body: str) -> None:
@@ -132,9 +136,11 @@ async def _chat_loop(
             else:
                 assert agent is not None
                 conversation = services.get_conversation(session, conversation_id)
-                adapter.send(
+                message = adapter.send(
                     session, conversation, OutboundMessage(conversation_id, body, agent[0], agent[1])
                 )
+                # The agent's chat line is the response of the chat's open tickets.
+                desk.agent_replied(session, runtime, conversation_id, message.id, Actor(agent[1], agent[0]))
 
     def read(up_to: int) -> None:
         with factory() as session:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import session_scope
 from config.models import Role, User
 from config.settings import Settings
+from tickets.channels.providers import HttpMessagingProvider
+from tickets.channels.replies import ChannelReplies
+from tickets.channels.sms import SmsAdapter
+from tickets.channels.webchat import WebChatAdapter
+from tickets.conversations.models import Channel, Conversation
+from tickets.conversations.services import open_conversation
+from tickets.customers.models import IdentityKind
+from tickets.customers.services import find_or_create_customer
 from tickets.desk.outbox import DeskRuntime
 from web.app import create_app
 from web.auth import Principal, issue_token
@@ -80,3 +90,31 @@ def desk_app(pg_url: str, data_dir: Path, redis_url: str, runtime: DeskRuntime |
     if runtime is not None:
         app.state.desk_runtime = runtime
     return app
+
+
+def chat_thread(session: Session) -> Conversation:
+    """A new customer's web chat, the simplest text conversation a public reply can go out on."""
+    visitor = f"visitor-{uuid.uuid4().hex[:12]}"
+    customer = find_or_create_customer(session, IdentityKind.WEBCHAT, visitor, "US")
+    return open_conversation(session, customer.id, Channel.WEBCHAT, external_ref=visitor, subject="Web chat")
+
+
+def chat_replies() -> ChannelReplies:
+    """Public replies through the real web-chat adapter (its delivery is the live event)."""
+    return ChannelReplies({Channel.WEBCHAT: WebChatAdapter("US", None)})
+
+
+@dataclass
+class SmsGateway:
+    """Public replies through the real SMS adapter and HTTP provider, over httpx's MockTransport."""
+
+    sent: list[dict[str, str]] = field(default_factory=list)
+
+    def replies(self) -> ChannelReplies:
+        def answer(request: httpx.Request) -> httpx.Response:
+            self.sent.append(json.loads(request.content))
+            return httpx.Response(200, json={"id": f"SM{len(self.sent)}"})
+
+        client = httpx.Client(transport=httpx.MockTransport(answer))
+        provider = HttpMessagingProvider("http://gateway.test/v1/messages", "secret", client)
+        return ChannelReplies({Channel.SMS: SmsAdapter("US", provider, None)})

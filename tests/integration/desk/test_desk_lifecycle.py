@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.events import Subscription, channel_name
 from config.models import Role
-from desk.desk_helpers import make_user
+from desk.desk_helpers import chat_replies, chat_thread, make_user
+from tickets.conversations.services import list_messages
 from tickets.desk import flows, groups, services
 from tickets.desk.events import AgentNotified
 from tickets.desk.exceptions import ConflictError, InvalidInputError
@@ -179,13 +180,17 @@ async def test_an_at_mention_in_an_internal_note_reaches_the_mentioned_agent_liv
         assert services.list_notes(session, ticket.id, include_internal=False) == []
 
 
-def test_a_public_reply_counts_as_first_response_and_opens_a_new_ticket(
+def test_a_public_reply_goes_to_the_customer_counts_as_first_response_and_opens_a_new_ticket(
     desk_factory: sessionmaker[Session], runtime: DeskRuntime
 ) -> None:
     agent = make_user(desk_factory)
     with desk_factory() as session:
+        chat = chat_thread(session)
         ticket = services.create_ticket(
-            session, runtime, TicketCreate(subject="Where is my parcel"), Actor("x")
+            session,
+            runtime,
+            TicketCreate(subject="Where is my parcel", conversation_id=chat.id, customer_id=chat.customer_id),
+            Actor("x"),
         )
         services.add_note(
             session,
@@ -193,9 +198,55 @@ def test_a_public_reply_counts_as_first_response_and_opens_a_new_ticket(
             ticket.id,
             NoteCreate(body="On its way", internal=False),
             Actor(agent.username, agent.id),
+            replies=chat_replies(),
         )
         session.refresh(ticket)
         assert ticket.status == "open" and ticket.first_response_at is not None
+        [sent] = list_messages(session, chat.id)
+        assert (sent.direction, sent.body, sent.author_id) == ("outbound", "On its way", agent.id)
+        replied = [h for h in services.list_history(session, ticket.id) if h.action == "replied"]
+        assert replied[0].details["message_id"] == sent.id
+
+
+def test_a_public_reply_on_a_ticket_with_no_text_conversation_is_refused_and_counts_for_nothing(
+    desk_factory: sessionmaker[Session], runtime: DeskRuntime
+) -> None:
+    agent = make_user(desk_factory)
+    with desk_factory() as session:
+        ticket = services.create_ticket(session, runtime, TicketCreate(subject="Phoned in"), Actor("x"))
+        with pytest.raises(ConflictError, match="no e-mail, chat, SMS or messaging conversation"):
+            services.add_note(
+                session,
+                runtime,
+                ticket.id,
+                NoteCreate(body="We called you back", internal=False),
+                Actor(agent.username, agent.id),
+                replies=chat_replies(),
+            )
+        session.refresh(ticket)
+        assert ticket.first_response_at is None and services.list_notes(session, ticket.id) == []
+
+
+def test_an_internal_note_never_reaches_the_customer_nor_counts_as_a_response(
+    desk_factory: sessionmaker[Session], runtime: DeskRuntime
+) -> None:
+    agent = make_user(desk_factory)
+    with desk_factory() as session:
+        chat = chat_thread(session)
+        ticket = services.create_ticket(
+            session, runtime, TicketCreate(subject="Refund", conversation_id=chat.id), Actor("x")
+        )
+        services.add_note(
+            session,
+            runtime,
+            ticket.id,
+            NoteCreate(body="Customer sounds upset, check the VAT"),
+            Actor(agent.username, agent.id),
+            replies=chat_replies(),
+        )
+        session.refresh(ticket)
+        assert ticket.first_response_at is None and ticket.status == "new"
+        assert list_messages(session, chat.id) == []
 
 
 def test_a_call_opens_a_ticket_with_its_ivr_path_reason_summary_and_transcript_link(

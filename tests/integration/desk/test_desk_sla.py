@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.events import Subscription, channel_name
 from config.models import AuditEntry, Role
-from desk.desk_helpers import RecordingScheduler, make_user
+from desk.desk_helpers import RecordingScheduler, chat_replies, chat_thread, make_user
 from tickets.desk import groups, services
-from tickets.desk.events import AgentNotified
+from tickets.desk.events import DESK_CHANNEL_KEY, SlaNotice
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate, NoteCreate, TicketCreate
 from tickets.desk.services import Actor
@@ -88,14 +88,21 @@ async def test_first_response_reminds_the_lead_then_breaches_and_escalates_exact
         clock.advance(minutes=10)
         assert fire_timer(session, first.id, runtime) == "early"
 
-        async with Subscription(
-            redis_url, [channel_name("agent", agent.id), channel_name("agent", lead.id)]
-        ) as sub:
+        async with (
+            Subscription(redis_url, [channel_name("agent", agent.id), channel_name("agent", lead.id)]) as sub,
+            Subscription(redis_url, [channel_name("desk", DESK_CHANNEL_KEY)]) as supervisors,
+            Subscription(redis_url, [channel_name("group", team.id)]) as group_feed,
+        ):
             clock.set(start + timedelta(minutes=45))
             assert await asyncio.to_thread(fire_timer, session, first.id, runtime) == "reminded"
             reminder = await sub.get(wait_seconds=5)
-            assert isinstance(reminder, AgentNotified) and reminder.reason == "sla_reminder"
-            assert reminder.agent_id == agent.id
+            assert isinstance(reminder, SlaNotice) and reminder.kind == "reminder"
+            assert reminder.agent_id == agent.id and reminder.target == "first_response"
+            assert reminder.due_at == start + timedelta(minutes=60) and reminder.subject == "Cannot log in"
+            seen_by_supervisors = await supervisors.get(wait_seconds=5)
+            assert isinstance(seen_by_supervisors, SlaNotice) and seen_by_supervisors.id == reminder.id
+            group_events = [await group_feed.get(wait_seconds=5) for _ in range(2)]
+            assert reminder.id in {e.id for e in group_events if e is not None}  # beside its TicketChanged
             assert (first.id, start + timedelta(minutes=60)) in runtime.timers.scheduled
 
             clock.set(start + timedelta(minutes=50))
@@ -104,8 +111,10 @@ async def test_first_response_reminds_the_lead_then_breaches_and_escalates_exact
             clock.set(start + timedelta(minutes=60))
             assert await asyncio.to_thread(fire_timer, session, first.id, runtime) == "breached"
             escalation = await sub.get(wait_seconds=5)
-            assert isinstance(escalation, AgentNotified) and escalation.reason == "escalation"
-            assert escalation.agent_id == lead.id
+            assert isinstance(escalation, SlaNotice) and escalation.kind == "escalation"
+            assert escalation.agent_id == lead.id and escalation.priority == "urgent"
+            assert escalation.escalation_level == 1
+            assert (await supervisors.get(wait_seconds=5)) == escalation
 
         assert fire_timer(session, first.id, runtime) == "ignored"  # redelivered job after the breach
         session.refresh(ticket)
@@ -126,8 +135,12 @@ def test_a_reply_in_time_meets_the_target_and_the_deadline_job_does_nothing(
     desk_factory: sessionmaker[Session],
 ) -> None:
     agent = make_user(desk_factory)
+    chat = chat_thread(session)  # the e-mail policy applies by the ticket's channel; the reply goes by chat
     ticket = services.create_ticket(
-        session, runtime, TicketCreate(subject="Refund status", priority="high", channel="email"), Actor("x")
+        session,
+        runtime,
+        TicketCreate(subject="Refund status", priority="high", channel="email", conversation_id=chat.id),
+        Actor("x"),
     )
     clock.advance(minutes=30)
     services.add_note(
@@ -136,6 +149,7 @@ def test_a_reply_in_time_meets_the_target_and_the_deadline_job_does_nothing(
         ticket.id,
         NoteCreate(body="Refund sent today", internal=False),
         Actor(agent.username, agent.id),
+        replies=chat_replies(),
     )
     first = timer_of(session, ticket.id, "first_response")
     assert first.state == "met"

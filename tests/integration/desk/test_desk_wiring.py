@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.jobs import create_celery
 from config.models import Role
-from desk.desk_helpers import ALERT_SECRET, Api, RecordingScheduler, make_user
+from desk.desk_helpers import ALERT_SECRET, Api, RecordingScheduler, SmsGateway, make_user
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction
 from tickets.conversations.services import add_message, open_conversation
 from tickets.csat.models import CsatSurvey
@@ -25,6 +25,7 @@ from tickets.csat.offers import SEND_CSAT_TASK
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
 from tickets.desk import services
+from tickets.desk.inbound import customer_wrote
 from tickets.desk.models import Ticket, TicketNote
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import NoteCreate, TicketCreate, TicketUpdate
@@ -100,12 +101,18 @@ def test_a_customer_message_on_the_tickets_conversation_starts_the_next_response
     conversation = sms_thread(session)
     ticket = sms_ticket(session, runtime, conversation)
     reply = NoteCreate(body="We are checking with the courier.", internal=False)
-    services.add_note(session, runtime, ticket.id, reply, Actor(agent.username, agent.id))
+    gateway = SmsGateway()
+    services.add_note(
+        session, runtime, ticket.id, reply, Actor(agent.username, agent.id), replies=gateway.replies()
+    )
     assert timers(session, ticket.id, "next_response") == []
+    assert [sms["body"] for sms in gateway.sent] == ["We are checking with the courier."]
 
     clock.advance(minutes=10)
-    add_message(
-        session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Any news?", desk_runtime=runtime
+    customer_wrote(
+        session,
+        add_message(session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Any news?"),
+        runtime,
     )
     [running] = timers(session, ticket.id, "next_response")
     assert running.state == "running" and running.started_at == clock.now()
@@ -114,11 +121,15 @@ def test_a_customer_message_on_the_tickets_conversation_starts_the_next_response
     assert (running.id, clock.now() + timedelta(minutes=10)) in runtime.timers.scheduled  # its reminder
 
     # The agent's own outbound line and a second customer line start nothing more.
-    add_message(session, conversation, Direction.OUTBOUND, AuthorKind.AGENT, "Soon", desk_runtime=runtime)
-    add_message(session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Hello?", desk_runtime=runtime)
+    add_message(session, conversation, Direction.OUTBOUND, AuthorKind.AGENT, "Soon")
+    customer_wrote(
+        session, add_message(session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Hello?"), runtime
+    )
     assert len(timers(session, ticket.id, "next_response")) == 1
 
-    services.add_note(session, runtime, ticket.id, reply, Actor(agent.username, agent.id))
+    services.add_note(
+        session, runtime, ticket.id, reply, Actor(agent.username, agent.id), replies=gateway.replies()
+    )
     assert timers(session, ticket.id, "next_response")[0].state == "met"
 
 
@@ -139,8 +150,10 @@ def test_sla_pauses_while_pending_and_resumes_with_the_time_left_when_the_custom
     assert ticket.priority == "low" and ticket.escalation_level == 0
 
     clock.set(start + timedelta(hours=4))
-    add_message(
-        session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Still nothing", desk_runtime=runtime
+    customer_wrote(
+        session,
+        add_message(session, conversation, Direction.INBOUND, AuthorKind.CUSTOMER, "Still nothing"),
+        runtime,
     )
     session.refresh(ticket)
     assert ticket.status == "open"
