@@ -121,7 +121,8 @@ def test_the_packaged_default_rules_are_valid() -> None:
 
 def test_the_rule_book_uses_the_default_until_saved_and_reloads_a_changed_file(tmp_path: Path) -> None:
     book = TicketRuleBook(tmp_path / "ticket_rules.yaml")
-    assert [a.rule for a in book.match(ContactFacts(channel="voice", ivr_choice="billing"))] == ["billing-calls"]
+    billing = ContactFacts(channel="voice", ivr_choice="billing")
+    assert [a.rule for a in book.match(billing)] == ["billing-calls"]
 
     book.replace("rules:\n  - {name: sales, when: {ivr_choice: sales}, then: {group: Sales}}\n")
     assert book.match(ContactFacts(channel="voice", ivr_choice="billing")) == []
