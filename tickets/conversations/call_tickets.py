@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickets.conversations.call_links import CallLink
+from tickets.conversations.call_schemas import CallLinkPublic, CallSummary, TranscriptLinePublic
 from tickets.conversations.exceptions import ConversationNotFoundError
-from tickets.conversations.models import AuthorKind, Direction
+from tickets.conversations.models import AuthorKind, Conversation, Direction, Message
 from tickets.conversations.services import add_message, get_conversation
-from tickets.conversations.voice import find_call_link
+from tickets.conversations.voice import call_link_of, find_call_link
 from tickets.customers.models import Customer
 from tickets.desk.exceptions import ConflictError
 from tickets.desk.models import OPEN_STATUSES, Ticket, TicketPriority
@@ -173,3 +174,28 @@ def set_call_disposition(
     ticket = apply_call_rules(session, runtime, call_id, book, disposition=True)
     refresh_call_tickets(session, link)
     return link, ticket
+
+
+def call_summary(session: Session, conversation: Conversation, transcript_limit: int = 500) -> CallSummary:
+    """One call conversation with its call, transcript lines (speaker turns only) and tickets."""
+    link = call_link_of(session, conversation.id)
+    lines = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.speaker.is_not(None))
+        .order_by(Message.id)
+        .limit(transcript_limit)
+    )
+    ticket_ids = (
+        [t.id for t in tickets_of_call(session, conversation.external_ref)]
+        if conversation.external_ref
+        else []
+    )
+    summary = CallSummary.model_validate(conversation)
+    return summary.model_copy(
+        update={
+            "call": CallLinkPublic.model_validate(link) if link is not None else None,
+            "call_record_url": f"/api/calls/records/{link.call_id}" if link is not None else None,
+            "transcript": [TranscriptLinePublic.model_validate(m) for m in lines],
+            "ticket_ids": ticket_ids,
+        }
+    )
