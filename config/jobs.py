@@ -17,6 +17,7 @@ TASK_MODULES: list[str] = [
     "tickets.sla.tasks",
     "tickets.webhooks.tasks",
     "tickets.csat.tasks",
+    "tickets.conversations.call_tasks",
     "telephony.recording.tasks",
 ]
 

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "telephony.agent_profiles.models",
     "tickets.customers.models",
     "tickets.conversations.models",
+    "tickets.conversations.call_links",
     "tickets.connectors.models",
     "tickets.csat.models",
     "tickets.desk.models",

@@ -16,13 +16,16 @@ from typing import Any
 
 from celery import Task
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from config.jobs import celery_app
 from config.settings import load_settings
 from tickets.conversations.call_tickets import apply_call_rules, refresh_call_tickets
 from tickets.conversations.exceptions import ConversationNotFoundError
 from tickets.conversations.voice import CallEnded, TranscriptLine, append_transcript_line, link_call_end
-from tickets.rules import rule_book
+from tickets.desk.models import Ticket
+from tickets.desk.outbox import DeskRuntime
+from tickets.rules import TicketRuleBook, rule_book
 from tickets.sla.tasks import worker_state
 
 log = logging.getLogger(__name__)
@@ -85,31 +88,45 @@ class CallEndedPayload(BaseModel):
         )
 
 
+def append_segment(session: Session, payload: dict[str, Any]) -> int | None:
+    """Append a stored segment to its call's conversation; the message id (None for blank text).
+
+    Raises ConversationNotFoundError while the call's conversation is not open yet.
+    """
+    message = append_transcript_line(session, SegmentPayload.model_validate(payload).line())
+    return message.id if message is not None else None
+
+
+def finish_call(
+    session: Session, runtime: DeskRuntime, payload: dict[str, Any], region: str, book: TicketRuleBook
+) -> Ticket | None:
+    """Link the finished call to its conversation, run the hang-up rules, and show the final call on
+    its tickets; returns the ticket the rules opened or updated."""
+    ended = CallEndedPayload.model_validate(payload).ended()
+    link = link_call_end(session, ended, region)
+    ticket = apply_call_rules(session, runtime, ended.call_id, book, disposition=False)
+    refresh_call_tickets(session, link)
+    return ticket
+
+
 @celery_app.task(name=CALL_TRANSCRIPT, bind=True, max_retries=NO_CONVERSATION_RETRIES)
 def call_transcript_job(self: Task, payload: dict[str, Any]) -> int | None:
-    """Append the segment to the call's conversation; returns the message id."""
-    line = SegmentPayload.model_validate(payload).line()
     factory, _ = worker_state()
     with factory() as session:
         try:
-            message = append_transcript_line(session, line)
+            return append_segment(session, payload)
         except ConversationNotFoundError as exc:
             raise self.retry(exc=exc, countdown=2) from exc
-    return message.id if message is not None else None
 
 
 @celery_app.task(name=CALL_ENDED, autoretry_for=(OSError,), retry_backoff=True, max_retries=10)
 def call_ended_job(payload: dict[str, Any]) -> int | None:
-    """Link the finished call to its conversation and run the ticket rules; returns the ticket id."""
-    ended = CallEndedPayload.model_validate(payload).ended()
     settings = load_settings()
     factory, runtime = worker_state()
     with factory() as session:
-        link = link_call_end(session, ended, settings.customers.default_region)
-        ticket = apply_call_rules(
-            session, runtime, ended.call_id, rule_book(settings.data_dir), disposition=False
+        ticket = finish_call(
+            session, runtime, payload, settings.customers.default_region, rule_book(settings.data_dir)
         )
-        refresh_call_tickets(session, link)
         if ticket is not None:
-            log.info("call %s: ticket %s by rule", ended.call_id, ticket.id)
+            log.info("call %s: ticket %s by the ticket rules", payload.get("call_id"), ticket.id)
         return ticket.id if ticket is not None else None
