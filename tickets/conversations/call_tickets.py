@@ -23,7 +23,7 @@ from tickets.desk.exceptions import ConflictError
 from tickets.desk.models import OPEN_STATUSES, Ticket, TicketPriority
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.sources import CallTicketRequest, create_ticket_from_call
-from tickets.rules import ContactFacts, TicketAction, TicketRuleBook, combine
+from tickets.rules import ContactFacts, RuleFileError, TicketAction, TicketRuleBook, combine
 from tickets.rules.apply import group_id_named, update_from_action
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,11 @@ def apply_call_rules(
         facts = replace(facts, disposition=None)
     elif facts.disposition is None:
         return None
-    action = combine(book.match(facts))
+    try:
+        action = combine(book.match(facts))
+    except RuleFileError as exc:  # a file broken by hand before this process read a good one
+        log.error("call %s: no ticket rules applied: %s", call_id, exc)
+        return None
     if action is None:
         return None
     open_tickets = [t for t in tickets_of_call(session, call_id) if t.status in OPEN_STATUSES]

@@ -30,6 +30,9 @@ class RulesPublic(BaseModel):
     yaml: str
     rules: RuleSet
     saved: bool = Field(description="False while the packaged default is in use")
+    problems: list[str] = Field(
+        default_factory=list, description="Why a file edited by hand cannot be used (then no rule applies)"
+    )
 
 
 def _refused(exc: RuleFileError) -> HTTPException:
@@ -41,7 +44,14 @@ def _refused(exc: RuleFileError) -> HTTPException:
 def get_rules(settings: SettingsDep) -> RulesPublic:
     """The rules in use and their YAML."""
     book = rule_book(settings.data_dir)
-    rules, text = book.current()
+    try:
+        rules, text = book.current()
+    except RuleFileError as exc:  # broken by hand before this process ever read a good version
+        source = book.path if book.path.exists() else book.default
+        raw = source.read_text(encoding="utf-8", errors="replace")
+        return RulesPublic(
+            yaml=raw, rules=RuleSet(), saved=book.path.exists(), problems=exc.problems or [str(exc)]
+        )
     return RulesPublic(yaml=text, rules=rules, saved=book.path.exists())
 
 

@@ -302,3 +302,15 @@ def test_a_real_worker_appends_stored_segments_and_opens_the_ticket_at_hang_up(
         )
     finally:
         worker.stop()
+
+
+def test_a_rules_file_broken_by_hand_is_shown_with_its_problems_and_a_put_repairs_it(
+    api: Api, tmp_path: Path
+) -> None:
+    (tmp_path / "ticket_rules.yaml").write_text("rules:\n  - {name: s, then: {priority: soon}}\n")
+    admin = api.token(Role.ADMIN)
+    shown = api.client.get("/api/ticket-rules", headers=admin).json()
+    assert shown["rules"] == {"rules": []} and shown["problems"][0].startswith("rules[0].then.priority")
+    fixed = api.client.put("/api/ticket-rules", headers=admin, json={"yaml": "rules: []\n"})
+    assert fixed.status_code == 200
+    assert api.client.get("/api/ticket-rules", headers=admin).json()["problems"] == []

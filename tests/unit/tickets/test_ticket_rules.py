@@ -144,3 +144,10 @@ def test_a_refused_replacement_and_a_file_broken_by_hand_keep_the_rules_in_use(t
     path.write_text("rules: [")
     os.utime(path, (1, 2_000_000_000))
     assert book.match(ContactFacts(channel="voice", ivr_choice="sales"))[0].group == "Sales"
+
+
+def test_a_file_broken_before_any_good_read_is_refused_with_its_problem(tmp_path: Path) -> None:
+    path = tmp_path / "ticket_rules.yaml"
+    path.write_text("rules:\n  - {name: s, then: {priority: soon}}\n")
+    with pytest.raises(RuleFileError, match=r"rules\[0\]\.then\.priority"):
+        TicketRuleBook(path).match(ContactFacts(channel="voice"))
