@@ -106,7 +106,14 @@ def apply_call_rules(
     ``disposition=False`` (hang-up) judges the rules that do not name a disposition, even when the
     agent set one during wrap-up already; ``True`` judges the rules naming the call's disposition.
     """
-    link = find_call_link(session, call_id)
+    # The hang-up job and the agent's disposition may judge the same call at once: the row lock
+    # makes the second wait until the first one's ticket exists, so a call never gets two.
+    link = session.scalar(
+        select(CallLink)
+        .where(CallLink.call_id == call_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if link is None:
         raise ConversationNotFoundError(f"no conversation for call {call_id}")
     facts = call_facts(session, link)

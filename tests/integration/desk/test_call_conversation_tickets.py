@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -314,3 +315,42 @@ def test_a_rules_file_broken_by_hand_is_shown_with_its_problems_and_a_put_repair
     fixed = api.client.put("/api/ticket-rules", headers=admin, json={"yaml": "rules: []\n"})
     assert fixed.status_code == 200
     assert api.client.get("/api/ticket-rules", headers=admin).json()["problems"] == []
+
+
+def test_the_hang_up_job_and_the_disposition_at_the_same_moment_still_make_one_ticket(
+    desk_factory: sessionmaker[Session], runtime: DeskRuntime, tmp_path: Path
+) -> None:
+    book = TicketRuleBook(tmp_path / "ticket_rules.yaml")
+    with desk_factory() as session:
+        team = groups.create_group(session, GroupCreate(name=f"Billing-{uuid.uuid4().hex[:6]}"))
+        book.replace(rules_for(team.name))
+    conversations = TicketsCallConversations(desk_factory, "US", SentJobs())
+    for _ in range(5):
+        call = inbound_call(phone())
+        asyncio.run(conversations.call_entered(call))
+        with session_scope(desk_factory) as db:
+            link = find_call_link(db, call.call_id)
+            assert link is not None
+            link.agent_id, link.ivr_choice = "agent7004", "billing"
+        ended = {"call_id": call.call_id, "outcome": "answered", "ivr_choice": "billing"}
+        start = threading.Barrier(2)
+
+        def hang_up(payload: dict[str, Any] = ended, start: threading.Barrier = start) -> None:
+            with desk_factory() as db:
+                start.wait()
+                finish_call(db, runtime, payload, "US", book)
+
+        def wrap_up(call_id: str = call.call_id, start: threading.Barrier = start) -> None:
+            with desk_factory() as db:
+                start.wait()
+                set_call_disposition(db, runtime, call_id, "follow_up", None, book)
+
+        threads = [threading.Thread(target=hang_up), threading.Thread(target=wrap_up)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        with desk_factory() as db:
+            made = db.scalars(select(Ticket).where(Ticket.call_id == call.call_id)).all()
+            assert len(made) == 1
+            assert set(made[0].tags) == {"Refund", "Follow-up"} and made[0].priority == "high"
