@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
+from config.jobs import create_celery
 from config.settings import Settings, load_settings
 from config.telephony_settings import TelephonySettings
 from routing import RoutingConfig, load_routing_config
@@ -39,6 +40,7 @@ from telephony.commands.bus import CommandConsumer
 from telephony.commands.executor import CommandExecutor
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
+from telephony.inbound.conversations import CallConversations, TaskSender, TicketsCallConversations
 from telephony.inbound.flows import IvrFlows
 from telephony.inbound.lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.inbound.stasis import InboundStasis
@@ -85,6 +87,7 @@ class Controller:
         session_factory: sessionmaker[Session] | None = None,
         phone_region: str = "US",
         controller_id: str | None = None,
+        jobs: TaskSender | None = None,
     ) -> None:
         self.settings = settings
         self.routing = routing
@@ -107,9 +110,13 @@ class Controller:
         self.callbacks = CallbackService(self.ctx)
         customers: CustomerDirectory = NoDirectory()
         orders: OrderConnector = NoDirectory()
+        # Each call becomes a conversation in tickets (needs the database and the Celery broker).
+        self.conversations: CallConversations | None = None
         if session_factory is not None:
             customers = TicketsCustomerDirectory(session_factory, phone_region)
             orders = TicketsOrderConnector(session_factory)
+            if jobs is not None:
+                self.conversations = TicketsCallConversations(session_factory, phone_region, jobs)
         self.stasis = InboundStasis(
             self.ctx,
             self.flows,
@@ -119,6 +126,7 @@ class Controller:
             self.callbacks,
             customers,
             orders,
+            self.conversations,
         )
         self.queues.max_wait_hooks.append(self.callbacks.offer)
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
@@ -129,6 +137,9 @@ class Controller:
         self.queues.answered_hooks.append(self._agent_answered)
         if session_factory is not None:
             calls.on_ended(RecordWriter(session_factory))
+        if self.conversations is not None:
+            self.queues.answered_hooks.append(self.conversations.call_answered)
+            calls.on_ended(self.conversations.call_ended)
         self.executor = CommandExecutor(self)
         self.commands = CommandConsumer(self._redis, self.executor.execute, prefix=prefix)
         self._lease_key = f"{prefix}:telephony:controller-lease"
@@ -250,6 +261,7 @@ def build_controller(settings: Settings) -> Controller:
         flow_path=telephony.ivr_flow or DEFAULT_FLOW,
         session_factory=factory,
         phone_region=settings.customers.default_region,
+        jobs=create_celery(redis_url),
     )
     attach_to_controller(controller, redis_url)  # live transcription of both legs (telephony.taps)
     return controller

@@ -16,6 +16,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "telephony.agent_profiles.models",
     "tickets.customers.models",
     "tickets.conversations.models",
+    "tickets.conversations.call_links",
     "tickets.connectors.models",
     "tickets.csat.models",
     "tickets.desk.models",
@@ -32,6 +33,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tickets.webhooks.tasks",
     "tickets.csat.tasks",
     "telephony.recording.tasks",
+    "tickets.conversations.call_tasks",
 )
 
 

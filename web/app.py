@@ -14,6 +14,7 @@ from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
     alerts,
+    call_conversations,
     calls,
     channel_webhooks,
     conversations,
@@ -23,6 +24,7 @@ from web.routes import (
     kb,
     orders_csat,
     system,
+    ticket_rules,
     tickets,
     webchat,
     webhooks,
@@ -80,4 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(calls.router)
     app.include_router(calls.live_router)
+    app.include_router(call_conversations.router)
+    app.include_router(ticket_rules.router)
     return app

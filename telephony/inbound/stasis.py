@@ -28,6 +28,7 @@ from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
+from telephony.inbound.conversations import CallConversations
 from telephony.inbound.flows import IvrFlows
 from telephony.inbound.ivr_driver import PLAYBACK_PREFIX, IvrExits, IvrRun, fallback_route
 from telephony.inbound.outside import VOICEMAIL_PREFIX, OutsideExits
@@ -63,6 +64,7 @@ class InboundStasis:
         callbacks: CallbackService,
         customers: CustomerDirectory,
         orders: OrderConnector,
+        conversations: CallConversations | None = None,
     ) -> None:
         self.ctx = ctx
         self.flows = flows
@@ -72,6 +74,7 @@ class InboundStasis:
         self.callbacks = callbacks
         self.customers = customers
         self.orders = orders
+        self.conversations = conversations
         self.outside = OutsideExits(ctx)
         self.outside.on_transfer_failed = self._transfer_failed
         self.ivr_runs: dict[str, IvrRun] = {}
@@ -129,18 +132,25 @@ class InboundStasis:
         await self.ctx.calls.create(call)
         # The IVR runs in its own task so one caller's prompts never hold up the event stream.
         self._spawn(self.start_ivr(call.call_id, channel.id))
-        self._callers[call.call_id] = asyncio.get_running_loop().create_task(
-            self._identify(call.call_id, channel.caller_number)
-        )
+        self._callers[call.call_id] = asyncio.get_running_loop().create_task(self._identify(call))
 
     def _spawn(self, coro: object) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _identify(self, call_id: str, number: str) -> CustomerRecord | None:
-        """Who is calling, by caller ID (for the record and for routing rules on segment and VIP)."""
-        result = await perform_lookup(Lookup("customer", number, 3.0, 0), self.customers, self.orders)
+    async def _identify(self, call: Call) -> CustomerRecord | None:
+        """Who is calling, by caller ID (for the record and for routing rules on segment and VIP).
+
+        With conversations wired, the caller is found or created and the call's conversation opens.
+        """
+        call_id = call.call_id
+        if self.conversations is not None:
+            result: LookupResult = await self.conversations.call_entered(call)
+        else:
+            result = await perform_lookup(
+                Lookup("customer", call.caller_number, 3.0, 0), self.customers, self.orders
+            )
         if isinstance(result, CustomerRecord):
             with contextlib.suppress(CallNotFoundError):
                 async with self.ctx.calls.editing(call_id) as edit:
@@ -186,6 +196,12 @@ class InboundStasis:
         """Leave the IVR as the session decided; a failure here still ends in the fallback queue."""
         self.ivr_runs.pop(run.call_id, None)
         await self._save_path(run)
+        if self.conversations is not None:
+            steps = [f"{step.node}:{step.outcome}" for step in run.session.path]
+            chosen = action if isinstance(action, RouteToQueue) else None
+            self.conversations.ivr_left(
+                run.call_id, steps, chosen.choice if chosen else None, chosen.queue if chosen else None
+            )
         try:
             await self._leave_ivr(run, action)
         except Exception:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tickets.connectors.lookup import OrderInfo
+from tickets.conversations.call_schemas import CallSummary
 from tickets.customers.models import CustomerSegment, IdentityKind, SuggestionStatus
 
 
@@ -93,7 +94,7 @@ class CustomerView(BaseModel):
     customer: CustomerPublic
     identities: list[IdentityPublic]
     conversations: list[ConversationSummary]
-    calls: list[ConversationSummary]
+    calls: list[CallSummary] = Field(description="Every call, newest first, with its transcript")
     devices: list[str]
     orders: list[OrderInfo]
     tickets: list[dict[str, Any]]

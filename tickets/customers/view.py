@@ -8,6 +8,7 @@ from sqlalchemy import MetaData, Table, inspect, select
 from sqlalchemy.orm import Session
 
 from tickets.connectors.lookup import TableOrderLookup
+from tickets.conversations.call_tickets import call_summary
 from tickets.conversations.models import Channel
 from tickets.conversations.services import list_conversations
 from tickets.customers.models import IdentityKind
@@ -50,12 +51,13 @@ def ticket_summaries(session: Session, customer_id: int, limit: int = 100) -> li
 def customer_view(session: Session, customer_id: int) -> CustomerView:
     customer = get_customer(session, customer_id)
     identities = list_identities(session, customer.id)
-    conversations = [ConversationSummary.model_validate(c) for c in list_conversations(session, customer.id)]
+    threads = list_conversations(session, customer.id)
+    conversations = [ConversationSummary.model_validate(c) for c in threads]
     return CustomerView(
         customer=CustomerPublic.model_validate(customer),
         identities=[IdentityPublic.model_validate(i) for i in identities],
         conversations=[c for c in conversations if c.channel != Channel.VOICE.value],
-        calls=[c for c in conversations if c.channel == Channel.VOICE.value],
+        calls=[call_summary(session, c) for c in threads if c.channel == Channel.VOICE.value],
         devices=[i.value for i in identities if i.kind == IdentityKind.DEVICE_SERIAL.value],
         orders=TableOrderLookup(session).orders_for_customer(customer.id),
         tickets=ticket_summaries(session, customer.id),

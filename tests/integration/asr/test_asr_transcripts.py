@@ -8,10 +8,11 @@ import pytest
 from pydantic import ValidationError
 
 from asr.frames import FinalTranscript, LegRef, WordTiming
+from asr.transcripts import tasks as tasks_module
 from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentCreate
 from asr.transcripts.store import CelerySegmentSink, DatabaseSegmentSink
-from asr.transcripts.tasks import STORE_SEGMENT_TASK, store_segment, store_segment_in
+from asr.transcripts.tasks import SEGMENT_STORED_TASK, STORE_SEGMENT_TASK, store_segment, store_segment_in
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import current_tables, downgrade, upgrade
 
@@ -83,9 +84,13 @@ def test_the_job_is_registered_under_its_string_name_and_runs(tmp_path: Path, mo
     payload = TranscriptSegmentCreate.from_final(final("c3", "agent", 1.0, "hello there")).model_dump(
         mode="json"
     )
+    queued = RecordingCelery()
+    monkeypatch.setattr(tasks_module.celery_app, "send_task", queued.send_task)
     assert store_segment.name == STORE_SEGMENT_TASK
     result = store_segment.apply(args=[payload])
     assert result.successful() and isinstance(result.result, int)
+    # The stored segment goes on to the call's conversation, by the job's name (asr imports no tickets).
+    assert queued.sent == [(SEGMENT_STORED_TASK, [payload])]
 
 
 class RecordingCelery:

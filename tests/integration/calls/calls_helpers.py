@@ -103,6 +103,7 @@ class RunningController:
     loop: asyncio.AbstractEventLoop | None = None
     task: asyncio.Task[None] | None = None
     stopped_with: BaseException | None = None
+    jobs: Any = None  # a Celery-like sender: with one, each call becomes a conversation (tickets)
     redis: redis.Redis = field(default_factory=lambda: redis.Redis.from_url(REDIS_URL))
 
     def describe(self) -> str:
@@ -157,6 +158,7 @@ class RunningController:
                 flow_path=self.flow_path,
                 session_factory=factory,
                 controller_id=f"test-{uuid.uuid4().hex[:6]}",
+                jobs=self.jobs,
             )
             self.task = self.loop.create_task(self.controller.run())
 

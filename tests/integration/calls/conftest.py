@@ -71,6 +71,7 @@ def make_controller(
 
     def build(**overrides: Any) -> RunningController:
         routing_dir = write_routing(tmp_path / "routing", overrides.pop("queues", DEFAULT_QUEUES))
+        jobs = overrides.pop("jobs", None)
         settings = TelephonySettings(
             key_prefix=prefix,
             wrap_up_s=overrides.pop("wrap_up_s", 0.5),
@@ -78,7 +79,7 @@ def make_controller(
             lease_ttl_s=2,
             **overrides,
         )
-        running = RunningController(settings, ari, flow_path, routing_dir, prompts, db_url, prefix)
+        running = RunningController(settings, ari, flow_path, routing_dir, prompts, db_url, prefix, jobs=jobs)
         made.append(running)
         return running
 
