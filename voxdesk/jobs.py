@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from config.jobs import celery_app
-from voxdesk.modules import TASK_MODULES, import_all
+from voxdesk.modules import TASK_MODULES, import_all, import_models
 
 # Explicit imports rather than Celery's lazy ``include``: a task module that fails to import stops
 # the worker at start-up instead of leaving its jobs unconsumed.
 import_all(TASK_MODULES)
+# Jobs load rows across features (a ticket's customer, conversation, assignee): every table is known.
+import_models()
 
 __all__ = ["celery_app"]

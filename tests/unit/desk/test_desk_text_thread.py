@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from config.db import Base, make_engine, make_session_factory
 from config.events import Event, channel_name
-from config.migrate import import_models
+from voxdesk.modules import import_models
 from config.models import Role, User
 from tickets.channels.exceptions import DeliveryError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
