@@ -35,7 +35,7 @@ def smtp_server() -> None:
         timers=CeleryTimerScheduler(jobs),
         deliveries=CeleryDeliveryQueue(jobs),
         surveys=CsatSurveys(enqueue_on(jobs)),
-        text_rules=text_rules_from_settings(settings.desk.text_ticket_groups),
+        text_rules=text_rules_from_settings(settings.desk.text_ticket_groups, settings.data_dir),
     )
     adapter = EmailAdapter(settings.channels, settings.customers.default_region, notifier, desk_runtime)
     controller = start_smtp_server(adapter, factory, settings.channels)

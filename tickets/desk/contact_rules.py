@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickets.desk.models import Group, TicketPriority
+from tickets.rules import ContactFacts, TicketRuleBook, combine, rule_book
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,30 @@ def group_id_named(session: Session, name: str | None) -> int | None:
     return group_id
 
 
-def text_rules_from_settings(groups_by_channel: Mapping[str, str]) -> TextTicketRules:
-    """The rules production uses (the composition root swaps in the YAML engine here)."""
-    return EveryNewContactOpensATicket(dict(groups_by_channel))
+@dataclass(frozen=True)
+class RuleBookTextRules:
+    """The admins' ticket rules (tickets/rules, the same file calls use) deciding for text contacts.
+
+    A matching rule without a group puts the ticket in the channel's default group, when one is set.
+    """
+
+    book: TicketRuleBook
+    groups_by_channel: Mapping[str, str] = field(default_factory=dict)
+
+    def plan_for_text(self, session: Session, contact: TextContact) -> TicketPlan | None:
+        action = combine(self.book.match(ContactFacts(channel=contact.channel)))
+        if action is None:
+            return None
+        return TicketPlan(
+            group=action.group or self.groups_by_channel.get(contact.channel),
+            priority=action.priority or TicketPriority.NORMAL,
+            business_area=action.business_area or "general",
+            tags=tuple(action.all_tags),
+            subject=action.subject,
+            rule=action.rule or "rules",
+        )
+
+
+def text_rules_from_settings(groups_by_channel: Mapping[str, str], data_dir: Path) -> TextTicketRules:
+    """The rules production uses: the admin-edited rules file in ``data_dir`` (or the packaged one)."""
+    return RuleBookTextRules(rule_book(data_dir), dict(groups_by_channel))

@@ -46,11 +46,12 @@ def _job_sinks() -> DeskRuntime:
     from tickets.desk.surveys import CsatSurveys, enqueue_on
     from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 
+    settings = load_settings()
     return DeskRuntime(
         timers=CeleryTimerScheduler(celery_app),
         deliveries=CeleryDeliveryQueue(celery_app),
         surveys=CsatSurveys(enqueue_on(celery_app)),
-        text_rules=text_rules_from_settings(load_settings().desk.text_ticket_groups),
+        text_rules=text_rules_from_settings(settings.desk.text_ticket_groups, settings.data_dir),
     )
 
 

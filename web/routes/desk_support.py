@@ -75,7 +75,9 @@ def runtime_of(state: State) -> DeskRuntime:
             timers=CeleryTimerScheduler(jobs),
             deliveries=CeleryDeliveryQueue(jobs),
             surveys=CsatSurveys(enqueue_on(jobs)),
-            text_rules=text_rules_from_settings(state.settings.desk.text_ticket_groups),
+            text_rules=text_rules_from_settings(
+                state.settings.desk.text_ticket_groups, state.settings.data_dir
+            ),
         )
         state.desk_runtime = runtime
     return runtime

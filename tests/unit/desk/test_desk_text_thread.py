@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from config.db import Base, make_engine, make_session_factory
 from config.events import Event, channel_name
-from voxdesk.modules import import_models
 from config.models import Role, User
 from tickets.channels.exceptions import DeliveryError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -36,6 +35,7 @@ from tickets.desk.services import Actor
 from tickets.sla.clock import SettableClock
 from tickets.sla.models import SlaPolicy, SlaTimer
 from tickets.sla.services import fire_timer
+from voxdesk.modules import import_models
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
