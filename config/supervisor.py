@@ -22,11 +22,11 @@ import httpx
 from rich.console import Console
 
 from config.db import make_engine, make_session_factory
-from config.demo import seed_demo_data
 from config.embedded_redis import EmbeddedRedis
 from config.errors import VoxdeskError
 from config.migrate import upgrade
 from config.settings import Settings
+from voxdesk.demo import seed_demo_data
 
 console = Console(stderr=True)
 

@@ -13,11 +13,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.accounts import SIP_REALM, create_user
 from config.db import session_scope
-from config.models import AuditEntry, Role, SipCredential, User
-from config.security import generate_secret, hash_password, sip_ha1
-
-SIP_REALM = "voxdesk"
+from config.models import Role, User
+from config.security import generate_secret
 
 
 @dataclass(frozen=True)
@@ -37,28 +36,6 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("agent1", "Alex Agent", Role.AGENT),
     ("agent2", "Bo Agent", Role.AGENT),
 )
-
-
-def create_user(
-    session: Session, username: str, display_name: str, role: Role, password: str,
-    sip_password: str | None = None, actor: str = "system",
-) -> User:
-    """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
-    user = User(
-        username=username, display_name=display_name, role=role, password_hash=hash_password(password)
-    )
-    session.add(user)
-    session.flush()
-    if sip_password is not None:
-        session.add(
-            SipCredential(
-                user_id=user.id, username=username, realm=SIP_REALM,
-                ha1=sip_ha1(username, SIP_REALM, sip_password),
-            )
-        )
-    session.add(AuditEntry(actor=actor, action="user.created", target=f"user:{user.id}",
-                           details={"role": role.value, "sip": sip_password is not None}))
-    return user
 
 
 def seed_demo_data(factory: sessionmaker[Session], data_dir: Path) -> list[DemoAccount]:
