@@ -183,7 +183,9 @@ def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[],
             upgrade(settings.effective_database_url)
             if settings.demo_data:
                 engine = make_engine(settings.effective_database_url)
-                accounts = seed_demo_data(make_session_factory(engine), settings.data_dir)
+                accounts = seed_demo_data(
+                    make_session_factory(engine), settings.data_dir, settings.customers.default_region
+                )
                 engine.dispose()
                 if accounts:
                     console.print(f"  demo accounts written to {settings.data_dir / 'demo-credentials.txt'}")
