@@ -23,6 +23,7 @@ from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentCreate
 from config.db import session_scope
 from config.models import AuditEntry, User
+from telephony.agent_profiles.repository import agent_identity, save_profile
 from telephony.calls.model import Call
 from telephony.records.models import CallRecord
 from telephony.records.writer import write_record
@@ -89,6 +90,7 @@ def load_demo_contact_center(
     runtime = DeskRuntime()  # no live sinks yet: the web console and workers start after this
     with factory() as session:
         users = {u.username: u.id for u in session.scalars(select(User))}
+        _agent_profiles(session, data.get("agent_profiles", {}), users, summary)
         groups = _groups(session, data.get("groups", []), users, summary)
         calendars = _calendars(session, data.get("calendars", []), summary)
         _policies(session, data.get("sla_policies", []), calendars, summary)
@@ -107,6 +109,19 @@ def load_demo_contact_center(
         session.commit()
     summary.loaded = True
     return summary
+
+
+def _agent_profiles(
+    session: Session, rows: dict[str, dict[str, Any]], users: dict[str, int], summary: DemoSummary
+) -> None:
+    """Demo agents' skills, so the skills queues (sales, billing...) can offer them calls."""
+    for username, row in rows.items():
+        user_id = users.get(username)
+        identity = agent_identity(session, user_id) if user_id is not None else None
+        if user_id is None or identity is None or identity.skills or identity.queues:
+            continue  # no such agent, or their profile was already set
+        save_profile(session, user_id, row.get("skills", {}), row.get("queues", []))
+        summary.added("agent_profiles")
 
 
 def _groups(

@@ -13,6 +13,7 @@ from config.accounts import create_user
 from config.db import make_engine, make_session_factory
 from config.migrate import upgrade
 from config.models import AuditEntry, Role, User
+from telephony.agent_profiles.repository import agent_identity
 from telephony.records.models import CallRecord
 from tickets.connectors.lookup import TableOrderLookup
 from tickets.conversations.models import Message
@@ -104,6 +105,9 @@ def test_chinese_and_english_customers_have_their_orders_calls_tickets_and_devic
         assert ticket is not None and ticket.customer_id == emma.id and ticket.conversation_id is not None
         record = session.scalar(select(CallRecord).where(CallRecord.call_id == "demo-call-0001"))
         assert record is not None and record.agent_id == "agent1" and record.talk_s == 142
+        agent1 = session.scalar(select(User.id).where(User.username == "agent1"))
+        identity = agent_identity(session, agent1 or 0)
+        assert identity is not None and identity.skills["billing"] >= 1  # the billing queue can offer them
         segments = session.scalars(
             select(TranscriptSegment.text).where(TranscriptSegment.call_id == "demo-call-0002")
         ).all()
