@@ -60,7 +60,7 @@ def test_a_supervisor_sees_the_demo_tickets_groups_policies_articles_and_past_ca
     assert {r["call_id"] for r in records} == {"demo-call-0001", "demo-call-0002", "demo-call-0003"}
     billing = next(r for r in records if r["call_id"] == "demo-call-0001")
     assert (billing["queue_id"], billing["agent_id"]) == ("billing", "agent1")
-    assert billing["disposition"] == "completed" and billing["talk_s"] == 142
+    assert billing["disposition"] == "answered" and billing["talk_s"] == 142
 
 
 def test_an_agent_opens_a_chinese_customer_with_orders_devices_tickets_and_a_call_transcript(
