@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -95,7 +96,7 @@ def test_the_readme_calls_reach_billing_and_read_an_order_back_in_english(
         assert "opening_hours:open" in record["ivr_path"], record["ivr_path"]
         assert record["agent_id"] == "agent1", record  # agent1's billing skill let the queue offer them
     finally:
-        softphone.terminate()
+        softphone.send_signal(signal.SIGINT)  # as Ctrl-C: the command stops its SIP user agent too
         softphone.wait(30)
 
     order = subprocess.run(
