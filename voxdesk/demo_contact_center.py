@@ -25,7 +25,7 @@ from config.db import session_scope
 from config.models import AuditEntry, User
 from telephony.agent_profiles.repository import agent_identity, save_profile
 from telephony.calls.model import Call
-from telephony.records.models import CallRecord
+from telephony.records.queries import get_record
 from telephony.records.writer import write_record
 from tickets.alerts.schemas import DeviceAlert
 from tickets.alerts.services import open_alert_ticket
@@ -224,7 +224,7 @@ def _past_call(
     call_id = row["call_id"]
     with factory() as session:
         conversation = record_call_conversation(session, call_id, row["caller"], region, subject="Call")
-        recorded = session.scalar(select(CallRecord.id).where(CallRecord.call_id == call_id))
+        recorded = get_record(session, call_id)
         customer_id = str(conversation.customer_id)
         has_messages = bool(list_messages(session, conversation.id, limit=1))
     if recorded is None:
