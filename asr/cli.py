@@ -33,7 +33,7 @@ def _settings() -> Settings:
 @models_app.command("list")
 def list_models() -> None:
     """Show installed models and which engine `auto` would pick."""
-    from asr.engines.select import choose_engine, installed_models
+    from asr.engines.select import choose_engine, installed_models, normalise_language
 
     settings = _settings()
     models = installed_models(settings.asr, settings.cache_dir)
@@ -49,7 +49,11 @@ def list_models() -> None:
         )
     except AsrError as exc:
         typer.secho(f"engine: none usable: {exc}", fg=typer.colors.YELLOW)
-    typer.echo("available to pull: " + ", ".join(sorted(load_catalogue())))
+    catalogue = load_catalogue()
+    typer.echo(
+        "available to pull: "
+        + ", ".join(f"{name} ({normalise_language(catalogue[name].language)})" for name in sorted(catalogue))
+    )
 
 
 @models_app.command("pull")
