@@ -33,7 +33,7 @@ def _settings() -> Settings:
 @models_app.command("list")
 def list_models() -> None:
     """Show installed models and which engine `auto` would pick."""
-    from asr.engines.select import choose_engine, installed_models
+    from asr.engines.select import choose_engine, installed_models, normalise_language
 
     settings = _settings()
     models = installed_models(settings.asr, settings.cache_dir)
@@ -49,7 +49,11 @@ def list_models() -> None:
         )
     except AsrError as exc:
         typer.secho(f"engine: none usable: {exc}", fg=typer.colors.YELLOW)
-    typer.echo("available to pull: " + ", ".join(sorted(load_catalogue())))
+    catalogue = load_catalogue()
+    typer.echo(
+        "available to pull: "
+        + ", ".join(f"{name} ({normalise_language(catalogue[name].language)})" for name in sorted(catalogue))
+    )
 
 
 @models_app.command("pull")
@@ -102,16 +106,26 @@ def analyze(
     caller_channel: Annotated[str, typer.Option(help="left or right")] = "left",
     agent_channel: Annotated[str, typer.Option(help="left or right")] = "right",
     engine: Annotated[AsrEngineChoice | None, typer.Option(help="Override the configured engine")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Language spoken in the recording, e.g. en, zh (default: asr.language, en)"),
+    ] = None,
     call_id: Annotated[str | None, typer.Option(help="Call id in the output (default: file name)")] = None,
 ) -> None:
-    """Transcribe a recording with the live pipeline; prints one JSON line per segment."""
+    """Transcribe a recording with the live pipeline; prints one JSON line per segment.
+
+    A speech model of another language than the recording's is refused, never run.
+    """
     from asr.analyze import analyze_recording
     from asr.engines.select import build_recognizer
     from asr.pipeline import PipelineConfig
     from asr.vad import make_vad
 
     settings = _settings()
-    asr = settings.asr if engine is None else settings.asr.model_copy(update={"engine": engine})
+    overrides: dict[str, object] = {"engine": engine} if engine is not None else {}
+    if language is not None:
+        overrides["language"] = language
+    asr = settings.asr.model_copy(update=overrides)
     try:
         recognizer = build_recognizer(asr, settings.cache_dir)
         typer.echo(f"engine: {recognizer.describe()}", err=True)

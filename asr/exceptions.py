@@ -3,6 +3,7 @@
 VoxdeskError
 └── AsrError                    anything in asr/
     ├── ModelNotFoundError      the configured model is not installed (not recoverable)
+    │   └── ModelLanguageError  the only model at hand speaks another language than the calls
     ├── RecognizerError         an engine failed on audio (recoverable: a new stream may work)
     ├── MediaError              the media worker cannot bind, allocate or reach a port
     └── ModelDownloadError      ``voxdesk models pull`` failed (recoverable: resume later)
@@ -20,6 +21,10 @@ class AsrError(VoxdeskError):
 
 class ModelNotFoundError(AsrError):
     """A speech model is missing; install it (``voxdesk models pull``) or fix the settings."""
+
+
+class ModelLanguageError(ModelNotFoundError):
+    """The speech model's language is not the calls' language: it would turn speech into wrong words."""
 
 
 class RecognizerError(AsrError):

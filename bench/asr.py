@@ -310,6 +310,8 @@ def asterisk_calls(args: argparse.Namespace, bare_streams: float) -> dict[str, A
         extra_env["VOXDESK_ASR__VOSK_MODEL_PATH"] = str(
             Path(next(iter(found.submodule_search_locations))) / "model"
         )
+        # Capacity and latency of the packaged Korean model; a worker refuses it for English calls.
+        extra_env["VOXDESK_ASR__LANGUAGE"] = "ko"
 
     extra_env["VOXDESK_ASR__VOSK_REUSE_RECOGNIZERS"] = "false" if args.no_reuse else "true"
     # As a started worker would be: a warm recogniser for each leg of the first step.

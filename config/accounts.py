@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from config.demo import SIP_REALM, create_user
 from config.errors import VoxdeskError
 from config.models import AuditEntry, Role, SipCredential, User
-from config.security import generate_secret, sip_ha1
+from config.security import generate_secret, hash_password, sip_ha1
+
+SIP_REALM = "voxdesk"
 
 
 class AccountError(VoxdeskError):
@@ -22,6 +23,28 @@ class AccountExistsError(AccountError):
 
 class AccountNotFoundError(AccountError):
     """No such user."""
+
+
+def create_user(
+    session: Session, username: str, display_name: str, role: Role, password: str,
+    sip_password: str | None = None, actor: str = "system",
+) -> User:
+    """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
+    user = User(
+        username=username, display_name=display_name, role=role, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()
+    if sip_password is not None:
+        session.add(
+            SipCredential(
+                user_id=user.id, username=username, realm=SIP_REALM,
+                ha1=sip_ha1(username, SIP_REALM, sip_password),
+            )
+        )
+    session.add(AuditEntry(actor=actor, action="user.created", target=f"user:{user.id}",
+                           details={"role": role.value, "sip": sip_password is not None}))
+    return user
 
 
 def add_user(

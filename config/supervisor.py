@@ -22,11 +22,11 @@ import httpx
 from rich.console import Console
 
 from config.db import make_engine, make_session_factory
-from config.demo import seed_demo_data
 from config.embedded_redis import EmbeddedRedis
 from config.errors import VoxdeskError
 from config.migrate import upgrade
 from config.settings import Settings
+from voxdesk.demo import seed_demo_data
 
 console = Console(stderr=True)
 
@@ -183,7 +183,9 @@ def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[],
             upgrade(settings.effective_database_url)
             if settings.demo_data:
                 engine = make_engine(settings.effective_database_url)
-                accounts = seed_demo_data(make_session_factory(engine), settings.data_dir)
+                accounts = seed_demo_data(
+                    make_session_factory(engine), settings.data_dir, settings.customers.default_region
+                )
                 engine.dispose()
                 if accounts:
                     console.print(f"  demo accounts written to {settings.data_dir / 'demo-credentials.txt'}")

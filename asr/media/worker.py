@@ -26,7 +26,7 @@ from typing import Any
 import redis.asyncio as aredis
 
 from asr.engines.base import SpeechRecognizer
-from asr.exceptions import AsrError, MediaError
+from asr.exceptions import AsrError, MediaError, ModelNotFoundError
 from asr.frames import LegRef
 from asr.media.control import MAX_LINE, WorkerLoad, publish_load
 from asr.media.server import RtpServer
@@ -333,7 +333,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prewarm", type=int, help="Vosk recognisers to warm at start (default: settings)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(args))
+    try:
+        asyncio.run(run(args))
+    except ModelNotFoundError as exc:  # no model, or one of another language: say which and what to do
+        log.error("media worker cannot start: %s", exc)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import pytest
 from asterisk_support import RunningAsterisk
 from fastapi.testclient import TestClient
 
+from config.accounts import create_user
 from config.db import make_engine, make_session_factory, session_scope
-from config.demo import create_user
 from config.migrate import upgrade
 from config.models import Role
 from telephony.sipua.client import SipAgentError, start_softphone

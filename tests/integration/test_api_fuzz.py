@@ -10,8 +10,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from config.accounts import create_user
 from config.db import make_engine, make_session_factory, session_scope
-from config.demo import create_user
 from config.models import Role
 from config.settings import PACKAGE_DIR, Settings
 from web.app import create_app

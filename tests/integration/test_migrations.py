@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from config.db import make_engine, make_session_factory, session_scope
-from config.demo import seed_demo_data
 from config.migrate import current_tables, downgrade, upgrade
 from config.models import Role, SipCredential, User
 from config.security import sip_ha1, verify_password
+from voxdesk.demo import seed_demo_data
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from config.db import make_engine, make_session_factory
-from config.demo import seed_demo_data
 from config.migrate import upgrade
 from config.settings import Settings
+from voxdesk.demo import seed_demo_data
 from web.app import create_app
 
 pytestmark = pytest.mark.integration

@@ -168,6 +168,7 @@ def test_a_worker_asked_for_vosk_runs_vosk_and_reports_its_warmed_recognisers(
         VOXDESK_CACHE_DIR=str(tmp_path),
         VOXDESK_DATA_DIR=str(tmp_path),
         VOXDESK_ASR__VOSK_MODEL_PATH=str(vosk_ko_path),
+        VOXDESK_ASR__LANGUAGE="ko",  # the Korean test model is refused for calls in another language
     )
     command = [sys.executable, "-m", "asr.media.worker", "--engine", "vosk", "--prewarm", "1"]
     command += ["--control-port", "0", "--port-range", f"{BASE + 70}-{BASE + 79}", "--no-store"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ivr_helpers import MONDAY_MORNING, SUNDAY, main_flow, session
+from ivr_helpers import MONDAY_MORNING, SUNDAY, main_flow, office_hours_flow, session
 
 from telephony.ivr import (
     Callback,
@@ -21,6 +21,7 @@ from telephony.ivr import (
 )
 
 FLOW = main_flow()
+OFFICE_HOURS_FLOW = office_hours_flow()
 
 
 def to_main_menu(caller: CustomerRecord | None = None, language_key: str = "1") -> IvrSession:
@@ -106,9 +107,25 @@ def test_a_silent_caller_ends_with_an_agent_never_in_silence() -> None:
     assert actions[-1].queue == "general"
 
 
+def test_the_demo_line_is_open_at_any_hour_of_any_day() -> None:
+    for hour in range(0, 24 * 7, 5):
+        s = session(FLOW, now=SUNDAY + timedelta(hours=hour))
+        s.on_playback_finished(s.start()[0].ref)
+        s.on_dtmf("1")
+        assert s.path_summary().endswith("opening_hours:open"), hour
+
+
+def test_with_the_documented_office_hours_the_line_opens_on_monday_morning_only() -> None:
+    for now, outcome in ((MONDAY_MORNING, "open"), (SUNDAY, "closed")):
+        s = session(OFFICE_HOURS_FLOW, now=now)
+        s.on_playback_finished(s.start()[0].ref)
+        s.on_dtmf("1")
+        assert f"opening_hours:{outcome}" in s.path_summary()
+
+
 def test_out_of_hours_callers_can_leave_a_message_or_ask_for_a_callback() -> None:
     for key, expected in (("1", Voicemail("general")), ("2", Callback("+441234567890", "general"))):
-        s = session(FLOW, now=SUNDAY)
+        s = session(OFFICE_HOURS_FLOW, now=SUNDAY)
         s.on_playback_finished(s.start()[0].ref)
         (closed,) = s.on_dtmf("1")
         assert closed.text and closed.text.startswith("We are closed")
@@ -145,7 +162,7 @@ def test_whatever_the_caller_does_the_session_waits_on_something_or_has_ended(
     events: list[tuple[str, object]], open_hours: bool
 ) -> None:
     now: datetime = MONDAY_MORNING if open_hours else SUNDAY
-    s = session(FLOW, now=now)
+    s = session(OFFICE_HOURS_FLOW, now=now)
     s.start()
     for event in events:
         for action in feed(s, event):

@@ -1,7 +1,9 @@
-"""Demo data for a first run: an admin, a supervisor and two agents with SIP accounts.
+"""Demo data for a first run: an admin, a supervisor, a QA manager and two agents with SIP accounts,
+then a contact center at work (voxdesk/demo_contact_center.py: customers, orders, tickets, calls...).
 
 Passwords are generated, stored only as hashes, and written once to a 0600 file in the data dir
-so the person who ran ``voxdesk up`` can sign in and register a softphone.
+so the person who ran ``voxdesk up`` can sign in and register a softphone. The contact center is
+loaded only into a database whose users the demo created, never into one an admin set up.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.accounts import SIP_REALM, create_user
 from config.db import session_scope
-from config.models import AuditEntry, Role, SipCredential, User
-from config.security import generate_secret, hash_password, sip_ha1
+from config.models import AuditEntry, Role, User
+from config.security import generate_secret
+from voxdesk.demo_contact_center import load_demo_contact_center
 
-SIP_REALM = "voxdesk"
+# Marks a database whose users the demo created: only such a one gets the demo contact center.
+USERS_CREATED_ACTION = "demo.users_created"
 
 
 @dataclass(frozen=True)
@@ -39,30 +44,24 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
 )
 
 
-def create_user(
-    session: Session, username: str, display_name: str, role: Role, password: str,
-    sip_password: str | None = None, actor: str = "system",
-) -> User:
-    """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
-    user = User(
-        username=username, display_name=display_name, role=role, password_hash=hash_password(password)
-    )
-    session.add(user)
-    session.flush()
-    if sip_password is not None:
-        session.add(
-            SipCredential(
-                user_id=user.id, username=username, realm=SIP_REALM,
-                ha1=sip_ha1(username, SIP_REALM, sip_password),
-            )
+def seed_demo_data(factory: sessionmaker[Session], data_dir: Path, region: str = "US") -> list[DemoAccount]:
+    """Create the demo users once, then the demo contact center; returns the users' credentials.
+
+    The list is empty when users already existed. ``region`` reads national phone numbers.
+    """
+    accounts = _seed_users(factory)
+    if accounts:
+        _write_credentials(data_dir / "demo-credentials.txt", accounts)
+    with session_scope(factory) as session:
+        demo_install = session.scalar(
+            select(AuditEntry.id).where(AuditEntry.action == USERS_CREATED_ACTION).limit(1)
         )
-    session.add(AuditEntry(actor=actor, action="user.created", target=f"user:{user.id}",
-                           details={"role": role.value, "sip": sip_password is not None}))
-    return user
+    if demo_install is not None:
+        load_demo_contact_center(factory, region)
+    return accounts
 
 
-def seed_demo_data(factory: sessionmaker[Session], data_dir: Path) -> list[DemoAccount]:
-    """Create the demo users once; returns their credentials (empty when users already exist)."""
+def _seed_users(factory: sessionmaker[Session]) -> list[DemoAccount]:
     with session_scope(factory) as session:
         if session.scalar(select(func.count()).select_from(User)):
             return []
@@ -72,7 +71,7 @@ def seed_demo_data(factory: sessionmaker[Session], data_dir: Path) -> list[DemoA
             account = DemoAccount(username, role, generate_secret(9), sip)
             create_user(session, username, display_name, role, account.password, sip)
             accounts.append(account)
-    _write_credentials(data_dir / "demo-credentials.txt", accounts)
+        session.add(AuditEntry(actor="demo", action=USERS_CREATED_ACTION, target="demo", details={}))
     return accounts
 
 
