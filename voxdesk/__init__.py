@@ -1,0 +1,1 @@
+"""Composition root: CLI, process supervisor, app wiring; imports the features, nothing imports it."""
