@@ -115,15 +115,25 @@ class FakeAsterisk:
 class FakePorts:
     def __init__(self) -> None:
         self.allocated: list[tuple[str, str, str, str | None]] = []
+        self.elapsed: list[float] = []
         self.released: list[tuple[str, str]] = []
+        self.workers = {"w1"}  # running workers; a leg goes to the first one in sorted order
 
-    async def allocate(self, call_id: str, leg: str, codec: str, speaker: str | None) -> PortAllocation:
+    async def allocate(
+        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+    ) -> PortAllocation:
         self.allocated.append((call_id, leg, codec, speaker))
-        return PortAllocation("w1", "127.0.0.1", 20000 + len(self.allocated), codec)
+        self.elapsed.append(elapsed)
+        return PortAllocation(min(self.workers), "127.0.0.1", 20000 + len(self.allocated), codec)
 
     async def release(self, worker_id: str, call_id: str, leg: str) -> dict[str, Any]:
+        if worker_id not in self.workers:
+            raise TapError(f"media worker {worker_id} is gone", recoverable=False)
         self.released.append((call_id, leg))
         return {"asr": {"finals": 1}}
+
+    async def live_workers(self) -> set[str]:
+        return set(self.workers)
 
     async def set_phrases(self, worker_id: str, call_id: str, leg: str, phrases: list[str] | None) -> None:
         return None
@@ -132,9 +142,8 @@ class FakePorts:
 def make_taps() -> tuple[MediaTapStasis, FakeAsterisk, FakePorts, FakeRedis]:
     asterisk, ports, redis = FakeAsterisk(), FakePorts(), FakeRedis()
     rest = AriRest("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(asterisk.handler))
-    service = MediaTapService(
-        "voxdesk", rest, TapStore(redis, "t"), ports, flush_grace=0.0, ready_timeout=1.0
-    )  # type: ignore[arg-type]
+    store = TapStore(redis, "t")  # type: ignore[arg-type]
+    service = MediaTapService("voxdesk", rest, store, ports, flush_grace=0.0, ready_timeout=1.0)
     return MediaTapStasis(service, CallStore(redis, "t"), agent_wait=0.5), asterisk, ports, redis  # type: ignore[arg-type]
 
 
@@ -221,3 +230,46 @@ async def test_agents_joining_the_call_bridge_are_tapped_with_their_agent_id_and
     player.cancel()
     # The caller re-entering the bridge and the tap's own bridge are not agents.
     assert ports.allocated == [("c3", "agent", "ulaw", "alice"), ("c3", "agent-2", "ulaw", "bob")]
+
+
+async def wait_ready(taps: MediaTapStasis, call_id: str, leg: str, worker_id: str) -> Any:
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        tap = await taps.service.store.get(call_id, leg)
+        if tap is not None and tap.ready and tap.worker_id == worker_id:
+            return tap
+    raise AssertionError(f"{call_id}/{leg} not tapped on {worker_id}")
+
+
+async def test_legs_of_a_media_worker_that_died_are_tapped_again_on_its_successor_with_their_clock() -> None:
+    taps, asterisk, ports, redis = make_taps()
+    call = Call(call_id="c9", caller_channel_id="chan-c", agent_id="alice", agent_channel_id="chan-a")
+    await CallStore(redis, "t").save(call)  # type: ignore[arg-type]
+    player = asyncio.create_task(arrive_when_created(taps, asterisk))
+    await taps.stasis_start(StasisStart(channel=Channel(id="chan-c"), args=("inbound",)))
+    taps.service.start_tap("c9", "agent", "chan-a", "alice")
+    caller = await wait_ready(taps, "c9", "caller", "w1")
+    agent = await wait_ready(taps, "c9", "agent", "w1")
+    assert await taps.move_orphaned_legs() == 0  # its worker runs: nothing moves
+
+    ports.workers = set()  # w1 killed; its successor is still loading its model
+    assert await taps.move_orphaned_legs() == 0
+    assert (await taps.service.store.get("c9", "caller")) == caller  # the legs wait for a worker
+
+    ports.workers = {"w2"}  # the restarted worker, under a new id
+    assert await taps.move_orphaned_legs() == 2
+    moved_caller = await wait_ready(taps, "c9", "caller", "w2")
+    moved_agent = await wait_ready(taps, "c9", "agent", "w2")
+    player.cancel()
+    assert ports.allocated[-2:] == [("c9", "caller", "ulaw", None), ("c9", "agent", "ulaw", "alice")]
+    assert all(e > 0 for e in ports.elapsed[-2:])  # the leg clocks go on: no segment time repeats
+    assert (moved_caller.started_at, moved_agent.started_at) == (caller.started_at, agent.started_at)
+    # The dead worker's snoop and externalMedia channels went before the new ones were made.
+    hung_up = [path for m, path, _ in asterisk.requests if m == "DELETE"]
+    for old in (caller, agent):
+        assert {f"/channels/{old.snoop_id}", f"/channels/{old.media_id}", f"/bridges/{old.bridge_id}"} <= set(
+            hung_up
+        )
+    assert moved_caller.snoop_id != caller.snoop_id and moved_caller.port != caller.port
+    assert await taps.service.store.leg_of_channel("chan-a") == ("c9", "agent")
+    assert await taps.move_orphaned_legs() == 0
