@@ -58,6 +58,30 @@ log = logging.getLogger(__name__)
 DEFAULT_FLOW = DEFAULT_FLOW_DIR / "main.yaml"
 
 
+# Replace the lease holder only if it is still the dead one (another controller may have taken it).
+TAKE_OVER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return false
+"""
+
+
+def holder_died_here(holder: str) -> bool:
+    """True when ``holder`` (``host:pid``, a controller's default id) ran on this host and its
+    process is gone; any other id (another host, a custom id) waits for the lease to expire."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -164,6 +188,11 @@ class Controller:
         if _text(holder) == self.id:
             await self._redis.pexpire(self._lease_key, ttl_ms)
             return True
+        if holder_died_here(_text(holder)):
+            # Our predecessor on this machine was killed (the supervisor restarted us): take over now
+            # instead of leaving the live calls unattended until its lease expires.
+            log.warning("controller %s died holding the lease; taking it over", _text(holder))
+            return bool(await self._redis.eval(TAKE_OVER, 1, self._lease_key, holder, self.id, ttl_ms))
         return False
 
     async def _tick_forever(self) -> None:

@@ -123,6 +123,7 @@ def test_kill_9_of_the_media_worker_then_of_the_controller_leaves_the_call_up_an
 
         # 1. The media worker dies: restarted, the caller's leg is tapped again, transcripts resume.
         killed_media = deployed.kill_9(MEDIA)
+        media_killed_at = time.monotonic()
         wait_until(
             lambda: deployed.restarted(MEDIA, killed_media), 10, "the media worker restarted", deployed.log
         )
@@ -133,6 +134,7 @@ def test_kill_9_of_the_media_worker_then_of_the_controller_leaves_the_call_up_an
             deployed.child_log("controller"),
         )
         retapped_at = int(time.time() * 1000)
+        figures = {"media_kill_to_retap_s": round(time.monotonic() - media_killed_at, 1)}
         wait_until(
             lambda: bool(caller_finals_after(deployed, call_id, retapped_at)),
             30,
@@ -146,6 +148,7 @@ def test_kill_9_of_the_media_worker_then_of_the_controller_leaves_the_call_up_an
         lease = "voxdesk:telephony:controller-lease"
         old_holder = deployed.redis.get(lease)
         killed_controller = deployed.kill_9(CONTROLLER)
+        controller_killed_at = time.monotonic()
         wait_until(
             lambda: deployed.restarted(CONTROLLER, killed_controller),
             10,
@@ -159,6 +162,8 @@ def test_kill_9_of_the_media_worker_then_of_the_controller_leaves_the_call_up_an
             deployed.child_log("controller"),
         )
         after_controller = int(time.time() * 1000)
+        figures["controller_kill_to_active_s"] = round(time.monotonic() - controller_killed_at, 1)
+        print("restart figures:", json.dumps(figures))
         wait_until(
             lambda: bool(caller_finals_after(deployed, call_id, after_controller)),
             30,
