@@ -72,13 +72,14 @@ class MediaTapService:
         channel_id: str,
         speaker: str | None = None,
         started_at: float | None = None,
+        phrases: list[str] | None = None,
     ) -> None:
         """Tap in the background (never inside an event handler: it waits for StasisStart events)."""
         key = (call_id, leg)
         if key in self._making or channel_id in self._pending_channels:
             return
         task = asyncio.get_running_loop().create_task(
-            self._tap_logged(call_id, leg, channel_id, speaker, started_at)
+            self._tap_logged(call_id, leg, channel_id, speaker, started_at, phrases)
         )
         self._making[key] = task
         self._pending_channels.add(channel_id)
@@ -93,10 +94,19 @@ class MediaTapService:
         return channel_id in self._pending_channels
 
     async def _tap_logged(
-        self, call_id: str, leg: str, channel_id: str, speaker: str | None, started_at: float | None
+        self,
+        call_id: str,
+        leg: str,
+        channel_id: str,
+        speaker: str | None,
+        started_at: float | None,
+        phrases: list[str] | None,
     ) -> LegTap | None:
         try:
-            return await self.tap(call_id, leg, channel_id, speaker, started_at)
+            tap = await self.tap(call_id, leg, channel_id, speaker, started_at)
+            if phrases is not None:
+                await self.set_phrases(call_id, phrases, leg)
+            return tap
         except TapError as exc:
             log.warning("call %s: %s leg not transcribed: %s", call_id, leg, exc)
         except Exception:
@@ -225,4 +235,10 @@ class MediaTapService:
         if tap is None or not tap.ready:
             return False
         await self.ports.set_phrases(tap.worker_id, call_id, leg, phrases)
+        tap.phrases = phrases
+        await self.store.save(tap)
         return True
+
+    def start_retap(self, old: LegTap) -> None:
+        """Tap a leg again (its worker died): same leg name, speaker, leg clock and phrase list."""
+        self.start_tap(old.call_id, old.leg, old.channel_id, old.speaker, old.started_at, old.phrases)

@@ -134,7 +134,7 @@ class MediaTapStasis:
             )
             await self.service.untap(tap.call_id, tap.leg)
         for tap in orphans:
-            self.service.start_tap(tap.call_id, tap.leg, tap.channel_id, tap.speaker, tap.started_at)
+            self.service.start_retap(tap)
         return len(orphans)
 
     async def watch_workers(self) -> None:
@@ -174,7 +174,7 @@ class MediaTapStasis:
                 log.info("call %s: %s tap broken or its leg gone; releasing it", call_id, tap.leg)
                 await self.service.untap(call_id, tap.leg)
                 if tap.channel_id in present:
-                    self.service.start_tap(call_id, tap.leg, tap.channel_id, tap.speaker, tap.started_at)
+                    self.service.start_retap(tap)
         for call in await self.calls.live_calls():
             await self._tap_untapped(call, present)
 

@@ -118,6 +118,7 @@ class FakePorts:
         self.elapsed: list[float] = []
         self.released: list[tuple[str, str]] = []
         self.workers = {"w1"}  # running workers; a leg goes to the first one in sorted order
+        self.phrases: list[tuple[str, str, list[str] | None]] = []
 
     async def allocate(
         self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
@@ -136,7 +137,7 @@ class FakePorts:
         return set(self.workers)
 
     async def set_phrases(self, worker_id: str, call_id: str, leg: str, phrases: list[str] | None) -> None:
-        return None
+        self.phrases.append((worker_id, leg, phrases))
 
 
 def make_taps() -> tuple[MediaTapStasis, FakeAsterisk, FakePorts, FakeRedis]:
@@ -251,10 +252,13 @@ async def test_legs_of_a_media_worker_that_died_are_tapped_again_on_its_successo
     caller = await wait_ready(taps, "c9", "caller", "w1")
     agent = await wait_ready(taps, "c9", "agent", "w1")
     assert await taps.move_orphaned_legs() == 0  # its worker runs: nothing moves
+    assert await taps.service.set_phrases("c9", ["billing", "sales"])  # the caller is in a speech menu
 
     ports.workers = set()  # w1 killed; its successor is still loading its model
     assert await taps.move_orphaned_legs() == 0
-    assert (await taps.service.store.get("c9", "caller")) == caller  # the legs wait for a worker
+    assert (await taps.service.store.get("c9", "caller")) == caller.model_copy(
+        update={"phrases": ["billing", "sales"]}
+    )  # the legs wait for a worker
 
     ports.workers = {"w2"}  # the restarted worker, under a new id
     assert await taps.move_orphaned_legs() == 2
@@ -271,5 +275,10 @@ async def test_legs_of_a_media_worker_that_died_are_tapped_again_on_its_successo
             hung_up
         )
     assert moved_caller.snoop_id != caller.snoop_id and moved_caller.port != caller.port
+    for _ in range(100):  # the speech menu goes on on the new worker
+        await asyncio.sleep(0.01)
+        if ("w2", "caller", ["billing", "sales"]) in ports.phrases:
+            break
+    assert ports.phrases == [("w1", "caller", ["billing", "sales"]), ("w2", "caller", ["billing", "sales"])]
     assert await taps.service.store.leg_of_channel("chan-a") == ("c9", "agent")
     assert await taps.move_orphaned_legs() == 0
