@@ -12,9 +12,10 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis
 import redis.asyncio as aredis
@@ -157,6 +158,8 @@ class Controller:
         self.commands = CommandConsumer(self._redis, self.executor.execute, prefix=prefix)
         self._lease_key = f"{prefix}:telephony:controller-lease"
         self.active = asyncio.Event()
+        # More loops to run while this controller is active (the media taps' worker watch).
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
 
     async def _reconnected(self) -> None:
         await self.agents.sync()
@@ -224,6 +227,7 @@ class Controller:
             asyncio.create_task(self.stream.run(), name="ari-events"),
             asyncio.create_task(self._tick_forever(), name="tick"),
             asyncio.create_task(self.commands.run(), name="commands"),
+            *(asyncio.create_task(job(), name=job.__name__) for job in self.background),
         ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -51,7 +51,6 @@ class MediaTapStasis:
         self.calls = calls
         self.agent_wait = agent_wait  # the call may be saved just after its agent entered the bridge
         self.worker_check_every = worker_check_every
-        self._worker_watch: asyncio.Task[None] | None = None
         # While ARI is away nothing can be re-tapped; recover() sorts the taps out on reconnection.
         self.ari_connected = ari_connected
 
@@ -138,6 +137,7 @@ class MediaTapStasis:
         return len(orphans)
 
     async def watch_workers(self) -> None:
+        """Move orphaned legs every ``worker_check_every`` seconds (run by the controller while active)."""
         while True:
             await asyncio.sleep(self.worker_check_every)
             if self.ari_connected is not None and not self.ari_connected.is_set():
@@ -147,18 +147,7 @@ class MediaTapStasis:
             except Exception:  # Redis or Asterisk away for a moment: try again next round
                 log.warning("could not check the media workers of live legs", exc_info=True)
 
-    def _start_watching_workers(self) -> None:
-        if self._worker_watch is None or self._worker_watch.done():
-            self._worker_watch = asyncio.get_running_loop().create_task(
-                self.watch_workers(), name="media-worker-watch"
-            )
-
     # ---- after a (re)connection ---------------------------------------------------------------
-    async def connected(self) -> None:
-        """Each ARI (re)connection: recover the taps, and keep watching the media workers."""
-        self._start_watching_workers()
-        await self.recover()
-
     async def recover(self) -> None:
         """Release taps whose leg is gone, rebuild broken ones, tap live legs that have none."""
         rest = self.service.rest
@@ -220,14 +209,15 @@ def attach_media_taps(
     service = MediaTapService(app, rest, TapStore(redis, prefix), ports)
     taps = MediaTapStasis(service, CallStore(redis, prefix), ari_connected=stream.connected)
     taps.register(registry)
-    stream.on_connected(taps.connected)
+    stream.on_connected(taps.recover)
     return taps
 
 
 def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStasis:
     """Live transcription for every call of ``controller``, with media workers found through
-    ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs)."""
-    return attach_media_taps(
+    ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs; the legs of a worker
+    that dies move to a running one)."""
+    taps = attach_media_taps(
         controller.registry,
         controller.stream,
         app=controller.ctx.app,
@@ -236,3 +226,5 @@ def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStas
         prefix=controller.settings.key_prefix,
         ports=WorkerPorts.from_url(redis_url),
     )
+    controller.background.append(taps.watch_workers)
+    return taps
