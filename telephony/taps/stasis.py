@@ -51,6 +51,7 @@ class MediaTapStasis:
         self.calls = calls
         self.agent_wait = agent_wait  # the call may be saved just after its agent entered the bridge
         self.worker_check_every = worker_check_every
+        self._known_workers: set[str] = set()
         # While ARI is away nothing can be re-tapped; recover() sorts the taps out on reconnection.
         self.ari_connected = ari_connected
 
@@ -114,8 +115,11 @@ class MediaTapStasis:
         """Re-tap every ready leg whose media worker is gone onto a running worker; returns how many.
 
         The dead worker's externalMedia channels still send to its old ports, so all of them are
-        removed before any leg is tapped again (a new port must not receive a stale stream)."""
+        removed before any leg is tapped again (a new port must not receive a stale stream). When a
+        worker appears, legs that found none while none ran are tapped too."""
         live = await self.service.ports.live_workers()
+        appeared = live - self._known_workers
+        self._known_workers = live
         if not live:
             return 0  # nobody to take the legs yet (a restarted worker is loading its model)
         orphans = [
@@ -134,7 +138,18 @@ class MediaTapStasis:
             await self.service.untap(tap.call_id, tap.leg)
         for tap in orphans:
             self.service.start_retap(tap)
+        if appeared:
+            await self._tap_untapped_calls()
         return len(orphans)
+
+    async def _tap_untapped_calls(self) -> None:
+        try:
+            present = {channel.id for channel in await self.service.rest.list_channels()}
+        except AriError as exc:
+            log.warning("cannot list channels to tap untapped legs: %s", exc)
+            return
+        for call in await self.calls.live_calls():
+            await self._tap_untapped(call, present)
 
     async def watch_workers(self) -> None:
         """Move orphaned legs every ``worker_check_every`` seconds (run by the controller while active)."""

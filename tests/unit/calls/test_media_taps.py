@@ -93,6 +93,7 @@ class FakeAsterisk:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.missing: set[str] = set()
+        self.channels: list[str] = []  # what GET /channels lists
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         params = dict(request.url.params)
@@ -100,6 +101,8 @@ class FakeAsterisk:
         self.requests.append((request.method, path, params))
         if any(f"/channels/{c}" in path for c in self.missing):
             return httpx.Response(404, json={"message": "Channel not found"})
+        if path == "/channels" and request.method == "GET":
+            return httpx.Response(200, json=[{"id": c, "name": f"PJSIP/{c}"} for c in self.channels])
         if path.endswith("/snoop"):
             return httpx.Response(200, json={"id": params["snoopId"], "name": "Snoop/x"})
         if path == "/channels/externalMedia":
@@ -123,6 +126,8 @@ class FakePorts:
     async def allocate(
         self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
     ) -> PortAllocation:
+        if not self.workers:
+            raise TapError("no media worker with free capacity is running")
         self.allocated.append((call_id, leg, codec, speaker))
         self.elapsed.append(elapsed)
         return PortAllocation(min(self.workers), "127.0.0.1", 20000 + len(self.allocated), codec)
@@ -282,3 +287,21 @@ async def test_legs_of_a_media_worker_that_died_are_tapped_again_on_its_successo
     assert ports.phrases == [("w1", "caller", ["billing", "sales"]), ("w2", "caller", ["billing", "sales"])]
     assert await taps.service.store.leg_of_channel("chan-a") == ("c9", "agent")
     assert await taps.move_orphaned_legs() == 0
+
+
+async def test_a_caller_who_arrived_while_no_media_worker_ran_is_tapped_once_one_starts() -> None:
+    taps, asterisk, ports, redis = make_taps()
+    ports.workers = set()
+    call = Call(call_id="c10", caller_channel_id="chan-early")
+    await CallStore(redis, "t").save(call)  # type: ignore[arg-type]
+    asterisk.channels = ["chan-early"]
+    await taps.stasis_start(StasisStart(channel=Channel(id="chan-early"), args=("inbound",)))
+    await asyncio.sleep(0.05)
+    assert await taps.service.store.get("c10", "caller") is None  # untranscribed, with a warning
+
+    player = asyncio.create_task(arrive_when_created(taps, asterisk))
+    ports.workers = {"w1"}
+    await taps.move_orphaned_legs()
+    tapped = await wait_ready(taps, "c10", "caller", "w1")
+    player.cancel()
+    assert tapped.channel_id == "chan-early" and ports.allocated == [("c10", "caller", "ulaw", None)]
