@@ -103,11 +103,14 @@ class MediaWorker:
         speaker: str | None = None,
         elapsed: float = 0.0,
     ) -> dict[str, Any]:
-        if len(self.pipelines) >= self.capacity:
-            raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
-            raise MediaError(f"leg {leg} is already allocated", recoverable=False)
+            # The controller moves a leg whose worker it could not see (our load entry lapsed while
+            # Redis or this loop stalled): it owns the leg, so the old port gives way to the new one.
+            log.warning("leg %s allocated again; releasing its old port first", leg)
+            await self.release(call_id, leg_name)
+        if len(self.pipelines) >= self.capacity:
+            raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         if speaker:
             self.speakers[leg] = speaker
         pipeline = LegPipeline(
