@@ -12,9 +12,10 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis
 import redis.asyncio as aredis
@@ -58,6 +59,30 @@ from telephony.supervision.services import SupervisionService
 
 log = logging.getLogger(__name__)
 DEFAULT_FLOW = DEFAULT_FLOW_DIR / "main.yaml"
+
+
+# Replace the lease holder only if it is still the dead one (another controller may have taken it).
+TAKE_OVER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return false
+"""
+
+
+def holder_died_here(holder: str) -> bool:
+    """True when ``holder`` (``host:pid``, a controller's default id) ran on this host and its
+    process is gone; any other id (another host, a custom id) waits for the lease to expire."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _text(value: bytes | str) -> str:
@@ -144,6 +169,8 @@ class Controller:
         self.commands = CommandConsumer(self._redis, self.executor.execute, prefix=prefix)
         self._lease_key = f"{prefix}:telephony:controller-lease"
         self.active = asyncio.Event()
+        # More loops to run while this controller is active (the media taps' worker watch).
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
 
     async def _reconnected(self) -> None:
         await self.agents.sync()
@@ -175,6 +202,11 @@ class Controller:
         if _text(holder) == self.id:
             await self._redis.pexpire(self._lease_key, ttl_ms)
             return True
+        if holder_died_here(_text(holder)):
+            # Our predecessor on this machine was killed (the supervisor restarted us): take over now
+            # instead of leaving the live calls unattended until its lease expires.
+            log.warning("controller %s died holding the lease; taking it over", _text(holder))
+            return bool(await self._redis.eval(TAKE_OVER, 1, self._lease_key, holder, self.id, ttl_ms))
         return False
 
     async def _tick_forever(self) -> None:
@@ -206,6 +238,7 @@ class Controller:
             asyncio.create_task(self.stream.run(), name="ari-events"),
             asyncio.create_task(self._tick_forever(), name="tick"),
             asyncio.create_task(self.commands.run(), name="commands"),
+            *(asyncio.create_task(job(), name=job.__name__) for job in self.background),
         ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

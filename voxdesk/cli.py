@@ -55,7 +55,7 @@ def _start_asterisk(settings: Settings) -> Any:
 @app.command()
 def up() -> None:
     """Start Voxdesk (Redis, database, Asterisk, web console, worker) and stay in the foreground."""
-    from config.supervisor import run_up
+    from voxdesk.supervisor import run_up
 
     settings = settings_or_exit()
     try:
@@ -68,7 +68,7 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop a Voxdesk started with `voxdesk up` (and everything it started)."""
-    from config.supervisor import run_down
+    from voxdesk.supervisor import run_down
 
     settings = settings_or_exit()
     try:

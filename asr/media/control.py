@@ -1,10 +1,12 @@
 """How a controller picks a media worker and asks it for a port.
 
 Each worker publishes its load to Redis under ``voxdesk:media:worker:<id>`` (JSON, refreshed every
-second, expiring after a few, so a dead worker disappears). The controller reads those keys, picks
+second, expiring after a few, so a dead worker disappears; a worker restarted on the same control
+port removes its dead predecessor's entry at once, and gets a new id, so controllers move the legs
+the dead one had). The controller reads those keys, picks
 the least-loaded worker, and sends it one JSON line over TCP::
 
-    {"op": "allocate", "call_id": "c1", "leg": "agent", "codec": "ulaw", "speaker": "agent7"}
+    {"op": "allocate", "call_id": "c1", "leg": "agent", "codec": "ulaw", "speaker": "agent7", "elapsed": 0}
         -> {"ok": true, "worker_id": "w1", "host": "127.0.0.1", "port": 20000}
     {"op": "phrases", "call_id": "c1", "leg": "caller", "phrases": ["billing", "sales"]} -> {"ok": true}
     {"op": "release", "call_id": "c1", "leg": "caller"}  -> {"ok": true, "stats": {...}}
@@ -100,8 +102,10 @@ class MediaWorkerClient:
         codec: str = "ulaw",
         phrases: list[str] | None = None,
         speaker: str | None = None,
+        elapsed: float = 0.0,
     ) -> PortAllocation:
-        """A port for one leg; ``speaker`` (an agent id) is stored with the leg's segments."""
+        """A port for one leg; ``speaker`` (an agent id) is stored with the leg's segments;
+        ``elapsed`` continues the leg clock of a leg moved from a worker that died."""
         request = {
             "op": "allocate",
             "call_id": call_id,
@@ -109,6 +113,7 @@ class MediaWorkerClient:
             "codec": codec,
             "phrases": phrases,
             "speaker": speaker,
+            "elapsed": elapsed,
         }
         reply = await self.request(request)
         return PortAllocation(str(reply["worker_id"]), str(reply["host"]), int(reply["port"]), codec)
@@ -146,12 +151,17 @@ class MediaWorkerDirectory:
         return candidates[0]
 
     async def allocate_port(
-        self, call_id: str, leg: str, codec: str = "ulaw", speaker: str | None = None
+        self,
+        call_id: str,
+        leg: str,
+        codec: str = "ulaw",
+        speaker: str | None = None,
+        elapsed: float = 0.0,
     ) -> PortAllocation:
         """Pick the least-loaded worker and get a port on it for this leg."""
         worker = await self.choose()
         client = MediaWorkerClient(worker.host, worker.control_port)
-        return await client.allocate_port(call_id, leg, codec, speaker=speaker)
+        return await client.allocate_port(call_id, leg, codec, speaker=speaker, elapsed=elapsed)
 
     async def release(self, allocation: PortAllocation, call_id: str, leg: str) -> dict[str, Any]:
         for worker in await self.workers():
@@ -161,6 +171,22 @@ class MediaWorkerDirectory:
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+async def forget_predecessors(client: aredis.Redis, worker_id: str, host: str, control_port: int) -> None:
+    """Drop the entries of workers that had our control address: we could bind it, so they are dead,
+    and controllers should move their legs now rather than when the entries expire."""
+    async for key in client.scan_iter(match=WORKER_KEY_PREFIX + "*", count=100):
+        raw = await client.get(key)
+        if not raw or _text(key) == WORKER_KEY_PREFIX + worker_id:
+            continue
+        entry = json.loads(raw)
+        if entry.get("host") == host and entry.get("control_port") == control_port:
+            await client.delete(key)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 async def publish_load(client: aredis.Redis, load: WorkerLoad) -> None:

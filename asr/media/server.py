@@ -78,8 +78,12 @@ class RtpServer:
         self._watchdog = asyncio.create_task(self._watch_idle(), name="rtp-idle-watchdog")
         return self
 
-    async def allocate_port(self, leg: LegRef, codec: str, consumer: LegAudioConsumer) -> Allocation:
-        """Bind a free port for ``leg``; raises :class:`MediaError` when the range is exhausted."""
+    async def allocate_port(
+        self, leg: LegRef, codec: str, consumer: LegAudioConsumer, elapsed: float = 0.0
+    ) -> Allocation:
+        """Bind a free port for ``leg``; raises :class:`MediaError` when the range is exhausted.
+
+        ``elapsed``: seconds the leg was already transcribed elsewhere (its clock starts there)."""
         if leg in self.legs:
             raise MediaError(f"leg {leg} already has port {self.legs[leg].port}", recoverable=False)
         wire = codec_named(codec)
@@ -88,7 +92,7 @@ class RtpServer:
         for port in range(self.port_range[0], self.port_range[1] + 1):
             if port in used:
                 continue
-            stream = RtpLegStream(leg, wire, consumer, jitter_packets=self.jitter_packets)
+            stream = RtpLegStream(leg, wire, consumer, jitter_packets=self.jitter_packets, elapsed=elapsed)
             try:
                 _transport, protocol = await loop.create_datagram_endpoint(
                     functools.partial(_LegProtocol, stream), local_addr=(self.host, port)

@@ -67,6 +67,7 @@ class RtpLegStream:
         *,
         jitter_packets: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        elapsed: float = 0.0,
     ) -> None:
         self.leg = leg
         self.codec = codec
@@ -75,7 +76,8 @@ class RtpLegStream:
         self.peer: tuple[str, int] | None = None  # Asterisk's address: where replies go
         self._jitter_packets = jitter_packets
         self._clock = clock
-        self._origin = clock()
+        # A leg re-tapped after its worker died continues its clock, so segment times never repeat.
+        self._origin = clock() - elapsed
         self._payload_type = codec.payload_type
         self._sources: dict[int, _Source] = {}
         self._active: _Source | None = None

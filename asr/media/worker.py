@@ -28,7 +28,7 @@ import redis.asyncio as aredis
 from asr.engines.base import SpeechRecognizer
 from asr.exceptions import AsrError, MediaError, ModelNotFoundError
 from asr.frames import LegRef
-from asr.media.control import MAX_LINE, WorkerLoad, publish_load
+from asr.media.control import MAX_LINE, WorkerLoad, forget_predecessors, publish_load
 from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
 from asr.sinks import TranscriptSink
@@ -83,6 +83,7 @@ class MediaWorker:
         self._control = await asyncio.start_server(self._serve, self.host, self._control_port, limit=MAX_LINE)
         self._control_port = self._control.sockets[0].getsockname()[1]
         if self._redis is not None:
+            await forget_predecessors(self._redis, self.worker_id, self.host, self._control_port)
             self._reporter = asyncio.create_task(self._report_load(), name="media-load-reporter")
         log.info(
             "media worker %s: control %s:%d, engine %s",
@@ -100,12 +101,16 @@ class MediaWorker:
         codec: str = "ulaw",
         phrases: list[str] | None = None,
         speaker: str | None = None,
+        elapsed: float = 0.0,
     ) -> dict[str, Any]:
-        if len(self.pipelines) >= self.capacity:
-            raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
-            raise MediaError(f"leg {leg} is already allocated", recoverable=False)
+            # The controller moves a leg whose worker it could not see (our load entry lapsed while
+            # Redis or this loop stalled): it owns the leg, so the old port gives way to the new one.
+            log.warning("leg %s allocated again; releasing its old port first", leg)
+            await self.release(call_id, leg_name)
+        if len(self.pipelines) >= self.capacity:
+            raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         if speaker:
             self.speakers[leg] = speaker
         pipeline = LegPipeline(
@@ -113,7 +118,7 @@ class MediaWorker:
         )
         await pipeline.start()
         try:
-            allocation = await self.rtp.allocate_port(leg, codec, pipeline)
+            allocation = await self.rtp.allocate_port(leg, codec, pipeline, elapsed)
         except Exception:
             await pipeline.close()
             self.speakers.pop(leg, None)
@@ -196,6 +201,7 @@ class MediaWorker:
                     str(message.get("codec", "ulaw")),
                     _phrases(message),
                     _optional_text(message, "speaker", 128),
+                    _elapsed(message),
                 )
                 return {"ok": True, **result}
             if op == "phrases":
@@ -225,6 +231,13 @@ def _text(message: dict[str, Any], key: str, limit: int = 64) -> str:
 
 def _optional_text(message: dict[str, Any], key: str, limit: int) -> str | None:
     return None if message.get(key) is None else _text(message, key, limit)
+
+
+def _elapsed(message: dict[str, Any]) -> float:
+    value = message.get("elapsed", 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86400:
+        raise ValueError("elapsed must be a number of seconds between 0 and 86400")
+    return float(value)
 
 
 def _phrases(message: dict[str, Any]) -> list[str] | None:

@@ -10,9 +10,14 @@ from telephony.taps.exceptions import TapError
 
 
 class MediaPorts(Protocol):
-    """Allocate and release one leg's RTP port; switch a leg's phrase list (IVR speech menus)."""
+    """Allocate and release one leg's RTP port; switch a leg's phrase list (IVR speech menus); say
+    which workers run (a leg whose worker is not among them lost its transcription)."""
 
-    async def allocate(self, call_id: str, leg: str, codec: str, speaker: str | None) -> PortAllocation: ...
+    async def allocate(
+        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+    ) -> PortAllocation: ...
+
+    async def live_workers(self) -> set[str]: ...
 
     async def release(self, worker_id: str, call_id: str, leg: str) -> dict[str, Any]: ...
 
@@ -31,11 +36,16 @@ class WorkerPorts:
     def from_url(cls, redis_url: str) -> WorkerPorts:
         return cls(MediaWorkerDirectory(redis_url))
 
-    async def allocate(self, call_id: str, leg: str, codec: str, speaker: str | None) -> PortAllocation:
+    async def allocate(
+        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+    ) -> PortAllocation:
         try:
-            return await self.directory.allocate_port(call_id, leg, codec, speaker=speaker)
+            return await self.directory.allocate_port(call_id, leg, codec, speaker=speaker, elapsed=elapsed)
         except MediaError as exc:
             raise TapError(f"no media port for {call_id}/{leg}: {exc}", recoverable=exc.recoverable) from exc
+
+    async def live_workers(self) -> set[str]:
+        return {worker.worker_id for worker in await self.directory.workers()}
 
     async def _client(self, worker_id: str) -> MediaWorkerClient:
         for worker in await self.directory.workers():

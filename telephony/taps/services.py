@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Collection
 from typing import Any
@@ -64,12 +65,22 @@ class MediaTapService:
             future.set_result(None)
 
     # ---- tapping ------------------------------------------------------------------------------
-    def start_tap(self, call_id: str, leg: str, channel_id: str, speaker: str | None = None) -> None:
+    def start_tap(
+        self,
+        call_id: str,
+        leg: str,
+        channel_id: str,
+        speaker: str | None = None,
+        started_at: float | None = None,
+        phrases: list[str] | None = None,
+    ) -> None:
         """Tap in the background (never inside an event handler: it waits for StasisStart events)."""
         key = (call_id, leg)
         if key in self._making or channel_id in self._pending_channels:
             return
-        task = asyncio.get_running_loop().create_task(self._tap_logged(call_id, leg, channel_id, speaker))
+        task = asyncio.get_running_loop().create_task(
+            self._tap_logged(call_id, leg, channel_id, speaker, started_at, phrases)
+        )
         self._making[key] = task
         self._pending_channels.add(channel_id)
 
@@ -83,22 +94,43 @@ class MediaTapService:
         return channel_id in self._pending_channels
 
     async def _tap_logged(
-        self, call_id: str, leg: str, channel_id: str, speaker: str | None
+        self,
+        call_id: str,
+        leg: str,
+        channel_id: str,
+        speaker: str | None,
+        started_at: float | None,
+        phrases: list[str] | None,
     ) -> LegTap | None:
         try:
-            return await self.tap(call_id, leg, channel_id, speaker)
+            tap = await self.tap(call_id, leg, channel_id, speaker, started_at)
+            if phrases is not None:
+                await self.set_phrases(call_id, phrases, leg)
+            return tap
         except TapError as exc:
             log.warning("call %s: %s leg not transcribed: %s", call_id, leg, exc)
         except Exception:
             log.exception("call %s: tapping the %s leg failed", call_id, leg)
         return None
 
-    async def tap(self, call_id: str, leg: str, channel_id: str, speaker: str | None = None) -> LegTap:
-        """Tap ``channel_id`` as ``leg`` of ``call_id``; returns the bridged tap or raises TapError."""
+    async def tap(
+        self,
+        call_id: str,
+        leg: str,
+        channel_id: str,
+        speaker: str | None = None,
+        started_at: float | None = None,
+    ) -> LegTap:
+        """Tap ``channel_id`` as ``leg`` of ``call_id``; returns the bridged tap or raises TapError.
+
+        ``started_at`` (wall clock) re-taps a leg that was tapped before: its leg clock goes on from
+        there, so the new segments neither repeat nor overwrite the times of the stored ones."""
         existing = await self.store.get(call_id, leg)
         if existing is not None:
             return existing
-        allocation = await self.ports.allocate(call_id, leg, CODEC, speaker)
+        first_tapped = time.time() if started_at is None else started_at
+        elapsed = max(0.0, time.time() - first_tapped)
+        allocation = await self.ports.allocate(call_id, leg, CODEC, speaker, elapsed)
         token = uuid.uuid4().hex[:8]
         tap = LegTap(
             call_id=call_id,
@@ -111,6 +143,7 @@ class MediaTapService:
             worker_id=allocation.worker_id,
             host=allocation.host,
             port=allocation.port,
+            started_at=first_tapped,
         )
         await self.store.save(tap)  # before any ARI object exists, so a crash leaves a trail
         loop = asyncio.get_running_loop()
@@ -202,4 +235,10 @@ class MediaTapService:
         if tap is None or not tap.ready:
             return False
         await self.ports.set_phrases(tap.worker_id, call_id, leg, phrases)
+        tap.phrases = phrases
+        await self.store.save(tap)
         return True
+
+    def start_retap(self, old: LegTap) -> None:
+        """Tap a leg again (its worker died): same leg name, speaker, leg clock and phrase list."""
+        self.start_tap(old.call_id, old.leg, old.channel_id, old.speaker, old.started_at, old.phrases)

@@ -7,7 +7,9 @@
 - ``StasisEnd`` / ``ChannelDestroyed`` of a tapped channel: remove its tap and release the worker
   port (the worker recognises the last words first); a caller hanging up releases every leg.
 
-After every (re)connection :meth:`MediaTapStasis.recover` compares the taps in Redis with Asterisk.
+After every (re)connection :meth:`MediaTapStasis.recover` compares the taps in Redis with Asterisk,
+and every second :meth:`MediaTapStasis.move_orphaned_legs` re-taps the legs of a media worker that
+died (a restarted worker has a new id and none of the old legs) onto a running one.
 """
 
 from __future__ import annotations
@@ -36,10 +38,22 @@ TALKING_STATES = ("connected", "on_hold", "transferring")
 
 
 class MediaTapStasis:
-    def __init__(self, service: MediaTapService, calls: CallStore, *, agent_wait: float = 2.0) -> None:
+    def __init__(
+        self,
+        service: MediaTapService,
+        calls: CallStore,
+        *,
+        agent_wait: float = 2.0,
+        worker_check_every: float = 1.0,
+        ari_connected: asyncio.Event | None = None,
+    ) -> None:
         self.service = service
         self.calls = calls
         self.agent_wait = agent_wait  # the call may be saved just after its agent entered the bridge
+        self.worker_check_every = worker_check_every
+        self._known_workers: set[str] = set()
+        # While ARI is away nothing can be re-tapped; recover() sorts the taps out on reconnection.
+        self.ari_connected = ari_connected
 
     def register(self, registry: HandlerRegistry) -> None:
         registry.add(StasisStart, self.stasis_start)
@@ -96,6 +110,58 @@ class MediaTapStasis:
         else:
             self.service.start_untap(call_id, leg)
 
+    # ---- a media worker died -------------------------------------------------------------------
+    async def move_orphaned_legs(self) -> int:
+        """Re-tap every ready leg whose media worker is gone onto a running worker; returns how many.
+
+        The dead worker's externalMedia channels still send to its old ports, so all of them are
+        removed before any leg is tapped again (a new port must not receive a stale stream). When a
+        worker appears, legs that found none while none ran are tapped too."""
+        live = await self.service.ports.live_workers()
+        appeared = live - self._known_workers
+        self._known_workers = live
+        if not live:
+            return 0  # nobody to take the legs yet (a restarted worker is loading its model)
+        orphans = [
+            tap
+            for call_id in await self.service.store.live_calls()
+            for tap in await self.service.store.legs(call_id)
+            if tap.ready and tap.worker_id not in live and not self.service.is_being_tapped(tap.channel_id)
+        ]
+        for tap in orphans:
+            log.warning(
+                "call %s: media worker %s of the %s leg is gone; tapping the leg again",
+                tap.call_id,
+                tap.worker_id,
+                tap.leg,
+            )
+            await self.service.untap(tap.call_id, tap.leg)
+        for tap in orphans:
+            self.service.start_retap(tap)
+        if appeared:
+            await self._tap_untapped_calls()
+        return len(orphans)
+
+    async def _tap_untapped_calls(self) -> None:
+        try:
+            present = {channel.id for channel in await self.service.rest.list_channels()}
+        except AriError as exc:
+            log.warning("cannot list channels to tap untapped legs: %s", exc)
+            return
+        for call in await self.calls.live_calls():
+            await self._tap_untapped(call, present)
+
+    async def watch_workers(self) -> None:
+        """Move orphaned legs every ``worker_check_every`` seconds (run by the controller while active)."""
+        while True:
+            await asyncio.sleep(self.worker_check_every)
+            if self.ari_connected is not None and not self.ari_connected.is_set():
+                continue
+            try:
+                await self.move_orphaned_legs()
+            except Exception:  # Redis or Asterisk away for a moment: try again next round
+                log.warning("could not check the media workers of live legs", exc_info=True)
+
     # ---- after a (re)connection ---------------------------------------------------------------
     async def recover(self) -> None:
         """Release taps whose leg is gone, rebuild broken ones, tap live legs that have none."""
@@ -112,7 +178,7 @@ class MediaTapStasis:
                 log.info("call %s: %s tap broken or its leg gone; releasing it", call_id, tap.leg)
                 await self.service.untap(call_id, tap.leg)
                 if tap.channel_id in present:
-                    self.service.start_tap(call_id, tap.leg, tap.channel_id, tap.speaker)
+                    self.service.start_retap(tap)
         for call in await self.calls.live_calls():
             await self._tap_untapped(call, present)
 
@@ -156,7 +222,7 @@ def attach_media_taps(
 ) -> MediaTapStasis:
     """Register the tap handlers after the existing ones and recover taps on every connection."""
     service = MediaTapService(app, rest, TapStore(redis, prefix), ports)
-    taps = MediaTapStasis(service, CallStore(redis, prefix))
+    taps = MediaTapStasis(service, CallStore(redis, prefix), ari_connected=stream.connected)
     taps.register(registry)
     stream.on_connected(taps.recover)
     return taps
@@ -164,8 +230,9 @@ def attach_media_taps(
 
 def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStasis:
     """Live transcription for every call of ``controller``, with media workers found through
-    ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs)."""
-    return attach_media_taps(
+    ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs; the legs of a worker
+    that dies move to a running one)."""
+    taps = attach_media_taps(
         controller.registry,
         controller.stream,
         app=controller.ctx.app,
@@ -174,3 +241,5 @@ def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStas
         prefix=controller.settings.key_prefix,
         ports=WorkerPorts.from_url(redis_url),
     )
+    controller.background.append(taps.watch_workers)
+    return taps

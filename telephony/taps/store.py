@@ -35,6 +35,7 @@ class LegTap(BaseModel):
     port: int = 0
     started_at: float = Field(default_factory=time.time)
     ready: bool = False  # every object made and bridged
+    phrases: list[str] | None = None  # an IVR speech menu's phrase list, given again to a new worker
 
 
 class TapStore:

@@ -212,3 +212,14 @@ async def test_audio_played_back_goes_out_as_ulaw_rtp_to_the_address_asterisk_se
     spectrum = np.abs(np.fft.rfft(pcm[400:2000].astype(float)))
     assert abs(np.argmax(spectrum) * 8000 / 1600 - 500) < 10
     asterisk.close()
+
+
+async def test_a_leg_moved_from_a_dead_worker_goes_on_with_its_leg_clock(server):
+    consumer = RecordingConsumer()
+    allocation = await server.allocate_port(LegRef("call-5", "caller"), "ulaw", consumer, elapsed=42.0)
+    sock = udp_client()
+    await send_all(sock, allocation.port, ulaw_packets(tone(0.2)))
+    server.release(allocation.leg)
+    # Segments after the move are stamped after the ones the dead worker stored, never on top of them.
+    assert 42.0 <= consumer.frames[0].timestamp < 42.5
+    sock.close()

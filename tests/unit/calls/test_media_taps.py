@@ -93,6 +93,7 @@ class FakeAsterisk:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.missing: set[str] = set()
+        self.channels: list[str] = []  # what GET /channels lists
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         params = dict(request.url.params)
@@ -100,6 +101,8 @@ class FakeAsterisk:
         self.requests.append((request.method, path, params))
         if any(f"/channels/{c}" in path for c in self.missing):
             return httpx.Response(404, json={"message": "Channel not found"})
+        if path == "/channels" and request.method == "GET":
+            return httpx.Response(200, json=[{"id": c, "name": f"PJSIP/{c}"} for c in self.channels])
         if path.endswith("/snoop"):
             return httpx.Response(200, json={"id": params["snoopId"], "name": "Snoop/x"})
         if path == "/channels/externalMedia":
@@ -115,26 +118,38 @@ class FakeAsterisk:
 class FakePorts:
     def __init__(self) -> None:
         self.allocated: list[tuple[str, str, str, str | None]] = []
+        self.elapsed: list[float] = []
         self.released: list[tuple[str, str]] = []
+        self.workers = {"w1"}  # running workers; a leg goes to the first one in sorted order
+        self.phrases: list[tuple[str, str, list[str] | None]] = []
 
-    async def allocate(self, call_id: str, leg: str, codec: str, speaker: str | None) -> PortAllocation:
+    async def allocate(
+        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+    ) -> PortAllocation:
+        if not self.workers:
+            raise TapError("no media worker with free capacity is running")
         self.allocated.append((call_id, leg, codec, speaker))
-        return PortAllocation("w1", "127.0.0.1", 20000 + len(self.allocated), codec)
+        self.elapsed.append(elapsed)
+        return PortAllocation(min(self.workers), "127.0.0.1", 20000 + len(self.allocated), codec)
 
     async def release(self, worker_id: str, call_id: str, leg: str) -> dict[str, Any]:
+        if worker_id not in self.workers:
+            raise TapError(f"media worker {worker_id} is gone", recoverable=False)
         self.released.append((call_id, leg))
         return {"asr": {"finals": 1}}
 
+    async def live_workers(self) -> set[str]:
+        return set(self.workers)
+
     async def set_phrases(self, worker_id: str, call_id: str, leg: str, phrases: list[str] | None) -> None:
-        return None
+        self.phrases.append((worker_id, leg, phrases))
 
 
 def make_taps() -> tuple[MediaTapStasis, FakeAsterisk, FakePorts, FakeRedis]:
     asterisk, ports, redis = FakeAsterisk(), FakePorts(), FakeRedis()
     rest = AriRest("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(asterisk.handler))
-    service = MediaTapService(
-        "voxdesk", rest, TapStore(redis, "t"), ports, flush_grace=0.0, ready_timeout=1.0
-    )  # type: ignore[arg-type]
+    store = TapStore(redis, "t")  # type: ignore[arg-type]
+    service = MediaTapService("voxdesk", rest, store, ports, flush_grace=0.0, ready_timeout=1.0)
     return MediaTapStasis(service, CallStore(redis, "t"), agent_wait=0.5), asterisk, ports, redis  # type: ignore[arg-type]
 
 
@@ -221,3 +236,72 @@ async def test_agents_joining_the_call_bridge_are_tapped_with_their_agent_id_and
     player.cancel()
     # The caller re-entering the bridge and the tap's own bridge are not agents.
     assert ports.allocated == [("c3", "agent", "ulaw", "alice"), ("c3", "agent-2", "ulaw", "bob")]
+
+
+async def wait_ready(taps: MediaTapStasis, call_id: str, leg: str, worker_id: str) -> Any:
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        tap = await taps.service.store.get(call_id, leg)
+        if tap is not None and tap.ready and tap.worker_id == worker_id:
+            return tap
+    raise AssertionError(f"{call_id}/{leg} not tapped on {worker_id}")
+
+
+async def test_legs_of_a_media_worker_that_died_are_tapped_again_on_its_successor_with_their_clock() -> None:
+    taps, asterisk, ports, redis = make_taps()
+    call = Call(call_id="c9", caller_channel_id="chan-c", agent_id="alice", agent_channel_id="chan-a")
+    await CallStore(redis, "t").save(call)  # type: ignore[arg-type]
+    player = asyncio.create_task(arrive_when_created(taps, asterisk))
+    await taps.stasis_start(StasisStart(channel=Channel(id="chan-c"), args=("inbound",)))
+    taps.service.start_tap("c9", "agent", "chan-a", "alice")
+    caller = await wait_ready(taps, "c9", "caller", "w1")
+    agent = await wait_ready(taps, "c9", "agent", "w1")
+    assert await taps.move_orphaned_legs() == 0  # its worker runs: nothing moves
+    assert await taps.service.set_phrases("c9", ["billing", "sales"])  # the caller is in a speech menu
+
+    ports.workers = set()  # w1 killed; its successor is still loading its model
+    assert await taps.move_orphaned_legs() == 0
+    assert (await taps.service.store.get("c9", "caller")) == caller.model_copy(
+        update={"phrases": ["billing", "sales"]}
+    )  # the legs wait for a worker
+
+    ports.workers = {"w2"}  # the restarted worker, under a new id
+    assert await taps.move_orphaned_legs() == 2
+    moved_caller = await wait_ready(taps, "c9", "caller", "w2")
+    moved_agent = await wait_ready(taps, "c9", "agent", "w2")
+    player.cancel()
+    assert ports.allocated[-2:] == [("c9", "caller", "ulaw", None), ("c9", "agent", "ulaw", "alice")]
+    assert all(e > 0 for e in ports.elapsed[-2:])  # the leg clocks go on: no segment time repeats
+    assert (moved_caller.started_at, moved_agent.started_at) == (caller.started_at, agent.started_at)
+    # The dead worker's snoop and externalMedia channels went before the new ones were made.
+    hung_up = [path for m, path, _ in asterisk.requests if m == "DELETE"]
+    for old in (caller, agent):
+        assert {f"/channels/{old.snoop_id}", f"/channels/{old.media_id}", f"/bridges/{old.bridge_id}"} <= set(
+            hung_up
+        )
+    assert moved_caller.snoop_id != caller.snoop_id and moved_caller.port != caller.port
+    for _ in range(100):  # the speech menu goes on on the new worker
+        await asyncio.sleep(0.01)
+        if ("w2", "caller", ["billing", "sales"]) in ports.phrases:
+            break
+    assert ports.phrases == [("w1", "caller", ["billing", "sales"]), ("w2", "caller", ["billing", "sales"])]
+    assert await taps.service.store.leg_of_channel("chan-a") == ("c9", "agent")
+    assert await taps.move_orphaned_legs() == 0
+
+
+async def test_a_caller_who_arrived_while_no_media_worker_ran_is_tapped_once_one_starts() -> None:
+    taps, asterisk, ports, redis = make_taps()
+    ports.workers = set()
+    call = Call(call_id="c10", caller_channel_id="chan-early")
+    await CallStore(redis, "t").save(call)  # type: ignore[arg-type]
+    asterisk.channels = ["chan-early"]
+    await taps.stasis_start(StasisStart(channel=Channel(id="chan-early"), args=("inbound",)))
+    await asyncio.sleep(0.05)
+    assert await taps.service.store.get("c10", "caller") is None  # untranscribed, with a warning
+
+    player = asyncio.create_task(arrive_when_created(taps, asterisk))
+    ports.workers = {"w1"}
+    await taps.move_orphaned_legs()
+    tapped = await wait_ready(taps, "c10", "caller", "w1")
+    player.cancel()
+    assert tapped.channel_id == "chan-early" and ports.allocated == [("c10", "caller", "ulaw", None)]

@@ -2,8 +2,9 @@
 
 Order: data dir -> Redis (embedded unless configured) -> database migrations and demo data ->
 Asterisk (sandbox, host or external) -> web app, worker and call controller as child processes.
-Ctrl-C, SIGTERM or ``voxdesk down`` stop the children first, then Asterisk and Redis, so no process
-is left behind.
+A child that dies is restarted with backoff (``voxdesk.restarts``) while everything else, Asterisk
+and its live calls included, keeps running. Only Ctrl-C, SIGTERM or ``voxdesk down`` stop the
+children first, then Asterisk and Redis, so no process is left behind.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from config.errors import VoxdeskError
 from config.migrate import upgrade
 from config.settings import Settings
 from voxdesk.demo import seed_demo_data
+from voxdesk.restarts import Restarter
 
 console = Console(stderr=True)
 
@@ -50,6 +52,14 @@ class ChildProcess:
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def reap(self) -> None:
+        """After the child died: its own children (a Celery pool process) must not outlive it."""
+        if self.process is not None:
+            _signal_group(self.process.pid, signal.SIGKILL)
 
     def stop(self, grace: float = 8.0) -> None:
         """SIGTERM the whole process group (a worker's own children too), then SIGKILL."""
@@ -205,14 +215,22 @@ def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[],
         console.print(f"\n[bold green]Voxdesk is running:[/] {url}   (Ctrl-C or `voxdesk down` stops it)")
         if ready is not None:
             ready(url)
+        logs = {child.name: child.log_path for child in children}
+        restarter = Restarter(children, env, time.monotonic, lambda line: _say(line, logs))
         while not stop_requested:
-            dead = [c for c in children if not c.alive()]
-            if dead:
-                console.print(f"[red]{dead[0].name} stopped unexpectedly; see {dead[0].log_path}[/]")
-                break
-            time.sleep(0.3)
+            restarter.check()
+            time.sleep(0.2)
         console.print("Stopping Voxdesk …")
     console.print("Voxdesk stopped.")
+
+
+def _say(line: str, logs: dict[str, Path]) -> None:
+    """A restart goes to the terminal and into the child's own log, where its crash was written."""
+    name = line.split(" ", 1)[0]
+    console.print(f"[yellow]{line}[/]" + (f"; see {logs[name]}" if name in logs else ""))
+    if name in logs:
+        with logs[name].open("a", encoding="utf-8") as log:
+            log.write(f"--- voxdesk up, {time.strftime('%Y-%m-%d %H:%M:%S')}: {line}\n")
 
 
 def _pid_alive(pid: int) -> bool:
