@@ -8,7 +8,7 @@ VoxdeskError
 
 from __future__ import annotations
 
-from config.errors import VoxdeskError
+from config.errors import InvalidInputError, VoxdeskError
 
 
 class RoutingError(VoxdeskError):
@@ -19,10 +19,13 @@ class AgentTransitionError(RoutingError):
     """The requested agent state change is not allowed from the agent's current state."""
 
 
-class RoutingConfigError(RoutingError):
+class RoutingConfigError(RoutingError, InvalidInputError):
     """Routing configuration is refused; ``problems`` says where and why."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = tuple(problems)
         super().__init__(f"routing configuration {source} is invalid:\n  " + "\n  ".join(problems))
+
+    def public_detail(self) -> object:
+        return {"message": str(self), "problems": list(self.problems)}

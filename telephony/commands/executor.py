@@ -1,4 +1,4 @@
-"""Executes console commands on the active controller; failures are announced, never raised."""
+"""Executes commands on the active controller; failures are announced, never raised."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from telephony.commands.schemas import (
     HangUpCall,
     HoldCall,
     ReloadIvrFlow,
+    ReloadSipEndpoints,
+    ReplaceRoutingFile,
     ResumeCall,
     SetRecordingPaused,
     Supervise,
@@ -83,7 +85,11 @@ class CommandExecutor:
             case AgentPause():
                 await agents.pause(command.agent_id, command.reason)
             case ReloadIvrFlow():
-                c.flows.reload(command.text)
+                c.apply_ivr_flow(command.name, command.text)
+            case ReloadSipEndpoints():
+                await c.endpoints.reload()
+            case ReplaceRoutingFile():
+                await c.apply_routing_file(command.file, command.text)
             case AgentUnpause():
                 await agents.unpause(command.agent_id)
                 await c.queues.dispatch()

@@ -7,7 +7,6 @@ from datetime import datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.errors import VoxdeskError
 from config.models import Role
 from tickets.channels.base import OutboundMessage
 from tickets.channels.exceptions import ChannelNotConfiguredError
@@ -15,7 +14,7 @@ from tickets.conversations import services
 from tickets.conversations.models import AuthorKind, Channel
 from web.auth import Principal, require_roles
 from web.deps import SessionDep
-from web.routes.ticket_support import AdaptersDep, NotifierDep, raise_http
+from web.routes.ticket_support import AdaptersDep, NotifierDep
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -57,10 +56,7 @@ def list_messages(
     after_id: int = Query(0, ge=0),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[MessagePublic]:
-    try:
-        services.get_conversation(session, conversation_id)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    services.get_conversation(session, conversation_id)
     return [
         MessagePublic.model_validate(m)
         for m in services.list_messages(session, conversation_id, after_id, limit)
@@ -79,20 +75,17 @@ def reply(
 
     When the relay or provider fails the answer is 502, and the reply stays in the conversation
     with ``delivery: failed``: nothing the agent wrote is lost."""
-    try:
-        conversation = services.get_conversation(session, conversation_id)
-        adapter = adapters.get(Channel(conversation.channel))
-        if adapter is None:
-            raise ChannelNotConfiguredError(f"agents cannot write into a {conversation.channel} conversation")
-        message = adapter.send(
-            session,
-            conversation,
-            OutboundMessage(
-                conversation.id, body.body, agent_id=principal.user_id, agent_name=principal.username
-            ),
-        )
-    except VoxdeskError as exc:
-        raise_http(exc)
+    conversation = services.get_conversation(session, conversation_id)
+    adapter = adapters.get(Channel(conversation.channel))
+    if adapter is None:
+        raise ChannelNotConfiguredError(f"agents cannot write into a {conversation.channel} conversation")
+    message = adapter.send(
+        session,
+        conversation,
+        OutboundMessage(
+            conversation.id, body.body, agent_id=principal.user_id, agent_name=principal.username
+        ),
+    )
     return MessagePublic.model_validate(message)
 
 
@@ -100,11 +93,8 @@ def reply(
 def mark_read(
     conversation_id: int, body: ReadMark, session: SessionDep, notifier: NotifierDep
 ) -> dict[str, int]:
-    try:
-        services.get_conversation(session, conversation_id)
-        changed = services.mark_read(
-            session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
-        )
-    except VoxdeskError as exc:
-        raise_http(exc)
+    services.get_conversation(session, conversation_id)
+    changed = services.mark_read(
+        session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
+    )
     return {"marked_read": changed}

@@ -14,7 +14,8 @@ from config.models import User
 from config.security import verify_password
 from web.auth import CurrentPrincipal, Principal, issue_token
 from web.deps import SessionDep
-from web.health import CheckResult, check_ari, check_database, check_redis
+from web.health import CheckResult, check_call_control, check_database, check_redis
+from web.telephony import get_read_model
 
 router = APIRouter()
 
@@ -22,8 +23,7 @@ router = APIRouter()
 def _run_checks(request: Request) -> list[CheckResult]:
     state = request.app.state
     checks = [check_database(state.engine), check_redis(state.redis_url)]
-    if state.ari is not None:
-        checks.append(check_ari(*state.ari))
+    checks.append(check_call_control(lambda: get_read_model(request, state.settings).controller_status()))
     return checks
 
 

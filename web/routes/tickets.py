@@ -24,9 +24,9 @@ from tickets.desk.schemas import (
 from tickets.sla.policies import list_ticket_timers
 from tickets.sla.schemas import TimerPublic
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, IdPath, Reader, RuntimeDep, Worker, actor_of
+from web.routes.desk_support import IdPath, Reader, RuntimeDep, Worker, actor_of
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 
 @router.get("", response_model=TicketPage)
