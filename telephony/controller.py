@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
+import httpx
 import redis
 import redis.asyncio as aredis
 import typer
@@ -91,6 +92,7 @@ class Controller:
         controller_id: str | None = None,
         routing_source: RoutingSource | None = None,
         agent_config: AgentConfigWriter | None = None,
+        ari_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self.routing = routing
@@ -100,7 +102,7 @@ class Controller:
         self._redis = aredis.Redis.from_url(redis_url)
         notifier = Notifier(redis.Redis.from_url(redis_url))
         prefix = settings.key_prefix
-        self.rest = AriRest(ari.url, ari.user, ari.password)
+        self.rest = AriRest(ari.url, ari.user, ari.password, transport=ari_transport)
         self.endpoints = EndpointReloader(agent_config, self.rest)
         self.reports = ControllerReports(self._redis, prefix, self.id, ttl_s=max(3.0, settings.lease_ttl_s))
         calls = CallService(CallStore(self._redis, prefix), CallNotifier(notifier))

@@ -31,9 +31,9 @@ STATUS_OF_KIND: dict[type[errors.VoxdeskError], int] = {
 UNEXPECTED = 500
 
 
-def status_of(error: errors.VoxdeskError) -> int:
-    """The status of the error's kind: the nearest kind in its class's ancestry, else 500."""
-    for cls in type(error).__mro__:
+def status_of(error_class: type[errors.VoxdeskError]) -> int:
+    """The status of the class's kind: the nearest kind in its ancestry, else 500."""
+    for cls in error_class.__mro__:
         if cls in STATUS_OF_KIND:
             return STATUS_OF_KIND[cls]
     return UNEXPECTED
@@ -41,7 +41,7 @@ def status_of(error: errors.VoxdeskError) -> int:
 
 async def voxdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.VoxdeskError)
-    code = status_of(exc)
+    code = status_of(type(exc))
     if code >= 500:
         log.warning("answering %d: %s: %s", code, type(exc).__name__, exc)
     return JSONResponse({"detail": exc.public_detail()}, status_code=code)
