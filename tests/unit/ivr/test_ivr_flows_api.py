@@ -1,4 +1,4 @@
-"""The IVR flow API: roles, a refused broken flow naming the node, and a replacement queued for call control."""
+"""The IVR flow API: roles, a broken flow refused naming the node, a good one queued for call control."""
 
 from __future__ import annotations
 
