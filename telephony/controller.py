@@ -45,7 +45,6 @@ from telephony.inbound.flows import IvrFlows, check_queues
 from telephony.inbound.lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.inbound.stasis import InboundStasis
 from telephony.ivr import CustomerDirectory, Flow, OrderConnector
-from telephony.ivr.service import DEFAULT_FLOW_DIR
 from telephony.prompts import PromptRenderer
 from telephony.queueing.pool import AgentMirror
 from telephony.queueing.services import QueueService
@@ -59,7 +58,6 @@ from telephony.status import ControllerReports
 from telephony.supervision.services import SupervisionService
 
 log = logging.getLogger(__name__)
-DEFAULT_FLOW = DEFAULT_FLOW_DIR / "main.yaml"
 HEARTBEAT_S = 1.0  # how often the controller tells the read model it is alive and whether ARI is up
 
 
@@ -86,7 +84,7 @@ class Controller:
         *,
         routing: RoutingConfig,
         prompts: PromptRenderer,
-        flow_path: Path = DEFAULT_FLOW,
+        flow_path: Path,  # in the data dir (telephony.admin_config): applied flows are written there
         session_factory: sessionmaker[Session] | None = None,
         phone_region: str = "US",
         controller_id: str | None = None,
