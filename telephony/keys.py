@@ -36,6 +36,10 @@ class TelephonyKeys:
         """The active controller's heartbeat: its id, whether ARI is connected, the Asterisk version."""
         return f"{self.prefix}:telephony:status"
 
+    def command_outcome(self, command_id: str) -> str:
+        """How the controller ended a command: applied, or refused and why (kept a day)."""
+        return f"{self.prefix}:telephony:command:{command_id}"
+
     @property
     def queue_ids(self) -> str:
         """The queue ids of the routing config the controller runs (JSON list)."""

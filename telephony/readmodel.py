@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import redis
 
@@ -30,6 +30,16 @@ class ControllerStatus:
     ari_connected: bool
     asterisk_version: str | None
     reported_at: float
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """How the controller ended a command; a command it has not finished yet has none."""
+
+    command_id: str
+    kind: str
+    outcome: Literal["applied", "refused"]
+    reason: str
 
 
 class TelephonyReadModel:
@@ -71,6 +81,15 @@ class TelephonyReadModel:
         """The queues of the routing config the controller runs; None before any controller started."""
         raw: Any = self._redis.get(self.keys.queue_ids)
         return frozenset(json.loads(raw)) if raw else None
+
+    def command_outcome(self, command_id: str) -> CommandOutcome | None:
+        fields: Any = self._redis.hgetall(self.keys.command_outcome(command_id))
+        if not fields:
+            return None
+        values = {_text(k): _text(v) for k, v in fields.items()}
+        refused = values.get("outcome") == "refused"
+        outcome: Literal["applied", "refused"] = "refused" if refused else "applied"
+        return CommandOutcome(command_id, values.get("kind", "?"), outcome, values.get("reason", ""))
 
     def controller_status(self) -> ControllerStatus | None:
         """The active controller's last heartbeat (it expires: None means no controller is running)."""

@@ -10,6 +10,8 @@ import redis.asyncio as aredis
 
 from telephony.keys import TelephonyKeys
 
+OUTCOME_TTL_S = 86400
+
 
 class ControllerReports:
     """Heartbeat (expiring, so a dead controller reads as "none") and the queue ids in use."""
@@ -31,6 +33,20 @@ class ControllerReports:
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self._keys.status, mapping=fields)  # type: ignore[arg-type]
         pipe.pexpire(self._keys.status, self._ttl_ms)
+        await pipe.execute()
+
+    async def command_outcome(self, command_id: str, kind: str, refused_because: str | None) -> None:
+        """Remember how a command ended, for whoever sent it (read back by the read model)."""
+        fields = {
+            "kind": kind,
+            "outcome": "refused" if refused_because is not None else "applied",
+            "reason": refused_because or "",
+            "finished_at": f"{time.time():.3f}",
+        }
+        key = self._keys.command_outcome(command_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
+        pipe.expire(key, OUTCOME_TTL_S)
         await pipe.execute()
 
     async def queues_in_use(self, queue_ids: Iterable[str]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import redis
+
 from config.errors import VoxdeskError
 from telephony.commands.schemas import (
     AgentLogin,
@@ -41,7 +43,9 @@ class CommandExecutor:
     async def execute(self, command: Command) -> None:
         try:
             await self._run(command)
+            await self._record(command, None)
         except VoxdeskError as exc:
+            await self._record(command, str(exc))
             log.info("command %s refused: %s", command.kind, exc)
             self.failures = [*self.failures[-49:], str(exc)]
             self.c.ctx.calls.notifier.command_failed(
@@ -51,6 +55,12 @@ class CommandExecutor:
                 call_id=getattr(command, "call_id", None),
                 agent_id=getattr(command, "agent_id", None),
             )
+
+    async def _record(self, command: Command, refused_because: str | None) -> None:
+        try:
+            await self.c.reports.command_outcome(command.command_id, command.kind, refused_because)
+        except (redis.RedisError, OSError) as exc:  # the command itself is done; only its receipt is lost
+            log.warning("could not record the outcome of command %s: %s", command.command_id, exc)
 
     async def _run(self, command: Command) -> None:
         c, agents = self.c, self.c.ctx.agents

@@ -168,7 +168,11 @@ def test_an_agent_added_by_an_admin_registers_with_the_password_shown_once(
     sip = created["sip"]
     assert created["endpoints_reload_command"]
     assert sip["username"] == "zoe.agent" and sip["password"] and sip["server"] == asterisk.sip_server
-    wait_until(lambda: endpoint_known(asterisk, "zoe.agent"), 10, "the controller to reload pjsip")
+    reload = f"/api/commands/{created['endpoints_reload_command']}"
+    wait_until(lambda: client.get(reload, headers=tokens["admin"]).json()["outcome"] != "pending", 10,
+               "the controller to reload pjsip")  # fmt: skip
+    assert client.get(reload, headers=tokens["admin"]).json()["outcome"] == "applied"
+    assert endpoint_known(asterisk, "zoe.agent")
     assert asterisk.sandbox.status().pid == pid, "endpoints are reloaded, Asterisk is not restarted"
     assert tokens["controller"].executor.failures == []
     with start_softphone(SoftphonePlan(sip["username"], sip["password"], asterisk.sip_server)):

@@ -7,6 +7,7 @@ the httpx transport, and the agent config writer at its Protocol.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from telephony.readmodel import TelephonyReadModel
 from telephony.settings import TelephonySettings
 
 ARI_URL = "http://ari.test:8088/ari"
+REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 class CountingWriter:
@@ -100,15 +102,22 @@ def execute(controller: Controller, *commands: Command) -> None:
     asyncio.run(run())
 
 
+def read_model(controller: Controller) -> TelephonyReadModel:
+    return TelephonyReadModel(redis.Redis.from_url(REDIS_URL), controller.settings.key_prefix)
+
+
 def test_reloading_sip_endpoints_renders_the_agents_then_reloads_pjsip_through_ari(
     build: Callable[..., Controller],
 ) -> None:
     ari, writer = FakeAri(), CountingWriter()
     controller = build(ari=ari, writer=writer)
-    execute(controller, ReloadSipEndpoints(actor="root"))
+    command = ReloadSipEndpoints(actor="root")
+    execute(controller, command)
     assert writer.writes == 1
     assert ari.requests == [("PUT", "/ari/asterisk/modules/res_pjsip.so")]
     assert controller.executor.failures == []
+    outcome = read_model(controller).command_outcome(command.command_id)
+    assert outcome is not None and (outcome.kind, outcome.outcome) == ("reload_sip_endpoints", "applied")
 
 
 def test_an_external_asterisk_is_left_alone_when_sip_accounts_change(
@@ -122,9 +131,12 @@ def test_an_external_asterisk_is_left_alone_when_sip_accounts_change(
 
 def test_a_refused_pjsip_reload_is_announced_not_raised(build: Callable[..., Controller]) -> None:
     controller = build(ari=FakeAri(status=404), writer=CountingWriter())
-    execute(controller, ReloadSipEndpoints())
+    command = ReloadSipEndpoints()
+    execute(controller, command)
     assert len(controller.executor.failures) == 1
     assert "/asterisk/modules/res_pjsip.so -> 404" in controller.executor.failures[0]
+    outcome = read_model(controller).command_outcome(command.command_id)
+    assert outcome is not None and outcome.outcome == "refused" and "404" in outcome.reason
 
 
 def test_a_new_ivr_flow_for_the_running_name_is_written_to_the_data_dir_and_used_for_new_calls(

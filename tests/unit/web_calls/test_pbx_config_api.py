@@ -85,6 +85,8 @@ def test_adding_an_agent_queues_a_sip_endpoint_reload_for_call_control(admin: Ad
     [command] = admin.commands()
     assert isinstance(command, ReloadSipEndpoints) and command.actor == "root"
     assert created.json()["endpoints_reload_command"] == command.command_id
+    outcome = admin.client.get(f"/api/commands/{command.command_id}", headers=admin.headers)
+    assert outcome.status_code == 200 and outcome.json()["outcome"] == "pending"  # no controller runs here
     rotated = admin.client.post(
         f"/api/admin/users/{created.json()['id']}/sip-password", headers=admin.headers
     )

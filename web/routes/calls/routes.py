@@ -28,6 +28,7 @@ from web.routes.calls.schemas import (
     BlindTransferBody,
     CallRecordPublic,
     CommandAccepted,
+    CommandOutcomePublic,
     LiveCallPublic,
     PauseBody,
     RecordPage,
@@ -73,6 +74,19 @@ def _accepted(command: Command) -> CommandAccepted:
         kind=command.kind,
         call_id=getattr(command, "call_id", None),
         agent_id=getattr(command, "agent_id", None),
+    )
+
+
+@router.get("/api/commands/{command_id}", dependencies=[CALL_HANDLERS])
+def command_outcome(
+    command_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], read: ReadModelDep
+) -> CommandOutcomePublic:
+    """Whether call control has applied a queued command (a console action or an admin's PBX change)."""
+    found = read.command_outcome(command_id)
+    if found is None:
+        return CommandOutcomePublic(command_id=command_id, outcome="pending")
+    return CommandOutcomePublic(
+        command_id=command_id, outcome=found.outcome, kind=found.kind, reason=found.reason or None
     )
 
 
