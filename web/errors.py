@@ -44,7 +44,9 @@ async def voxdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     code = status_of(type(exc))
     if code >= 500:
         log.warning("answering %d: %s: %s", code, type(exc).__name__, exc)
-    return JSONResponse({"detail": exc.public_detail()}, status_code=code)
+    # Every 401 names the scheme that would work (RFC 9110): a bearer token from /api/auth/token.
+    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+    return JSONResponse({"detail": exc.public_detail()}, status_code=code, headers=headers)
 
 
 async def unstorable_value(_request: Request, _exc: Exception) -> JSONResponse:

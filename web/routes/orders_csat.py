@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from config.errors import NotFoundError
+from config.errors import MalformedRequestError, NotFoundError
 from config.models import Role
 from tickets.connectors.csv_import import import_orders_csv
 from tickets.connectors.lookup import OrderInfo, TableOrderLookup
@@ -45,7 +45,7 @@ async def import_orders(request: Request, session: SessionDep, settings: Setting
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"CSV must be UTF-8: {exc}") from exc
+        raise MalformedRequestError(f"CSV must be UTF-8: {exc}") from exc
     report = await run_in_threadpool(import_orders_csv, session, text, settings.customers.default_region)
     result = ImportResult(imported=report.imported, updated=report.updated, errors=report.errors[:500])
     if report.errors:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from config.errors import UnauthorizedError
 from config.models import User
 from config.security import verify_password
 from web.auth import CurrentPrincipal, Principal, issue_token
@@ -71,7 +72,7 @@ def sign_in(body: TokenRequest, request: Request, session: SessionDep) -> TokenR
     """Exchange a username and password for a signed token."""
     user = session.scalar(select(User).where(User.username == body.username))
     if user is None or not user.is_active or not verify_password(user.password_hash, body.password):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+        raise UnauthorizedError("wrong username or password")
     token = issue_token(request.app.state.secret_key, Principal(user.id, user.username, user.role))
     return TokenResponse(access_token=token, role=user.role.value)
 
