@@ -101,21 +101,25 @@ def admin_api(
         admin = create_user(session, "root-admin", "Admin", Role.ADMIN, "admin-password-1")
         supervisor = create_user(session, "sup", "Sup", Role.SUPERVISOR, "sup-password-1")
     prefix = f"test-accounts-{uuid.uuid4().hex[:8]}"
+    flow_path = tmp_path / "flows" / "flow.yaml"
+    flow_path.parent.mkdir()
+    flow_path.write_text(FLOW, encoding="utf-8")
+    routing = RoutingSource(seeded_dir(tmp_path, "routing", PACKAGED_ROUTING))
     # Same data dir as the session's sandbox, so the controller renders that very Asterisk's config.
     settings = asterisk.sandbox.settings.model_copy(update={"database_url": url})
     settings = settings.model_copy(update={
         "redis": settings.redis.model_copy(update={"url": redis_url}),
-        "telephony": settings.telephony.model_copy(update={"key_prefix": prefix}),
+        "telephony": settings.telephony.model_copy(update={
+            "key_prefix": prefix, "routing_dir": routing.directory, "ivr_flow": flow_path,
+        }),
     })  # fmt: skip
-    (tmp_path / "flow.yaml").write_text(FLOW, encoding="utf-8")
-    routing = RoutingSource(seeded_dir(tmp_path, "routing", PACKAGED_ROUTING))
     controller = Controller(
         settings.telephony,
         AriAccess(asterisk.ari.url, asterisk.ari.user, asterisk.ari.password, settings.asterisk.stasis_app),
         redis_url,
         routing=routing.current(),
         prompts=PromptRenderer(tmp_path / "prompts", engines=(EspeakEngine(),)),
-        flow_path=tmp_path / "flow.yaml",
+        flow_path=flow_path,
         routing_source=routing,
         agent_config=SandboxAgentConfig(asterisk.sandbox, url),
     )
@@ -226,3 +230,37 @@ def test_only_admins_add_users_and_bad_requests_are_refused_clearly(
     not_agent = client.post(f"/api/admin/users/{tokens['sup_id']}/sip-password", headers=tokens["admin"])
     assert not_agent.status_code == 422 and "only agents" in not_agent.json()["detail"]
     assert client.post("/api/admin/users/999/sip-password", headers=tokens["admin"]).status_code == 404
+
+
+def outcome_of(client: TestClient, headers: dict[str, str], command_id: str) -> dict:
+    url = f"/api/commands/{command_id}"
+    wait_until(lambda: client.get(url, headers=headers).json()["outcome"] != "pending", 10, "the controller")
+    return client.get(url, headers=headers).json()
+
+
+def test_an_admin_adds_a_queue_then_a_flow_using_it_and_the_running_controller_switches_to_both(
+    admin_api: tuple[TestClient, dict], tmp_path: Path
+) -> None:
+    client, tokens = admin_api
+    controller: Controller = tokens["controller"]
+    queues_file = tmp_path / "routing" / "queues.yaml"
+    added = queues_file.read_text(encoding="utf-8").rstrip("\n") + "\n  vip:\n    strategy: longest_idle\n"
+    flow = FLOW.replace("queue: general", "queue: vip")
+    early = client.put("/api/ivr/flows/flow", json={"yaml": flow}, headers=tokens["admin"])
+    assert early.status_code == 422 and "'vip' does not exist" in early.text  # not a queue yet
+
+    queued = client.put("/api/routing/queues", json={"yaml": added}, headers=tokens["admin"])
+    assert queued.status_code == 202, queued.text
+    assert outcome_of(client, tokens["admin"], queued.json()["command_id"])["outcome"] == "applied"
+    assert queues_file.read_text(encoding="utf-8") == added and "vip" in controller.ctx.routing.queues
+
+    switched = client.put("/api/ivr/flows/flow", json={"yaml": flow}, headers=tokens["admin"])
+    assert switched.status_code == 202, switched.text  # web checks against the queues the controller runs
+    assert outcome_of(client, tokens["admin"], switched.json()["command_id"])["outcome"] == "applied"
+    assert "queue: vip" in controller.flows.current.source
+
+    dropped = client.put("/api/routing/queues", json={"yaml": added.replace("  vip:", "  gold:")},
+                         headers=tokens["admin"])  # fmt: skip
+    refused = outcome_of(client, tokens["admin"], dropped.json()["command_id"])
+    assert refused["outcome"] == "refused" and "'vip' does not exist" in refused["reason"]
+    assert "vip" in controller.ctx.routing.queues and queues_file.read_text(encoding="utf-8") == added
