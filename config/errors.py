@@ -28,7 +28,7 @@ Where each feature's errors sit (leaf -> kind):
   CallStateConflictError and InvalidTransitionError -> Conflict, BadTransferTargetError -> InvalidInput
 - telephony.agents: AgentNotFoundError -> NotFound, AgentStateError and NoAgentAccountError -> Conflict
 - telephony.ivr: FlowNotFoundError -> NotFound, IvrFlowError -> InvalidInput (with ``problems``)
-- routing: RoutingConfigError -> InvalidInput (with ``problems``)
+- routing: RoutingConfigError -> InvalidInput (with ``problems``), AgentTransitionError -> Conflict
 - tickets.desk: its NotFound/InvalidInput/Conflict errors, ReplayCheckUnavailableError -> Unavailable
 - tickets.customers, .conversations, .csat: *NotFoundError -> NotFound, Invalid*Error -> InvalidInput,
   MergeError and SurveyAnsweredError -> Conflict

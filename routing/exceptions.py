@@ -2,20 +2,20 @@
 
 VoxdeskError
 └── RoutingError
-    ├── AgentTransitionError   an agent state change that is not allowed (busy -> paused...)
-    └── RoutingConfigError     queues or rules YAML is invalid; each problem names the rule or queue
+    ├── AgentTransitionError   an agent state change that is not allowed (busy -> paused...)  Conflict
+    └── RoutingConfigError     queues or rules YAML is invalid; each problem names it          InvalidInput
 """
 
 from __future__ import annotations
 
-from config.errors import InvalidInputError, VoxdeskError
+from config.errors import ConflictError, InvalidInputError, VoxdeskError
 
 
 class RoutingError(VoxdeskError):
     """Base of routing's errors."""
 
 
-class AgentTransitionError(RoutingError):
+class AgentTransitionError(RoutingError, ConflictError):
     """The requested agent state change is not allowed from the agent's current state."""
 
 
