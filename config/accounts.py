@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config import errors
 from config.errors import VoxdeskError
 from config.models import AuditEntry, Role, SipCredential, User
 from config.security import generate_secret, hash_password, sip_ha1
@@ -17,11 +18,15 @@ class AccountError(VoxdeskError):
     """A user or SIP account cannot be created or changed as asked."""
 
 
-class AccountExistsError(AccountError):
+class InvalidAccountError(AccountError, errors.InvalidInputError):
+    """The request does not fit the user (a SIP account for someone who is not an agent)."""
+
+
+class AccountExistsError(AccountError, errors.ConflictError):
     """The username is taken."""
 
 
-class AccountNotFoundError(AccountError):
+class AccountNotFoundError(AccountError, errors.NotFoundError):
     """No such user."""
 
 
@@ -66,7 +71,9 @@ def rotate_sip_password(session: Session, *, actor: str, user_id: int) -> tuple[
     if user is None:
         raise AccountNotFoundError(f"no user {user_id}")
     if user.role is not Role.AGENT:
-        raise AccountError(f"user {user.username!r} is a {user.role.value}; only agents have SIP accounts")
+        raise InvalidAccountError(
+            f"user {user.username!r} is a {user.role.value}; only agents have SIP accounts"
+        )
     password = generate_secret(12)
     credential = session.scalar(select(SipCredential).where(SipCredential.user_id == user_id))
     if credential is None:

@@ -1,7 +1,7 @@
 """Settings of call control (mounted on :class:`config.settings.Settings` as ``telephony``).
 
-Queues and routing rules are not here: ``config/routing/`` (queues.yaml, rules.yaml) is their one
-source of truth, read through :func:`routing.load_routing_config` from ``routing_dir``.
+Queues and routing rules are not here: ``<data_dir>/routing/`` (queues.yaml, rules.yaml, seeded from
+``config/routing/``) is their one source of truth, read through :func:`routing.load_routing_config` from ``routing_dir``.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ class TelephonySettings(Section):
     """Timers, dial strings, recording; the IVR flow and routing files are edited by admins."""
 
     key_prefix: str = "voxdesk"
-    ivr_flow: Path | None = Field(default=None, description="IVR flow YAML; config/ivr/main.yaml when unset")
+    ivr_flow: Path | None = Field(default=None, description="IVR flow YAML; <data_dir>/ivr/main.yaml (seeded from config/ivr) when unset")
     routing_dir: Path | None = Field(
-        default=None, description="directory with queues.yaml and rules.yaml; config/routing when unset"
+        default=None, description="directory with queues.yaml and rules.yaml; <data_dir>/routing (seeded from config/routing)"
+        " when unset"
     )
     prompts_dir: Path | None = Field(
         default=None,

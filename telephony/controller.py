@@ -17,18 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
+import httpx
 import redis
 import redis.asyncio as aredis
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
+from config.errors import SettingsError, VoxdeskError
 from config.events import Notifier
 from config.jobs import create_celery
 from config.settings import Settings, load_settings
 from config.telephony_settings import TelephonySettings
-from routing import RoutingConfig, load_routing_config
-from routing.config_ import DEFAULT_ROUTING_DIR
+from routing import RoutingConfig
+from telephony.admin_config import RoutingFile, RoutingSource, ivr_flow_path, routing_dir
 from telephony.agents.notifier import AgentNotifier
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
@@ -41,12 +43,12 @@ from telephony.commands.bus import CommandConsumer
 from telephony.commands.executor import CommandExecutor
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
+from telephony.endpoints import AgentConfigWriter, EndpointReloader, SandboxAgentConfig
 from telephony.inbound.conversations import CallConversations, TaskSender, TicketsCallConversations
-from telephony.inbound.flows import IvrFlows
+from telephony.inbound.flows import IvrFlows, check_queues
 from telephony.inbound.lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.inbound.stasis import InboundStasis
-from telephony.ivr import CustomerDirectory, OrderConnector
-from telephony.ivr.service import DEFAULT_FLOW_DIR
+from telephony.ivr import CustomerDirectory, Flow, OrderConnector
 from telephony.prompts import PromptRenderer
 from telephony.queueing.pool import AgentMirror
 from telephony.queueing.services import QueueService
@@ -55,10 +57,11 @@ from telephony.recording.services import RecordingService
 from telephony.records.writer import RecordWriter
 from telephony.recovery import CallRecovery
 from telephony.sandbox.runtime import AsteriskRuntime
+from telephony.status import ControllerReports
 from telephony.supervision.services import SupervisionService
 
 log = logging.getLogger(__name__)
-DEFAULT_FLOW = DEFAULT_FLOW_DIR / "main.yaml"
+HEARTBEAT_S = 1.0  # how often the controller tells the read model it is alive and whether ARI is up
 
 
 # Replace the lease holder only if it is still the dead one (another controller may have taken it).
@@ -108,20 +111,26 @@ class Controller:
         *,
         routing: RoutingConfig,
         prompts: PromptRenderer,
-        flow_path: Path = DEFAULT_FLOW,
+        flow_path: Path,  # in the data dir (telephony.admin_config): applied flows are written there
         session_factory: sessionmaker[Session] | None = None,
         phone_region: str = "US",
         controller_id: str | None = None,
         jobs: TaskSender | None = None,
+        routing_source: RoutingSource | None = None,
+        agent_config: AgentConfigWriter | None = None,
+        ari_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self.routing = routing
+        self.routing_source = routing_source  # where admins' routing changes are written
         self.flows = IvrFlows(flow_path, routing.queues, prompts)
         self.id = controller_id or f"{socket.gethostname()}:{os.getpid()}"
         self._redis = aredis.Redis.from_url(redis_url)
         notifier = Notifier(redis.Redis.from_url(redis_url))
         prefix = settings.key_prefix
-        self.rest = AriRest(ari.url, ari.user, ari.password)
+        self.rest = AriRest(ari.url, ari.user, ari.password, transport=ari_transport)
+        self.endpoints = EndpointReloader(agent_config, self.rest)
+        self.reports = ControllerReports(self._redis, prefix, self.id, ttl_s=max(3.0, settings.lease_ttl_s))
         calls = CallService(CallStore(self._redis, prefix), CallNotifier(notifier))
         agents = AgentService(AgentStore(self._redis, prefix), AgentNotifier(notifier))
         self.ctx = ControlContext(
@@ -173,8 +182,39 @@ class Controller:
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
 
     async def _reconnected(self) -> None:
+        with contextlib.suppress(VoxdeskError):
+            info = await self.rest.asterisk_info()
+            self.reports.asterisk_version = str(info.get("system", {}).get("version") or "") or None
+        await self.reports.heartbeat(ari_connected=True)
         await self.agents.sync()
         await self.recovery.recover()
+
+    # --- configuration admins change (commands from web/), applied without a restart
+    def apply_ivr_flow(self, name: str | None, text: str | None) -> Flow:
+        """Replace flow ``name`` (the running one when unset). Raises IvrFlowError; nothing changes then."""
+        if name is None or name == self.flows.source.name:
+            return self.flows.reload(text)
+        if text is None:
+            return self.flows.store.current(name)
+        return self.flows.store.replace(name, text)
+
+    async def apply_routing_file(self, file: RoutingFile, text: str) -> RoutingConfig:
+        """Validate, write and switch to new queues or rules; new decisions use them at once.
+
+        Raises:
+            RoutingConfigError: the file is refused. IvrFlowError: the running IVR flow sends callers
+            to a queue the new file removes. Either way the running config stays.
+        """
+        if self.routing_source is None:
+            raise SettingsError("this controller runs a fixed routing config; set telephony.routing_dir")
+        config = self.routing_source.validate(file, text)
+        check_queues(self.flows.current, config.queues)
+        config = self.routing_source.replace(file, text)
+        self.routing = self.ctx.routing = config
+        self.flows.set_queues(config.queues)
+        await self.reports.queues_in_use(config.queues)
+        log.info("routing %s replaced: %d queues", file, len(config.queues))
+        return config
 
     def prerender_prompts(self) -> int:
         """Synthesise the flow's fixed prompts and the queue's own lines, so nobody waits for TTS."""
@@ -210,12 +250,17 @@ class Controller:
         return False
 
     async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        reported = 0.0
         while True:
             await asyncio.sleep(self.settings.tick_s)
             try:
                 if not await self._hold_lease():
                     log.error("controller %s lost its lease; stopping", self.id)
                     raise SystemExit(3)
+                if loop.time() - reported >= HEARTBEAT_S:
+                    await self.reports.heartbeat(ari_connected=self.stream.connected.is_set())
+                    reported = loop.time()
                 await self.connected.finish_wrap_ups()
                 await self.queues.tick()
             except (redis.RedisError, OSError) as exc:
@@ -232,6 +277,8 @@ class Controller:
             log.info("another controller is active; standing by")
             await asyncio.sleep(self.settings.lease_ttl_s / 2)
         await self.agents.sync()
+        await self.reports.queues_in_use(self.routing.queues)
+        await self.reports.heartbeat(ari_connected=self.stream.connected.is_set())
         self.active.set()
         log.info("controller %s active", self.id)
         tasks = [
@@ -282,19 +329,24 @@ def build_controller(settings: Settings) -> Controller:
     endpoint = sandbox.ari
     ari = AriAccess(endpoint.url, endpoint.user, endpoint.password, settings.asterisk.stasis_app)
     telephony = settings.telephony
-    routing = load_routing_config(telephony.routing_dir or DEFAULT_ROUTING_DIR)
+    routing_source = RoutingSource(routing_dir(settings))
+    # Sandbox and host Asterisk are ours to configure; an external one is the admin's.
+    database_url = settings.effective_database_url
+    agent_config = SandboxAgentConfig(sandbox, database_url) if sandbox.runtime is not None else None
     redis_url = settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     factory = make_session_factory(make_engine(settings.effective_database_url))
     controller = Controller(
         telephony,
         ari,
         redis_url,
-        routing=routing,
+        routing=routing_source.current(),
         prompts=prompt_renderer(telephony, sandbox.runtime, settings.cache_dir),
-        flow_path=telephony.ivr_flow or DEFAULT_FLOW,
+        flow_path=ivr_flow_path(settings),
         session_factory=factory,
         phone_region=settings.customers.default_region,
         jobs=create_celery(redis_url),
+        routing_source=routing_source,
+        agent_config=agent_config,
     )
     attach_to_controller(controller, redis_url)  # live transcription of both legs (telephony.taps)
     return controller

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi import FastAPI
 
 from config.db import make_engine, make_session_factory
-from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
+from web.errors import install_error_handlers
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
@@ -23,6 +21,7 @@ from web.routes import (
     ivr_flows,
     kb,
     orders_csat,
+    routing_config,
     system,
     ticket_rules,
     tickets,
@@ -36,23 +35,6 @@ def resolve_redis_url(settings: Settings) -> str:
     return settings.redis.url or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
 
 
-def resolve_ari(settings: Settings) -> tuple[str, str, str] | None:
-    """ARI base URL and credentials: the configured external ARI or the sandbox's generated ones."""
-    from telephony.sandbox import AsteriskSandbox  # the sandbox owns the generated ARI password
-
-    try:
-        ari = AsteriskSandbox(settings).ari
-    except VoxdeskError:
-        return None
-    return ari.url, ari.user, ari.password
-
-
-async def _invalid_value(_request: Request, exc: Exception) -> JSONResponse:
-    # The database refused a value the schema let through (an id past 32 bits, a NUL in text):
-    # that is the caller's input, so 422, and the session's transaction is rolled back when it closes.
-    return JSONResponse({"detail": "a value is out of range or not storable"}, status_code=422)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to :func:`load_settings` (for uvicorn's factory mode)."""
     settings = settings or load_settings()
@@ -63,8 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.secret_key = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
     app.state.redis_url = resolve_redis_url(settings)
-    app.state.ari = resolve_ari(settings)
-    app.add_exception_handler(DataError, _invalid_value)
+    install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(accounts.router)
     app.include_router(customers.router)
@@ -73,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(channel_webhooks.router)
     app.include_router(orders_csat.router)
     app.include_router(ivr_flows.router)
+    app.include_router(routing_config.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
     app.include_router(tickets.router)
     app.include_router(desk_admin.router)

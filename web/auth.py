@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 
+from config.errors import ForbiddenError, UnauthorizedError
 from config.models import Role
 
 TOKEN_TTL_SECONDS = 12 * 3600
@@ -72,9 +73,7 @@ async def current_principal(request: Request) -> Principal:
     token = token_from_request(request)
     principal = read_token(request.app.state.secret_key, token) if token else None
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise UnauthorizedError("sign in first")
     return principal
 
 
@@ -87,7 +86,7 @@ def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role.value} may not do this")
+            raise ForbiddenError(f"role {principal.role.value} may not do this")
         return principal
 
     return Depends(check)

@@ -1,4 +1,4 @@
-"""Health checks of what Voxdesk depends on: the database, Redis and Asterisk's ARI."""
+"""Health checks of what Voxdesk depends on: the database, Redis, and Asterisk through call control."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 import redis
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+from telephony.readmodel import ControllerStatus
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,15 @@ def check_redis(url: str) -> CheckResult:
     return _timed("redis", probe)
 
 
-def check_ari(url: str, user: str, password: str) -> CheckResult:
+def check_call_control(read_status: Callable[[], ControllerStatus | None]) -> CheckResult:
+    """Asterisk as the controller sees it (web never asks Asterisk itself): from its heartbeat."""
+
     def probe() -> str:
-        response = httpx.get(f"{url.rstrip('/')}/asterisk/info", auth=(user, password), timeout=2)
-        response.raise_for_status()
-        return f"asterisk {response.json().get('system', {}).get('version', '?')}"
+        status = read_status()
+        if status is None:
+            raise RuntimeError("no call controller is running")
+        if not status.ari_connected:
+            raise RuntimeError(f"controller {status.controller_id} is not connected to ARI")
+        return f"asterisk {status.asterisk_version or '?'} (controller {status.controller_id})"
 
     return _timed("asterisk", probe)

@@ -6,6 +6,7 @@ import redis.asyncio as aredis
 
 from telephony.agents.exceptions import AgentNotFoundError
 from telephony.agents.model import AgentState
+from telephony.keys import TelephonyKeys
 
 
 def _text(value: bytes | str) -> str:
@@ -18,11 +19,11 @@ class AgentStore:
         self._prefix = prefix
 
     def _key(self, agent_id: str) -> str:
-        return f"{self._prefix}:agent:{agent_id}"
+        return TelephonyKeys(self._prefix).agent(agent_id)
 
     @property
     def _all_key(self) -> str:
-        return f"{self._prefix}:agents"
+        return TelephonyKeys(self._prefix).agents
 
     async def save(self, agent: AgentState) -> None:
         pipe = self._redis.pipeline(transaction=True)

@@ -70,6 +70,10 @@ class AriRest:
     async def asterisk_info(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/asterisk/info"))
 
+    async def reload_module(self, module: str) -> None:
+        """Reload one Asterisk module's configuration (``res_pjsip.so`` re-reads pjsip.conf)."""
+        await self.request("PUT", f"/asterisk/modules/{module}")
+
     # --- channels
     async def list_channels(self) -> list[Channel]:
         return [Channel.from_json(c) for c in await self.request("GET", "/channels")]

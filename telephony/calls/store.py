@@ -10,6 +10,7 @@ import redis.asyncio as aredis
 
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call
+from telephony.keys import TelephonyKeys
 
 
 def _text(value: bytes | str) -> str:
@@ -24,15 +25,15 @@ class CallStore:
         self._prefix = prefix
 
     def _key(self, call_id: str) -> str:
-        return f"{self._prefix}:call:{call_id}"
+        return TelephonyKeys(self._prefix).call(call_id)
 
     @property
     def _live_key(self) -> str:
-        return f"{self._prefix}:calls:live"
+        return TelephonyKeys(self._prefix).live_calls
 
     @property
     def _channel_index(self) -> str:
-        return f"{self._prefix}:calls:by-channel"
+        return TelephonyKeys(self._prefix).calls_by_channel
 
     async def save(self, call: Call) -> None:
         """Write the whole call; ended calls leave the live set (their hash expires after a day)."""

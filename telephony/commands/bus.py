@@ -12,7 +12,7 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
-from telephony.commands.schemas import COMMAND_ADAPTER, Command
+from telephony.commands.schemas import COMMAND_ADAPTER, Command, CommandBase
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def stream_key(prefix: str = "voxdesk") -> str:
     return f"{prefix}:telephony:commands"
 
 
-def send_command(client: redis.Redis, command: Command, prefix: str = "voxdesk") -> str:
+def send_command(client: redis.Redis, command: CommandBase, prefix: str = "voxdesk") -> str:
     """Queue a command for the controller (called by ``web/``); returns the command id."""
     client.xadd(stream_key(prefix), {"command": command.model_dump_json()}, maxlen=10000, approximate=True)
     return command.command_id

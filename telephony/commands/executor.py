@@ -1,9 +1,11 @@
-"""Executes console commands on the active controller; failures are announced, never raised."""
+"""Executes commands on the active controller; failures are announced, never raised."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+
+import redis
 
 from config.errors import VoxdeskError
 from telephony.commands.schemas import (
@@ -16,6 +18,8 @@ from telephony.commands.schemas import (
     HangUpCall,
     HoldCall,
     ReloadIvrFlow,
+    ReloadSipEndpoints,
+    ReplaceRoutingFile,
     ResumeCall,
     SetRecordingPaused,
     Supervise,
@@ -39,7 +43,9 @@ class CommandExecutor:
     async def execute(self, command: Command) -> None:
         try:
             await self._run(command)
+            await self._record(command, None)
         except VoxdeskError as exc:
+            await self._record(command, str(exc))
             log.info("command %s refused: %s", command.kind, exc)
             self.failures = [*self.failures[-49:], str(exc)]
             self.c.ctx.calls.notifier.command_failed(
@@ -49,6 +55,12 @@ class CommandExecutor:
                 call_id=getattr(command, "call_id", None),
                 agent_id=getattr(command, "agent_id", None),
             )
+
+    async def _record(self, command: Command, refused_because: str | None) -> None:
+        try:
+            await self.c.reports.command_outcome(command.command_id, command.kind, refused_because)
+        except (redis.RedisError, OSError) as exc:  # the command itself is done; only its receipt is lost
+            log.warning("could not record the outcome of command %s: %s", command.command_id, exc)
 
     async def _run(self, command: Command) -> None:
         c, agents = self.c, self.c.ctx.agents
@@ -83,7 +95,11 @@ class CommandExecutor:
             case AgentPause():
                 await agents.pause(command.agent_id, command.reason)
             case ReloadIvrFlow():
-                c.flows.reload(command.text)
+                c.apply_ivr_flow(command.name, command.text)
+            case ReloadSipEndpoints():
+                await c.endpoints.reload()
+            case ReplaceRoutingFile():
+                await c.apply_routing_file(command.file, command.text)
             case AgentUnpause():
                 await agents.unpause(command.agent_id)
                 await c.queues.dispatch()

@@ -1,4 +1,8 @@
-"""The commands the console may send, one pydantic model each (a tagged union on ``kind``)."""
+"""The commands ``web/`` may send call control, one pydantic model each (a tagged union on ``kind``).
+
+Console actions on calls and agents, and the PBX configuration admins change (SIP accounts, IVR
+flows, routing): the controller owns Asterisk and applies them without a restart.
+"""
 
 from __future__ import annotations
 
@@ -83,10 +87,27 @@ class AgentUnpause(CommandBase):
 
 
 class ReloadIvrFlow(CommandBase):
-    """Validate and switch to the IVR flow file (or ``text``); a broken flow is refused, the old one stays."""
+    """Validate and switch to the IVR flow file (or ``text``); a broken flow is refused, the old one stays.
+
+    ``name`` is the flow to replace (the flow new calls get when unset or the same name)."""
 
     kind: Literal["reload_ivr_flow"] = "reload_ivr_flow"
-    text: str | None = Field(default=None, max_length=200_000)
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    text: str | None = Field(default=None, max_length=256 * 1024)
+
+
+class ReloadSipEndpoints(CommandBase):
+    """Agents' SIP accounts changed in the database: render them for Asterisk and reload pjsip."""
+
+    kind: Literal["reload_sip_endpoints"] = "reload_sip_endpoints"
+
+
+class ReplaceRoutingFile(CommandBase):
+    """Validate and switch to new queues or routing rules; a broken file is refused, the old one stays."""
+
+    kind: Literal["replace_routing_file"] = "replace_routing_file"
+    file: Literal["queues", "rules"]
+    text: str = Field(min_length=1, max_length=256 * 1024)
 
 
 Command = Annotated[
@@ -103,7 +124,9 @@ Command = Annotated[
     | AgentLogout
     | AgentPause
     | AgentUnpause
-    | ReloadIvrFlow,
+    | ReloadIvrFlow
+    | ReloadSipEndpoints
+    | ReplaceRoutingFile,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

@@ -73,6 +73,10 @@ class IvrFlows:
         except Exception:
             log.exception("pre-rendering the IVR prompts failed")
 
+    def set_queues(self, queues: Collection[str]) -> None:
+        """The routing queues changed (the caller checked the running flow against them)."""
+        self._queues = set(queues)
+
     def reload(self, text: str | None = None) -> Flow:
         """Validate ``text`` (or the file as it is now) and make it the flow new calls get.
 

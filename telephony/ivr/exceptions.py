@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.errors import VoxdeskError
+from config.errors import InvalidInputError, VoxdeskError
 
 
 class IvrError(VoxdeskError):
@@ -28,7 +28,7 @@ class FlowProblem:
         return f"node {self.node!r}: {self.reason}" if self.node else self.reason
 
 
-class IvrFlowError(IvrError):
+class IvrFlowError(IvrError, InvalidInputError):
     """A flow is refused; the running flow stays in use."""
 
     def __init__(self, flow_name: str, problems: list[FlowProblem]) -> None:
@@ -36,6 +36,10 @@ class IvrFlowError(IvrError):
         self.problems = tuple(problems)
         lines = "\n  ".join(str(problem) for problem in problems)
         super().__init__(f"IVR flow {flow_name!r} is invalid:\n  {lines}")
+
+    def public_detail(self) -> object:
+        problems = [{"node": p.node, "reason": p.reason} for p in self.problems]
+        return {"message": str(self), "problems": problems}
 
 
 class IvrSessionError(IvrError):

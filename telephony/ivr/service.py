@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from config.errors import NotFoundError
 from telephony.ivr.exceptions import FlowProblem, IvrError, IvrFlowError
 from telephony.ivr.flow import Flow, parse_flow
 from telephony.ivr.session import IvrSession, utc_now
@@ -29,7 +30,7 @@ MAX_FLOW_BYTES = 256 * 1024
 DEFAULT_FLOW_DIR = Path(__file__).resolve().parents[2] / "config" / "ivr"
 
 
-class FlowNotFoundError(IvrError):
+class FlowNotFoundError(IvrError, NotFoundError):
     """No flow file by that name."""
 
 

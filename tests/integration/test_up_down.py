@@ -87,7 +87,13 @@ def test_up_serves_a_healthy_console_with_asterisk_answering(
     running_voxdesk: tuple[subprocess.Popen[str], str], up_env: dict[str, str]
 ) -> None:
     process, url = running_voxdesk
+    # Asterisk is reported by the controller's heartbeat: it comes once the controller has rendered
+    # its prompts and connected to ARI.
+    deadline = time.monotonic() + 90
     health = httpx.get(url + "health", timeout=10)
+    while health.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        health = httpx.get(url + "health", timeout=10)
     assert health.status_code == 200, health.text
     checks = health.json()["checks"]
     assert checks["asterisk"]["ok"] and checks["asterisk"]["detail"].startswith("asterisk 22")

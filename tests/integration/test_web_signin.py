@@ -54,5 +54,6 @@ def test_health_reports_each_dependency_and_degrades_without_asterisk(client_and
     body = response.json()
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["redis"]["ok"] is True
-    assert body["checks"]["asterisk"]["ok"] is False  # nothing listens on port 9
+    assert body["checks"]["asterisk"]["ok"] is False  # no call controller reports Asterisk
+    assert "no call controller is running" in body["checks"]["asterisk"]["detail"]
     assert response.status_code == 503 and body["status"] == "degraded"

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from config.models import Role
 from web.auth import Principal, issue_token, read_token, require_roles
+from web.errors import install_error_handlers
 
 SECRET = "unit-test-secret"
 
@@ -40,6 +41,7 @@ def test_garbage_is_not_a_token() -> None:
 
 def app_with_supervisor_route() -> TestClient:
     app = FastAPI()
+    install_error_handlers(app)  # 401 and 403 are answered by the app's one error handler
     app.state.secret_key = SECRET
 
     @app.get("/listen", dependencies=[require_roles(Role.SUPERVISOR)])

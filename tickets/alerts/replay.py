@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from config.errors import UnavailableError
 from tickets.desk.exceptions import ConflictError, DeskError
 
 KEY_PREFIX = "voxdesk:alerts:seen:"
@@ -23,7 +24,7 @@ class ReplayedRequestError(ConflictError):
     """The same signed request arrived again inside the replay window."""
 
 
-class ReplayCheckUnavailableError(DeskError):
+class ReplayCheckUnavailableError(DeskError, UnavailableError):
     """Redis did not answer, so a replay cannot be ruled out; the sender should retry."""
 
     recoverable = True

@@ -1,31 +1,38 @@
-"""Errors of channel adapters; web/ maps them to 4xx answers."""
+"""Errors of channel adapters, each based on its kind in :mod:`config.errors` (which sets its status)."""
 
 from __future__ import annotations
 
-from config.errors import VoxdeskError
+from config import errors
+from config.errors import SignatureError, VoxdeskError
 
 
 class ChannelError(VoxdeskError):
     """Base of channel errors."""
 
 
-class SignatureError(ChannelError):
-    """A webhook or token signature is missing, forged or expired (403)."""
-
-
-class PayloadError(ChannelError):
+class PayloadError(ChannelError, errors.MalformedRequestError):
     """A body that is malformed, has unknown fields or is not supported (400)."""
 
 
-class PayloadTooLargeError(ChannelError):
+class PayloadTooLargeError(ChannelError, errors.PayloadTooLargeError):
     """A body over the configured size limit (413)."""
 
 
-class ChannelNotConfiguredError(ChannelError):
+class ChannelNotConfiguredError(ChannelError, errors.NotConfiguredError):
     """Outbound delivery is not set up for this channel (for example no SMS provider)."""
 
 
-class DeliveryError(ChannelError):
+class DeliveryError(ChannelError, errors.UpstreamError):
     """The relay or provider refused or could not be reached."""
 
     recoverable = True
+
+
+__all__ = [
+    "ChannelError",
+    "ChannelNotConfiguredError",
+    "DeliveryError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "SignatureError",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config import errors
 from config.errors import VoxdeskError
 
 
@@ -9,9 +10,9 @@ class ConversationError(VoxdeskError):
     """Base of conversation errors."""
 
 
-class ConversationNotFoundError(ConversationError):
+class ConversationNotFoundError(ConversationError, errors.NotFoundError):
     """No conversation with that id (or not visible to the caller)."""
 
 
-class InvalidMessageError(ConversationError):
+class InvalidMessageError(ConversationError, errors.InvalidInputError):
     """A message that cannot be stored (empty, too long, closed conversation)."""

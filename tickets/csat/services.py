@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config import errors
 from config.errors import VoxdeskError
 from tickets.channels.signing import read_token, sign_token
 from tickets.conversations.models import Channel
@@ -19,7 +20,19 @@ VIA = ("chat", "email", "sms", "ivr")
 
 
 class CsatError(VoxdeskError):
-    """A survey that does not exist, was answered already, or a score out of range."""
+    """Base of survey errors."""
+
+
+class InvalidSurveyInputError(CsatError, errors.InvalidInputError):
+    """A score or digit out of range, or an unknown way to send the survey."""
+
+
+class SurveyNotFoundError(CsatError, errors.NotFoundError):
+    """The survey (or the call's conversation) does not exist."""
+
+
+class SurveyAnsweredError(CsatError, errors.ConflictError):
+    """Each survey is answered once."""
 
 
 def create_survey(
@@ -30,7 +43,7 @@ def create_survey(
     ticket_id: int | None = None,
 ) -> CsatSurvey:
     if via not in VIA:
-        raise CsatError(f"via must be one of {', '.join(VIA)}")
+        raise InvalidSurveyInputError(f"via must be one of {', '.join(VIA)}")
     conversation = get_conversation(session, conversation_id)
     survey = CsatSurvey(
         conversation_id=conversation.id,
@@ -52,15 +65,15 @@ def survey_token(secret: str, survey: CsatSurvey) -> str:
 def survey_from_token(session: Session, secret: str, token: str) -> CsatSurvey:
     survey = session.get(CsatSurvey, int(read_token(secret, SURVEY_TOKEN_PURPOSE, token)))
     if survey is None:
-        raise CsatError("this survey no longer exists")
+        raise SurveyNotFoundError("this survey no longer exists")
     return survey
 
 
 def answer_survey(session: Session, survey: CsatSurvey, score: int, comment: str = "") -> CsatSurvey:
     if not 1 <= score <= 5:
-        raise CsatError("score must be between 1 and 5")
+        raise InvalidSurveyInputError("score must be between 1 and 5")
     if survey.answered_at is not None:
-        raise CsatError("this survey was already answered")
+        raise SurveyAnsweredError("this survey was already answered")
     survey.score, survey.comment, survey.answered_at = score, comment[:2000], datetime.now(UTC)
     session.commit()
     return survey
@@ -69,10 +82,10 @@ def answer_survey(session: Session, survey: CsatSurvey, score: int, comment: str
 def record_ivr_answer(session: Session, call_id: str, digit: str, agent_id: int | None = None) -> CsatSurvey:
     """The post-call IVR question: the caller pressed 1-5 after the agent hung up."""
     if len(digit) != 1 or digit not in "12345":
-        raise CsatError("press a digit from 1 to 5")
+        raise InvalidSurveyInputError("press a digit from 1 to 5")
     conversation = find_by_external_ref(session, Channel.VOICE, call_id)
     if conversation is None:
-        raise CsatError(f"no conversation for call {call_id}")
+        raise SurveyNotFoundError(f"no conversation for call {call_id}")
     survey = session.scalar(
         select(CsatSurvey).where(CsatSurvey.conversation_id == conversation.id, CsatSurvey.via == "ivr")
     ) or create_survey(session, conversation.id, "ivr", agent_id=agent_id)

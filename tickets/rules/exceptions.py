@@ -16,3 +16,7 @@ class RuleFileError(InvalidInputError):
         self.problems = problems or []
         detail = "; ".join(self.problems)
         super().__init__(f"{message}: {detail}" if detail else message)
+        self.summary = message
+
+    def public_detail(self) -> object:
+        return {"message": self.summary, "problems": self.problems or [str(self)]}

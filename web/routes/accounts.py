@@ -1,28 +1,26 @@
 """Admins add users and agents' SIP accounts; agents read how to set up their softphone.
 
-A SIP password is generated, shown once in the answer and kept only as its digest hash; Asterisk's
-endpoints are re-rendered from the database right away so the softphone can register.
+A SIP password is generated, shown once in the answer and kept only as its digest hash. Web does
+not touch Asterisk: it queues a ``ReloadSipEndpoints`` command, and the controller (which owns
+Asterisk) renders the endpoints from the database and reloads pjsip, so the softphone can register
+a moment later without a restart.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.accounts import (
-    AccountError,
-    AccountExistsError,
-    AccountNotFoundError,
-    add_user,
-    rotate_sip_password,
-    sip_account_of,
-)
+from config.accounts import AccountError, add_user, rotate_sip_password, sip_account_of
+from config.errors import InvalidInputError, NotFoundError
 from config.models import Role
-from config.settings import AsteriskMode, Settings
+from config.settings import Settings
+from telephony.commands.schemas import ReloadSipEndpoints
 from web.auth import CurrentPrincipal, require_roles
 from web.deps import SessionDep, SettingsDep
+from web.telephony import CommandsDep, CommandSender
 
 router = APIRouter(tags=["accounts"])
 ADMINS = require_roles()  # admins only
@@ -50,91 +48,76 @@ class SipSetup(BaseModel):
     password: str | None = Field(default=None, description="only in the answer that created it")
 
 
+RELOAD_NOTE = "id of the command that makes call control reload the SIP endpoints (a refusal is announced)"
+
+
 class UserCreated(BaseModel):
     id: int
     username: str
     role: Role
     sip: SipSetup | None
-    asterisk_reloaded: bool
+    endpoints_reload_command: str | None = Field(description=RELOAD_NOTE)
 
 
 class SipRotated(BaseModel):
     sip: SipSetup
-    asterisk_reloaded: bool
+    endpoints_reload_command: str = Field(description=RELOAD_NOTE)
 
 
 def _server(settings: Settings) -> str:
     return f"{settings.asterisk.bind_address}:{settings.asterisk.sip_port}"
 
 
-def reload_agent_endpoints(settings: Settings) -> bool:
-    """Re-render Asterisk's agent endpoints from the database; False when Asterisk is not ours."""
-    if settings.asterisk.mode is AsteriskMode.EXTERNAL:
-        return False  # the admin adds the endpoint to their own Asterisk (`voxdesk asterisk config`)
-    from telephony.cli import agent_credentials
-    from telephony.sandbox import AsteriskSandbox
-
-    sandbox = AsteriskSandbox(settings)
-    if not sandbox.status().running:
-        return False  # rendered at the next start
-    sandbox.up(agents=agent_credentials(settings))
-    return True
-
-
-def _refuse(exc: AccountError) -> HTTPException:
-    if isinstance(exc, AccountExistsError):
-        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
-    if isinstance(exc, AccountNotFoundError):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+def reload_endpoints(commands: CommandSender, actor: str) -> str:
+    """Ask call control to apply the stored SIP accounts to Asterisk; returns the command id."""
+    return commands.send(ReloadSipEndpoints(actor=actor)).command_id
 
 
 @router.post("/api/admin/users", status_code=201, dependencies=[ADMINS])
 def create_user_account(
-    body: UserCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
-) -> UserCreated:
+    body: UserCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep,
+    commands: CommandsDep,
+) -> UserCreated:  # fmt: skip
     """Add a user; an agent also gets a SIP account whose password is shown here once."""
     if body.username == "caller":
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'caller' is reserved for test calls")
+        raise InvalidInputError("'caller' is reserved for test calls")
     try:
         user, sip_password = add_user(
             session, actor=principal.username, username=body.username,
             display_name=body.display_name, role=body.role, password=body.password,
         )  # fmt: skip
         session.commit()
-    except AccountError as exc:
+    except AccountError:
         session.rollback()
-        raise _refuse(exc) from None
+        raise
     sip = None
     if sip_password is not None:
         account = sip_account_of(session, user.id)
         assert account is not None
         sip = SipSetup(username=account.username, realm=account.realm, server=_server(settings),
                        password=sip_password)  # fmt: skip
-    reloaded = reload_agent_endpoints(settings) if sip else False
+    reload = reload_endpoints(commands, principal.username) if sip else None
     return UserCreated(
-        id=user.id, username=user.username, role=user.role, sip=sip, asterisk_reloaded=reloaded
+        id=user.id, username=user.username, role=user.role, sip=sip, endpoints_reload_command=reload
     )
 
 
 @router.post("/api/admin/users/{user_id}/sip-password", dependencies=[ADMINS])
 def rotate_agent_sip_password(
     user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    settings: SettingsDep,
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep, commands: CommandsDep,
 ) -> SipRotated:
     """Issue a new SIP password for an agent (shown once); the old one stops working."""
     try:
         account, password = rotate_sip_password(session, actor=principal.username, user_id=user_id)
         session.commit()
-    except AccountError as exc:
+    except AccountError:
         session.rollback()
-        raise _refuse(exc) from None
+        raise
     sip = SipSetup(
         username=account.username, realm=account.realm, server=_server(settings), password=password
     )
-    return SipRotated(sip=sip, asterisk_reloaded=reload_agent_endpoints(settings))
+    return SipRotated(sip=sip, endpoints_reload_command=reload_endpoints(commands, principal.username))
 
 
 @router.get("/api/agents/me/sip", dependencies=[AGENTS])
@@ -142,5 +125,5 @@ def my_softphone_setup(principal: CurrentPrincipal, session: SessionDep, setting
     """The agent's softphone settings (without the password, which only the admin saw once)."""
     account = sip_account_of(session, principal.user_id)
     if account is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no SIP account; ask an admin for one")
+        raise NotFoundError("you have no SIP account; ask an admin for one")
     return SipSetup(username=account.username, realm=account.realm, server=_server(settings))

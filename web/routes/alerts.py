@@ -17,9 +17,9 @@ from tickets.alerts.schemas import AlertOutcome, DeviceAlert
 from tickets.alerts.services import open_alert_ticket
 from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from web.deps import SessionDep, SettingsDep
-from web.routes.desk_support import DeskRoute, RuntimeDep
+from web.routes.desk_support import RuntimeDep
 
-router = APIRouter(prefix="/api/alerts", tags=["alerts"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
 
 def replay_guard(request: Request) -> ReplayGuard:

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from config.errors import VoxdeskError
 from tickets.channels.registry import channel_secrets
 from tickets.channels.signing import verify_webhook
 from tickets.channels.sms import parse_sms_webhook
 from tickets.channels.wechat import WeChatAdapter, parse_wechat_xml, verify_wechat_signature
 from tickets.conversations.models import Channel
 from web.deps import SessionDep, SettingsDep
-from web.routes.ticket_support import AdaptersDep, raise_http, read_limited_body
+from web.routes.ticket_support import AdaptersDep, read_limited_body
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
 
@@ -34,14 +33,11 @@ async def sms_inbound(
     """A text from a customer: JSON ``{"from", "to", "body", "id"}`` signed with HMAC-SHA256 over
     ``<timestamp>.<body>`` (headers X-Voxdesk-Timestamp, X-Voxdesk-Signature)."""
     raw = await read_limited_body(request, settings.channels.webhook_max_bytes)
-    try:
-        verify_webhook(
-            channel_secrets(settings).sms_webhook_secret, x_voxdesk_timestamp, x_voxdesk_signature, raw
-        )
-        inbound = parse_sms_webhook(raw)
-        message = await run_in_threadpool(adapters[Channel.SMS].receive, session, inbound)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    verify_webhook(
+        channel_secrets(settings).sms_webhook_secret, x_voxdesk_timestamp, x_voxdesk_signature, raw
+    )
+    inbound = parse_sms_webhook(raw)
+    message = await run_in_threadpool(adapters[Channel.SMS].receive, session, inbound)
     return {"message_id": message.id, "conversation_id": message.conversation_id}
 
 
@@ -54,10 +50,7 @@ def wechat_verify(
     echostr: str = Query(max_length=256),
 ) -> PlainTextResponse:
     """WeChat's server check when the URL is configured: echo ``echostr`` if the signature holds."""
-    try:
-        verify_wechat_signature(channel_secrets(settings).wechat_token, signature, timestamp, nonce)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    verify_wechat_signature(channel_secrets(settings).wechat_token, signature, timestamp, nonce)
     return PlainTextResponse(echostr)
 
 
@@ -73,11 +66,8 @@ async def wechat_push(
 ) -> Response:
     """A follower's message as XML; answers "success" (WeChat's "no passive reply")."""
     raw = await read_limited_body(request, settings.channels.webhook_max_bytes)
-    try:
-        verify_wechat_signature(channel_secrets(settings).wechat_token, signature, timestamp, nonce)
-        push = parse_wechat_xml(raw)
-        if push.msg_type == "text":
-            await run_in_threadpool(adapters[Channel.WECHAT].receive, session, WeChatAdapter.to_inbound(push))
-    except VoxdeskError as exc:
-        raise_http(exc)
+    verify_wechat_signature(channel_secrets(settings).wechat_token, signature, timestamp, nonce)
+    push = parse_wechat_xml(raw)
+    if push.msg_type == "text":
+        await run_in_threadpool(adapters[Channel.WECHAT].receive, session, WeChatAdapter.to_inbound(push))
     return PlainTextResponse("success")

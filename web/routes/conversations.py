@@ -7,7 +7,6 @@ from datetime import datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.errors import VoxdeskError
 from config.models import Role
 from tickets.channels.replies import ChannelReplies
 from tickets.conversations import services
@@ -16,7 +15,7 @@ from tickets.desk import services as desk
 from web.auth import Principal, require_roles
 from web.deps import SessionDep
 from web.routes.desk_support import RuntimeDep, actor_of
-from web.routes.ticket_support import AdaptersDep, NotifierDep, raise_http
+from web.routes.ticket_support import AdaptersDep, NotifierDep
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -58,10 +57,7 @@ def list_messages(
     after_id: int = Query(0, ge=0),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[MessagePublic]:
-    try:
-        services.get_conversation(session, conversation_id)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    services.get_conversation(session, conversation_id)
     return [
         MessagePublic.model_validate(m)
         for m in services.list_messages(session, conversation_id, after_id, limit)
@@ -84,14 +80,9 @@ def reply(
     conversation with ``delivery: failed``: nothing the agent wrote is lost, and it counts for
     nothing until it is sent."""
     actor = actor_of(principal)
-    try:
-        conversation = services.get_conversation(session, conversation_id)
-        message = ChannelReplies(adapters).send_reply(
-            session, conversation, body.body, actor.user_id, actor.name
-        )
-        desk.agent_replied(session, runtime, conversation.id, message.id, actor)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    conversation = services.get_conversation(session, conversation_id)
+    message = ChannelReplies(adapters).send_reply(session, conversation, body.body, actor.user_id, actor.name)
+    desk.agent_replied(session, runtime, conversation.id, message.id, actor)
     return MessagePublic.model_validate(message)
 
 
@@ -99,11 +90,8 @@ def reply(
 def mark_read(
     conversation_id: int, body: ReadMark, session: SessionDep, notifier: NotifierDep
 ) -> dict[str, int]:
-    try:
-        services.get_conversation(session, conversation_id)
-        changed = services.mark_read(
-            session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
-        )
-    except VoxdeskError as exc:
-        raise_http(exc)
+    services.get_conversation(session, conversation_id)
+    changed = services.mark_read(
+        session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
+    )
     return {"marked_read": changed}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
-from config.errors import VoxdeskError
 from config.models import Role
 from tickets.customers import services, suggestions
+from tickets.customers.exceptions import CustomerNotFoundError
 from tickets.customers.models import SuggestionStatus
 from tickets.customers.schemas import (
     CustomerLookup,
@@ -23,7 +23,6 @@ from tickets.customers.schemas import (
 from tickets.customers.view import customer_view
 from web.auth import Principal, require_roles
 from web.deps import SessionDep, SettingsDep
-from web.routes.ticket_support import raise_http
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -34,18 +33,15 @@ SUPERVISORS = require_roles(Role.SUPERVISOR)
 def lookup_customer(body: CustomerLookup, session: SessionDep, settings: SettingsDep) -> CustomerPublic:
     """The customer with this phone number, address, chat or messaging id (created when asked)."""
     region = settings.customers.default_region
-    try:
-        if body.create:
-            customer = services.find_or_create_customer(
-                session, body.kind, body.value, region, body.display_name
-            )
-        else:
-            found = services.find_customer(session, body.kind, body.value, region)
-            if found is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "no customer has this identity")
-            customer = found
-    except VoxdeskError as exc:
-        raise_http(exc)
+    if body.create:
+        customer = services.find_or_create_customer(
+            session, body.kind, body.value, region, body.display_name
+        )
+    else:
+        found = services.find_customer(session, body.kind, body.value, region)
+        if found is None:
+            raise CustomerNotFoundError("no customer has this identity")
+        customer = found
     return CustomerPublic.model_validate(customer)
 
 
@@ -65,10 +61,7 @@ def accept_merge_suggestion(
     suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
 ) -> MergeSuggestionPublic:
     """The agent checked who they are talking to: merge the visitor into the matched customer."""
-    try:
-        suggestion = suggestions.accept_suggestion(session, suggestion_id, actor=principal.username)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    suggestion = suggestions.accept_suggestion(session, suggestion_id, actor=principal.username)
     return MergeSuggestionPublic.model_validate(suggestion)
 
 
@@ -77,20 +70,14 @@ def reject_merge_suggestion(
     suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
 ) -> MergeSuggestionPublic:
     """The claim was not confirmed: the customers stay apart; the decision is recorded."""
-    try:
-        suggestion = suggestions.reject_suggestion(session, suggestion_id, actor=principal.username)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    suggestion = suggestions.reject_suggestion(session, suggestion_id, actor=principal.username)
     return MergeSuggestionPublic.model_validate(suggestion)
 
 
 @router.get("/{customer_id}", dependencies=[AGENTS])
 def get_customer_view(customer_id: int, session: SessionDep) -> CustomerView:
     """Every conversation, call, ticket, order and device of the customer."""
-    try:
-        return customer_view(session, customer_id)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    return customer_view(session, customer_id)
 
 
 @router.post("/{customer_id}/identities", dependencies=[AGENTS], status_code=201)
@@ -98,12 +85,9 @@ def add_identity(
     customer_id: int, body: IdentityBase, session: SessionDep, settings: SettingsDep
 ) -> IdentityPublic:
     """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead)."""
-    try:
-        identity = services.add_identity(
-            session, customer_id, body.kind, body.value, settings.customers.default_region
-        )
-    except VoxdeskError as exc:
-        raise_http(exc)
+    identity = services.add_identity(
+        session, customer_id, body.kind, body.value, settings.customers.default_region
+    )
     return IdentityPublic.model_validate(identity)
 
 
@@ -112,18 +96,12 @@ def merge_into(
     customer_id: int, body: MergeRequest, session: SessionDep, principal: Principal = SUPERVISORS
 ) -> MergePublic:
     """Merge ``merged_id`` into this customer; the record lets a supervisor undo it."""
-    try:
-        record = services.merge_customers(session, customer_id, body.merged_id, actor=principal.username)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    record = services.merge_customers(session, customer_id, body.merged_id, actor=principal.username)
     return MergePublic.model_validate(record)
 
 
 @router.post("/merges/{merge_id}/unmerge")
 def unmerge(merge_id: int, session: SessionDep, principal: Principal = SUPERVISORS) -> MergePublic:
     """Undo a merge: the merged customer gets back the identities and records it brought."""
-    try:
-        record = services.unmerge_customers(session, merge_id, actor=principal.username)
-    except VoxdeskError as exc:
-        raise_http(exc)
+    record = services.unmerge_customers(session, merge_id, actor=principal.username)
     return MergePublic.model_validate(record)

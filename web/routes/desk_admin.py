@@ -22,9 +22,9 @@ from tickets.desk.schemas import (
 from tickets.sla import policies
 from tickets.sla.schemas import CalendarCreate, CalendarPublic, PolicyCreate, PolicyPublic
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, IdPath, Manager, Reader, RuntimeDep, Worker, actor_of
+from web.routes.desk_support import IdPath, Manager, Reader, RuntimeDep, Worker, actor_of
 
-router = APIRouter(prefix="/api/desk", tags=["desk configuration"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/desk", tags=["desk configuration"])
 
 
 @router.get("/groups")

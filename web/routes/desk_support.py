@@ -1,21 +1,16 @@
-"""Shared pieces of the desk routes: error mapping, the runtime, the acting user, role sets."""
+"""Shared pieces of the desk routes: the runtime, the acting user, role sets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from sqlalchemy.exc import DataError
+from fastapi import Depends, Path, Request
 from starlette.datastructures import State
 
 from config.events import Notifier
 from config.jobs import create_celery
 from config.models import Role
 from tickets.desk.contact_rules import text_rules_from_settings
-from tickets.desk.exceptions import ConflictError, DeskError, InvalidInputError, NotFoundError, SignatureError
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import MAX_ID
 from tickets.desk.services import Actor
@@ -28,39 +23,6 @@ READERS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
 WORKERS = require_roles(Role.AGENT, Role.SUPERVISOR)
 MANAGERS = require_roles(Role.SUPERVISOR)
 EDITORS = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
-
-_STATUS: list[tuple[type[DeskError], int]] = [
-    (NotFoundError, 404),
-    (InvalidInputError, 422),
-    (ConflictError, 409),
-    (SignatureError, 401),
-]
-
-
-def desk_error_response(exc: DeskError) -> JSONResponse:
-    for cls, code in _STATUS:
-        if isinstance(exc, cls):
-            return JSONResponse({"detail": str(exc)}, status_code=code)
-    return JSONResponse({"detail": str(exc)}, status_code=503 if exc.recoverable else 500)
-
-
-class DeskRoute(APIRoute):
-    """Turns the desk's domain errors into 4xx answers with their message (one place, not per route)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except DeskError as exc:
-                return desk_error_response(exc)
-            except DataError as exc:  # a value the schema let through but the database cannot hold
-                return JSONResponse(
-                    {"detail": f"value not accepted by the database: {exc.orig}"}, status_code=422
-                )
-
-        return handle
 
 
 def runtime_of(state: State) -> DeskRuntime:

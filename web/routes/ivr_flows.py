@@ -1,22 +1,26 @@
 """IVR flows through the API: read (supervisors), validate and replace (admins).
 
-A replacement is validated before it is stored; a broken flow gets 422 with each problem's node and
-reason, and the running flow stays in use.
+A replacement is validated here first (a broken flow gets 422 with each problem's node and reason),
+then queued for call control, which owns the flows: the controller validates again, writes the file
+in the data dir and switches new calls to it without a restart; the running flow stays until then.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from config.models import Role
-from telephony.ivr import FlowNotFoundError, FlowStore, IvrFlowError
-from telephony.ivr.service import DEFAULT_FLOW_DIR, MAX_FLOW_BYTES
-from web.auth import require_roles
+from telephony.admin_config import ivr_flow_path
+from telephony.commands.schemas import ReloadIvrFlow
+from telephony.inbound.flows import check_queues
+from telephony.ivr import Flow, FlowStore
+from telephony.ivr.service import MAX_FLOW_BYTES
+from web.auth import CurrentPrincipal, require_roles
 from web.deps import SettingsDep
+from web.telephony import CommandsDep, QueueIdsDep
 
 router = APIRouter(prefix="/api/ivr/flows", tags=["ivr"])
 SUPERVISORS = require_roles(Role.SUPERVISOR)
@@ -35,36 +39,24 @@ class FlowPublic(BaseModel):
     yaml: str
 
 
+class FlowQueued(FlowPublic):
+    command_id: str = Field(description="the controller's switch to this flow; a refusal is announced")
+
+
 def flow_store(request: Request, settings: SettingsDep) -> FlowStore:
-    """One store per app, on the directory of ``telephony.ivr_flow`` (config/ivr by default)."""
+    """One (read-only) store per app, on the flows' directory in the data dir."""
     store: FlowStore | None = getattr(request.app.state, "ivr_flow_store", None)
     if store is None:
-        configured: Path | None = settings.telephony.ivr_flow
-        store = FlowStore(configured.parent if configured else DEFAULT_FLOW_DIR)
+        store = FlowStore(ivr_flow_path(settings).parent)
         request.app.state.ivr_flow_store = store
     return store
 
 
-def _refused(exc: IvrFlowError) -> HTTPException:
-    problems = [{"node": p.node, "reason": p.reason} for p in exc.problems]
-    detail: dict[str, Any] = {"message": str(exc), "problems": problems}
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
-
-
-def _public(store: FlowStore, name: str) -> FlowPublic:
-    try:
-        flow = store.current(name)
-    except FlowNotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except IvrFlowError as exc:
-        raise _refused(exc) from exc
+def _public(flow: Flow) -> FlowPublic:
     return FlowPublic(
-        name=flow.name,
-        start=flow.start,
-        nodes=len(flow.nodes),
-        languages=list(flow.languages),
+        name=flow.name, start=flow.start, nodes=len(flow.nodes), languages=list(flow.languages),
         yaml=flow.source,
-    )
+    )  # fmt: skip
 
 
 @router.get("", dependencies=[SUPERVISORS])
@@ -76,30 +68,25 @@ def list_flows(request: Request, settings: SettingsDep) -> list[str]:
 @router.get("/{name}", dependencies=[SUPERVISORS])
 def get_flow(name: str, request: Request, settings: SettingsDep) -> FlowPublic:
     """The flow in use (the last good version if the file was broken by hand)."""
-    store = flow_store(request, settings)
-    try:
-        store.path_of(name)
-    except IvrFlowError as exc:
-        raise _refused(exc) from exc
-    return _public(store, name)
+    return _public(flow_store(request, settings).current(name))
 
 
 @router.post("/{name}/validate", dependencies=[ADMINS])
-def validate_flow(name: str, body: FlowText) -> dict[str, Any]:
-    """Check a flow without storing it."""
-    try:
-        flow = FlowStore.validate(name, body.yaml)
-    except IvrFlowError as exc:
-        raise _refused(exc) from exc
+def validate_flow(name: str, body: FlowText, queue_ids: QueueIdsDep) -> dict[str, Any]:
+    """Check a flow (nodes, and the queues it sends callers to) without storing it."""
+    flow = FlowStore.validate(name, body.yaml)
+    check_queues(flow, queue_ids)
     return {"valid": True, "nodes": len(flow.nodes)}
 
 
-@router.put("/{name}", dependencies=[ADMINS])
-def replace_flow(name: str, body: FlowText, request: Request, settings: SettingsDep) -> FlowPublic:
-    """Validate and atomically replace the flow; new calls use it at once, calls in progress keep theirs."""
-    store = flow_store(request, settings)
-    try:
-        store.replace(name, body.yaml)
-    except IvrFlowError as exc:
-        raise _refused(exc) from exc
-    return _public(store, name)
+@router.put("/{name}", status_code=202, dependencies=[ADMINS])
+def replace_flow(
+    name: str, body: FlowText, request: Request, settings: SettingsDep, queue_ids: QueueIdsDep,
+    commands: CommandsDep, principal: CurrentPrincipal,
+) -> FlowQueued:  # fmt: skip
+    """Validate the flow and queue it for call control; new calls get it once the controller switches."""
+    flow_store(request, settings).path_of(name)  # a bad name is refused before anything is queued
+    flow = FlowStore.validate(name, body.yaml)
+    check_queues(flow, queue_ids)
+    command = commands.send(ReloadIvrFlow(name=name, text=body.yaml, actor=principal.username))
+    return FlowQueued(**_public(flow).model_dump(), command_id=command.command_id)

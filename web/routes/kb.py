@@ -27,9 +27,9 @@ from tickets.kb.schemas import (
 from tickets.kb.search import search_articles
 from web.auth import read_token
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, Editor, IdPath, Reader, RuntimeDep
+from web.routes.desk_support import Editor, IdPath, Reader, RuntimeDep
 
-router = APIRouter(prefix="/api/kb", tags=["knowledge base"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 live_router = APIRouter(tags=["knowledge base"])
 CONSOLE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER, Role.ADMIN}
 

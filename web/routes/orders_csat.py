@@ -6,15 +6,14 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from config.errors import VoxdeskError
+from config.errors import MalformedRequestError, NotFoundError
 from config.models import Role
-from tickets.channels.exceptions import SignatureError
 from tickets.connectors.csv_import import import_orders_csv
 from tickets.connectors.lookup import OrderInfo, TableOrderLookup
 from tickets.csat import services as csat
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
-from web.routes.ticket_support import raise_http, read_limited_body
+from web.routes.ticket_support import read_limited_body
 
 router = APIRouter(tags=["orders", "csat"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -28,7 +27,7 @@ def find_order(order_number: str, session: SessionDep) -> OrderInfo:
     """Where is my order: status, carrier, tracking number and expected delivery."""
     found = TableOrderLookup(session).find_order(order_number[:64])
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no order {order_number[:64]!r}")
+        raise NotFoundError(f"no order {order_number[:64]!r}")
     return found
 
 
@@ -46,7 +45,7 @@ async def import_orders(request: Request, session: SessionDep, settings: Setting
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"CSV must be UTF-8: {exc}") from exc
+        raise MalformedRequestError(f"CSV must be UTF-8: {exc}") from exc
     report = await run_in_threadpool(import_orders_csv, session, text, settings.customers.default_region)
     result = ImportResult(imported=report.imported, updated=report.updated, errors=report.errors[:500])
     if report.errors:
@@ -87,22 +86,12 @@ class AgentScore(BaseModel):
     average: float
 
 
-def _csat(exc: VoxdeskError) -> HTTPException:
-    code = status.HTTP_403_FORBIDDEN if isinstance(exc, SignatureError) else status.HTTP_409_CONFLICT
-    return HTTPException(code, str(exc))
-
-
 @router.post("/api/csat/surveys", dependencies=[AGENTS], status_code=201)
 def create_survey(
     body: SurveyCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> SurveyPublic:
     """Start a survey after a solved ticket or an ended call; the link goes out by e-mail, SMS or chat."""
-    try:
-        survey = csat.create_survey(session, body.conversation_id, body.via, body.agent_id, body.ticket_id)
-    except csat.CsatError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    except VoxdeskError as exc:
-        raise_http(exc)
+    survey = csat.create_survey(session, body.conversation_id, body.via, body.agent_id, body.ticket_id)
     token = csat.survey_token(request.app.state.secret_key, survey)
     return SurveyPublic(survey_id=survey.id, link=f"{settings.channels.public_base_url}/csat?token={token}")
 
@@ -110,21 +99,15 @@ def create_survey(
 @router.post("/api/csat/answers")
 def answer_survey(body: SurveyAnswer, request: Request, session: SessionDep) -> dict[str, int]:
     """Public, but only with the signed token from the survey link; each survey is answered once."""
-    try:
-        survey = csat.survey_from_token(session, request.app.state.secret_key, body.token)
-        csat.answer_survey(session, survey, body.score, body.comment)
-    except (csat.CsatError, SignatureError) as exc:
-        raise _csat(exc) from exc
+    survey = csat.survey_from_token(session, request.app.state.secret_key, body.token)
+    csat.answer_survey(session, survey, body.score, body.comment)
     return {"survey_id": survey.id}
 
 
 @router.post("/api/csat/ivr", dependencies=[SUPERVISORS])
 def ivr_answer(body: IvrAnswer, session: SessionDep) -> dict[str, int]:
     """The post-call IVR question (a service token: telephony runs as admin or supervisor)."""
-    try:
-        survey = csat.record_ivr_answer(session, body.call_id, body.digit, body.agent_id)
-    except csat.CsatError as exc:
-        raise _csat(exc) from exc
+    survey = csat.record_ivr_answer(session, body.call_id, body.digit, body.agent_id)
     return {"survey_id": survey.id, "score": survey.score or 0}
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from config.errors import UnauthorizedError
 from config.models import User
 from config.security import verify_password
 from web.auth import CurrentPrincipal, Principal, issue_token
 from web.deps import SessionDep
-from web.health import CheckResult, check_ari, check_database, check_redis
+from web.health import CheckResult, check_call_control, check_database, check_redis
+from web.telephony import get_read_model
 
 router = APIRouter()
 
@@ -22,8 +24,7 @@ router = APIRouter()
 def _run_checks(request: Request) -> list[CheckResult]:
     state = request.app.state
     checks = [check_database(state.engine), check_redis(state.redis_url)]
-    if state.ari is not None:
-        checks.append(check_ari(*state.ari))
+    checks.append(check_call_control(lambda: get_read_model(request, state.settings).controller_status()))
     return checks
 
 
@@ -71,7 +72,7 @@ def sign_in(body: TokenRequest, request: Request, session: SessionDep) -> TokenR
     """Exchange a username and password for a signed token."""
     user = session.scalar(select(User).where(User.username == body.username))
     if user is None or not user.is_active or not verify_password(user.password_hash, body.password):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+        raise UnauthorizedError("wrong username or password")
     token = issue_token(request.app.state.secret_key, Principal(user.id, user.username, user.role))
     return TokenResponse(access_token=token, role=user.role.value)
 

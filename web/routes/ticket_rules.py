@@ -7,7 +7,7 @@ used for the next contact by every process (each re-reads it when it changes), n
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from config.models import Role
@@ -35,11 +35,6 @@ class RulesPublic(BaseModel):
     )
 
 
-def _refused(exc: RuleFileError) -> HTTPException:
-    detail = {"message": str(exc).split(": ", 1)[0], "problems": exc.problems or [str(exc)]}
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
-
-
 @router.get("", dependencies=[READERS])
 def get_rules(settings: SettingsDep) -> RulesPublic:
     """The rules in use and their YAML."""
@@ -58,13 +53,9 @@ def get_rules(settings: SettingsDep) -> RulesPublic:
 @router.put("", dependencies=[ADMINS])
 def replace_rules(body: RulesText, session: SessionDep, settings: SettingsDep) -> RulesPublic:
     """Validate and save the rules; the next call, e-mail or chat is judged by them."""
-    try:
-        rules = parse_rules(body.yaml)
-        problems = unknown_groups(session, rules)
-        if problems:
-            raise RuleFileError("the rules name groups that do not exist", problems)
-        book = rule_book(settings.data_dir)
-        book.replace(body.yaml)
-    except RuleFileError as exc:
-        raise _refused(exc) from exc
+    rules = parse_rules(body.yaml)
+    problems = unknown_groups(session, rules)
+    if problems:
+        raise RuleFileError("the rules name groups that do not exist", problems)
+    rule_book(settings.data_dir).replace(body.yaml)
     return RulesPublic(yaml=body.yaml, rules=rules, saved=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic_core import to_json
 
-from tickets.channels.exceptions import ChannelError
 from tickets.channels.replies import ChannelReplies
 from tickets.desk import flows, services
 from tickets.desk.schemas import (
@@ -26,10 +25,10 @@ from tickets.desk.schemas import (
 from tickets.sla.policies import list_ticket_timers
 from tickets.sla.schemas import TimerPublic
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, IdPath, Reader, RuntimeDep, Worker, actor_of
-from web.routes.ticket_support import AdaptersDep, raise_http
+from web.routes.desk_support import IdPath, Reader, RuntimeDep, Worker, actor_of
+from web.routes.ticket_support import AdaptersDep
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 
 @router.get("", response_model=TicketPage)
@@ -92,12 +91,9 @@ def add_note(
     ``internal: false``, a public reply: sent to the customer on the ticket's conversation channel
     and counted as the ticket's response. 409 when the ticket has no text conversation; 502 when the
     channel did not take it (the reply stays in the conversation as not sent)."""
-    try:
-        note = services.add_note(
-            session, runtime, ticket_id, body, actor_of(principal), replies=ChannelReplies(adapters)
-        )
-    except ChannelError as exc:
-        raise_http(exc)
+    note = services.add_note(
+        session, runtime, ticket_id, body, actor_of(principal), replies=ChannelReplies(adapters)
+    )
     return NotePublic.model_validate(note)
 
 

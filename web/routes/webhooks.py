@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 from tickets.desk.schemas import Strict
 from tickets.webhooks import services
 from web.deps import SessionDep
-from web.routes.desk_support import DeskRoute, IdPath, Manager
+from web.routes.desk_support import IdPath, Manager
 
-router = APIRouter(prefix="/api/webhooks", tags=["webhooks"], route_class=DeskRoute)
+router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 EventType = Annotated[str, StringConstraints(pattern=r"^ticket\.[a-z_]{1,40}$")]
 
 

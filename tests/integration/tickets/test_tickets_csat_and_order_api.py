@@ -25,7 +25,7 @@ def test_survey_link_is_answered_once_and_a_forged_token_is_refused(
     assert created.status_code == 201, created.text
     token = created.json()["link"].split("token=", 1)[1]
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    assert client.post("/api/csat/answers", json={"token": forged, "score": 5}).status_code == 403
+    assert client.post("/api/csat/answers", json={"token": forged, "score": 5}).status_code == 401
     assert client.post("/api/csat/answers", json={"token": token, "score": 6}).status_code == 422
     assert (
         client.post("/api/csat/answers", json={"token": token, "score": 4, "comment": "quick"}).status_code
@@ -43,7 +43,7 @@ def test_post_call_ivr_digit_is_stored_per_agent(
     supervisor = auth_header(Role.SUPERVISOR)
     assert (
         client.post("/api/csat/ivr", json={"call_id": call_id, "digit": "9"}, headers=supervisor).status_code
-        == 409
+        == 422
     )
     answered = client.post("/api/csat/ivr", json={"call_id": call_id, "digit": "5"}, headers=supervisor)
     assert answered.status_code == 200 and answered.json()["score"] == 5

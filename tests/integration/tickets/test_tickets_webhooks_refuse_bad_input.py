@@ -62,9 +62,9 @@ def test_signed_sms_is_stored_once_even_when_the_gateway_retries(
 @pytest.mark.parametrize(
     ("case", "status", "words"),
     [
-        ("forged", 403, "signature does not match"),
-        ("unsigned", 403, "missing signature"),
-        ("stale", 403, "5 minutes"),
+        ("forged", 401, "signature does not match"),
+        ("unsigned", 401, "missing signature"),
+        ("stale", 401, "5 minutes"),
         ("not-json", 400, "not JSON"),
         ("unknown-field", 400, "Extra inputs"),
         ("huge", 413, "larger than"),
@@ -113,7 +113,7 @@ def test_wechat_url_check_echoes_only_for_a_valid_signature(client: TestClient, 
     token = tickets_settings.channels.wechat_token
     ok = client.get(f"/api/channels/wechat?{wechat_query(token)}&echostr=abc123")
     assert ok.status_code == 200 and ok.text == "abc123"
-    assert client.get(f"/api/channels/wechat?{wechat_query('wrong')}&echostr=abc123").status_code == 403
+    assert client.get(f"/api/channels/wechat?{wechat_query('wrong')}&echostr=abc123").status_code == 401
 
 
 def test_wechat_text_push_is_stored_once_per_msgid(
@@ -136,7 +136,7 @@ def test_wechat_text_push_is_stored_once_per_msgid(
 @pytest.mark.parametrize(
     ("case", "status", "words"),
     [
-        ("forged", 403, "signature"),
+        ("forged", 401, "signature"),
         ("malformed", 400, "malformed XML"),
         ("entities", 400, "malformed XML"),
         ("unknown-field", 400, "unknown field <Admin>"),

@@ -10,25 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-import redis
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query
 
-from config.errors import VoxdeskError
+from config.errors import InvalidInputError, NotFoundError
 from config.models import Role
-from routing.config_ import DEFAULT_ROUTING_DIR, load_routing_config
 from telephony.agent_profiles.repository import AgentIdentity, agent_identity, save_profile
-from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
-from telephony.calls.exceptions import CallNotFoundError
+from telephony.agents.exceptions import NoAgentAccountError
+from telephony.calls.exceptions import CallNotFoundError, NotOnThisCallError
 from telephony.commands.schemas import Command
 from telephony.records.queries import RecordFilter, get_record, list_records
 from web.auth import CurrentPrincipal, require_roles
-from web.deps import SessionDep, SettingsDep
-from web.routes.calls.exceptions import (
-    BadTransferTargetError,
-    CallStateConflictError,
-    NoAgentAccountError,
-    NotOnThisCallError,
-)
+from web.deps import SessionDep
 from web.routes.calls.schemas import (
     AgentProfileBody,
     AgentProfilePublic,
@@ -36,50 +28,25 @@ from web.routes.calls.schemas import (
     BlindTransferBody,
     CallRecordPublic,
     CommandAccepted,
+    CommandOutcomePublic,
     LiveCallPublic,
     PauseBody,
     RecordPage,
     WarmTransferBody,
 )
 from web.routes.calls.services import Actor, CallConsole, agent_state_or_offline
+from web.telephony import CommandsDep, QueueIdsDep, ReadModelDep, get_queue_ids
 
 router = APIRouter(tags=["calls"])
 CALL_HANDLERS = require_roles(Role.AGENT, Role.SUPERVISOR)
 SUPERVISORS = require_roles(Role.SUPERVISOR)
 RECORD_READERS = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
 CallId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-
-STATUS_OF: tuple[tuple[type[VoxdeskError], int], ...] = (
-    (CallNotFoundError, status.HTTP_404_NOT_FOUND),
-    (AgentNotFoundError, status.HTTP_404_NOT_FOUND),
-    (NotOnThisCallError, status.HTTP_403_FORBIDDEN),
-    (BadTransferTargetError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (CallStateConflictError, status.HTTP_409_CONFLICT),
-    (AgentStateError, status.HTTP_409_CONFLICT),
-    (NoAgentAccountError, status.HTTP_409_CONFLICT),
-)
+__all__ = ["get_queue_ids", "router"]  # get_queue_ids: tests override the queues call control runs
 
 
-def _http(exc: VoxdeskError) -> HTTPException:
-    code = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), status.HTTP_409_CONFLICT)
-    return HTTPException(code, str(exc))
-
-
-def get_queue_ids(settings: SettingsDep) -> frozenset[str]:
-    """Queue ids from the routing config (``config/routing/queues.yaml`` unless ``routing_dir`` is set)."""
-    directory = getattr(settings.telephony, "routing_dir", None) or DEFAULT_ROUTING_DIR
-    return frozenset(load_routing_config(directory).queues)
-
-
-QueueIdsDep = Annotated[frozenset[str], Depends(get_queue_ids)]
-
-
-def get_console(request: Request, settings: SettingsDep, queue_ids: QueueIdsDep) -> CallConsole:
-    client: redis.Redis | None = getattr(request.app.state, "call_console_redis", None)
-    if client is None:
-        client = redis.Redis.from_url(request.app.state.redis_url)
-        request.app.state.call_console_redis = client
-    return CallConsole(client, settings.telephony.key_prefix, queue_ids)
+def get_console(read: ReadModelDep, commands: CommandsDep, queue_ids: QueueIdsDep) -> CallConsole:
+    return CallConsole(read, commands, queue_ids)
 
 
 ConsoleDep = Annotated[CallConsole, Depends(get_console)]
@@ -97,9 +64,7 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 
 def _own_agent(actor: Actor) -> AgentIdentity:
     if actor.agent is None:
-        raise _http(
-            NoAgentAccountError(f"{actor.name.split('#')[0]} has no SIP account; an admin must create one")
-        )
+        raise NoAgentAccountError(f"{actor.name.split('#')[0]} has no SIP account; an admin must create one")
     return actor.agent
 
 
@@ -109,6 +74,19 @@ def _accepted(command: Command) -> CommandAccepted:
         kind=command.kind,
         call_id=getattr(command, "call_id", None),
         agent_id=getattr(command, "agent_id", None),
+    )
+
+
+@router.get("/api/commands/{command_id}", dependencies=[CALL_HANDLERS])
+def command_outcome(
+    command_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], read: ReadModelDep
+) -> CommandOutcomePublic:
+    """Whether call control has applied a queued command (a console action or an admin's PBX change)."""
+    found = read.command_outcome(command_id)
+    if found is None:
+        return CommandOutcomePublic(command_id=command_id, outcome="pending")
+    return CommandOutcomePublic(
+        command_id=command_id, outcome=found.outcome, kind=found.kind, reason=found.reason or None
     )
 
 
@@ -126,26 +104,17 @@ def log_in(actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
 
 @router.post("/api/agents/me/logout", status_code=202, dependencies=[CALL_HANDLERS])
 def log_out(actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
-    try:
-        return _accepted(console.logout(actor, _own_agent(actor).agent_id))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.logout(actor, _own_agent(actor).agent_id))
 
 
 @router.post("/api/agents/me/pause", status_code=202, dependencies=[CALL_HANDLERS])
 def pause(body: PauseBody, actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
-    try:
-        return _accepted(console.pause(actor, _own_agent(actor).agent_id, body.reason))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.pause(actor, _own_agent(actor).agent_id, body.reason))
 
 
 @router.post("/api/agents/me/resume", status_code=202, dependencies=[CALL_HANDLERS])
 def unpause(actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
-    try:
-        return _accepted(console.unpause(actor, _own_agent(actor).agent_id))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.unpause(actor, _own_agent(actor).agent_id))
 
 
 @router.get("/api/agents", dependencies=[SUPERVISORS])
@@ -161,11 +130,11 @@ def set_profile(
     """Skills and queues used at the agent's next login."""
     unknown = sorted(set(body.queues) - queue_ids)
     if unknown:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no such queues: {', '.join(unknown)}")
+        raise InvalidInputError(f"no such queues: {', '.join(unknown)}")
     try:
         save_profile(session, user_id, body.skills, body.queues)
     except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        raise NotFoundError(str(exc)) from exc
     session.commit()
     identity = agent_identity(session, user_id)
     return AgentProfilePublic(
@@ -187,11 +156,9 @@ def live_calls(actor: ActorDep, console: ConsoleDep) -> list[LiveCallPublic]:
 def live_call(call_id: CallId, actor: ActorDep, console: ConsoleDep) -> LiveCallPublic:
     visible = {call.call_id: call for call in console.calls_of(actor)}
     if call_id not in visible:
-        known = console.find_call(call_id) is not None
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN if known else status.HTTP_404_NOT_FOUND,
-            f"you are not on call {call_id}" if known else f"no live call {call_id!r}",
-        )
+        if console.find_call(call_id) is not None:
+            raise NotOnThisCallError(f"you are not on call {call_id}")
+        raise CallNotFoundError(f"no live call {call_id!r}")
     return LiveCallPublic.of(visible[call_id])
 
 
@@ -213,15 +180,12 @@ def _call_action(console: CallConsole, actor: Actor, call_id: str, action: str) 
             return console.warm_transfer_cancel(actor, call_id)
         case "recording/pause" | "recording/resume":
             return console.set_recording_paused(actor, call_id, action == "recording/pause")
-    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call action {action!r}")
+    raise NotFoundError(f"no call action {action!r}")
 
 
 def _action_route(action: str) -> None:
     def act(call_id: CallId, actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
-        try:
-            return _accepted(_call_action(console, actor, call_id, action))
-        except VoxdeskError as exc:
-            raise _http(exc) from exc
+        return _accepted(_call_action(console, actor, call_id, action))
 
     act.__name__ = f"call_{action.replace('/', '_').replace('-', '_')}"
     act.__doc__ = f"Queue '{action}' for a live call (agents: their own calls only)."
@@ -237,10 +201,7 @@ def blind_transfer(
     call_id: CallId, body: BlindTransferBody, actor: ActorDep, console: ConsoleDep
 ) -> CommandAccepted:
     """The agent leaves; the caller waits in ``queue_id`` for the next agent there."""
-    try:
-        return _accepted(console.blind_transfer(actor, call_id, body.queue_id))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.blind_transfer(actor, call_id, body.queue_id))
 
 
 @router.post("/api/calls/{call_id}/transfer/warm", status_code=202, dependencies=[CALL_HANDLERS])
@@ -248,10 +209,7 @@ def warm_transfer(
     call_id: CallId, body: WarmTransferBody, actor: ActorDep, console: ConsoleDep
 ) -> CommandAccepted:
     """Ring ``target_agent_id``; the agents talk while the caller hears music; then complete or cancel."""
-    try:
-        return _accepted(console.warm_transfer(actor, call_id, body.target_agent_id))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.warm_transfer(actor, call_id, body.target_agent_id))
 
 
 @router.post("/api/calls/{call_id}/supervise/{mode}", status_code=202, dependencies=[SUPERVISORS])
@@ -259,10 +217,7 @@ def supervise(
     call_id: CallId, mode: Literal["listen", "whisper", "barge"], actor: ActorDep, console: ConsoleDep
 ) -> CommandAccepted:
     """Ring the supervisor's phone and join the call: listen, whisper to the agent, or barge in."""
-    try:
-        return _accepted(console.supervise(actor, call_id, mode))
-    except VoxdeskError as exc:
-        raise _http(exc) from exc
+    return _accepted(console.supervise(actor, call_id, mode))
 
 
 # --- call records
@@ -280,7 +235,7 @@ def call_records(
 ) -> RecordPage:
     """Finished calls, newest first; ``since``/``until`` bound when the call was offered."""
     if since is not None and until is not None and since >= until:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
+        raise InvalidInputError("since must be before until")
     where = RecordFilter(queue_id, agent_id, disposition, caller_number, since, until)
     rows, more = list_records(session, where, limit=limit, offset=offset)
     return RecordPage(items=[_record(row) for row in rows], limit=limit, offset=offset, has_more=more)
@@ -290,7 +245,7 @@ def call_records(
 def call_record(call_id: CallId, session: SessionDep) -> CallRecordPublic:
     row = get_record(session, call_id)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call record {call_id!r}")
+        raise NotFoundError(f"no call record {call_id!r}")
     return _record(row)
 
 
@@ -298,5 +253,3 @@ def _record(row: object) -> CallRecordPublic:
     public = CallRecordPublic.model_validate(row)
     return public.model_copy(update={"has_recording": getattr(row, "recording_name", None) is not None})
 
-
-__all__ = ["router"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -42,6 +42,15 @@ class CommandAccepted(BaseModel):
     kind: str
     call_id: str | None = None
     agent_id: str | None = None
+
+
+class CommandOutcomePublic(BaseModel):
+    """How call control ended a command: ``pending`` until the controller has run it."""
+
+    command_id: str
+    outcome: Literal["pending", "applied", "refused"]
+    kind: str | None = None
+    reason: str | None = None
 
 
 class LiveCallPublic(BaseModel):

@@ -1,10 +1,9 @@
-"""The console's view of call control: read live calls and agents from Redis, queue checked commands.
+"""The console's view of call control: read live calls and agents, queue checked commands.
 
-``web/`` never talks to ARI: every action becomes a command on the controller's stream
-(:func:`telephony.commands.bus.send_command`). The checks here only turn obvious mistakes into clear
-4xx answers; the controller checks again when it executes, and announces any refusal on the bus.
-The Redis key layout is the one ``telephony.calls.store.CallStore`` and
-``telephony.agents.store.AgentStore`` write (a unit test pins the two together).
+``web/`` never talks to ARI: every action becomes a command on the controller's stream, and every
+read goes through telephony's read API (:class:`telephony.readmodel.TelephonyReadModel`). The checks
+here only turn obvious mistakes into clear 4xx answers; the controller checks again when it
+executes, and announces any refusal on the bus.
 """
 
 from __future__ import annotations
@@ -12,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import redis
-
 from telephony.agent_profiles.repository import AgentIdentity
 from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
 from telephony.agents.model import AgentState, AgentStatus
-from telephony.calls.exceptions import CallNotFoundError
+from telephony.calls.exceptions import BadTransferTargetError, CallStateConflictError, NotOnThisCallError
 from telephony.calls.model import Call
 from telephony.commands import schemas as cmd
-from telephony.commands.bus import send_command
-from web.routes.calls.exceptions import BadTransferTargetError, CallStateConflictError, NotOnThisCallError
+from telephony.readmodel import TelephonyReadModel
+from web.telephony import CommandSender
 
 TALKING = ("connected", "on_hold", "transferring")
 SupervisionMode = Literal["listen", "whisper", "barge"]
@@ -36,52 +33,35 @@ class Actor:
     agent: AgentIdentity | None = None
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class CallConsole:
-    def __init__(self, client: redis.Redis, prefix: str, queue_ids: frozenset[str]) -> None:
-        self._redis = client
-        self.prefix = prefix
+    def __init__(self, read: TelephonyReadModel, commands: CommandSender, queue_ids: frozenset[str]) -> None:
+        self.read = read
+        self._commands = commands
         self.queue_ids = queue_ids
 
     # --- reads
     def find_call(self, call_id: str) -> Call | None:
-        fields = self._redis.hgetall(f"{self.prefix}:call:{call_id}")
-        return Call.from_redis(fields) if fields else None
+        return self.read.find_call(call_id)
 
     def live_call(self, call_id: str) -> Call:
-        call = self.find_call(call_id)
-        if call is None or call.is_over:
-            raise CallNotFoundError(f"no live call {call_id!r}")
-        return call
-
-    def live_calls(self) -> list[Call]:
-        ids = sorted(_text(m) for m in self._redis.smembers(f"{self.prefix}:calls:live"))
-        calls = [self.find_call(call_id) for call_id in ids]
-        return [call for call in calls if call is not None and not call.is_over]
+        return self.read.live_call(call_id)
 
     def calls_of(self, actor: Actor) -> list[Call]:
-        calls = self.live_calls()
+        calls = self.read.live_calls()
         if actor.any_call:
             return calls
         agent_id = actor.agent.agent_id if actor.agent else None
         return [c for c in calls if agent_id in (c.agent_id, c.consult_agent_id, c.offer_agent_id)]
 
     def find_agent(self, agent_id: str) -> AgentState | None:
-        fields = self._redis.hgetall(f"{self.prefix}:agent:{agent_id}")
-        return AgentState.from_redis(fields) if fields else None
+        return self.read.find_agent(agent_id)
 
     def agents(self) -> list[AgentState]:
-        ids = sorted(_text(m) for m in self._redis.smembers(f"{self.prefix}:agents"))
-        found = [self.find_agent(agent_id) for agent_id in ids]
-        return [agent for agent in found if agent is not None]
+        return self.read.agents()
 
     # --- plumbing
     def _send(self, command: cmd.Command) -> cmd.Command:
-        send_command(self._redis, command, self.prefix)
-        return command
+        return self._commands.send(command)
 
     def _call_for(self, actor: Actor, call_id: str) -> Call:
         call = self.live_call(call_id)
