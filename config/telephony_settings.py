@@ -1,7 +1,7 @@
 """Settings of call control (mounted on :class:`config.settings.Settings` as ``telephony``).
 
 Queues and routing rules are not here: ``<data_dir>/routing/`` (queues.yaml, rules.yaml, seeded from
-``config/routing/``) is their one source of truth, read through :func:`routing.load_routing_config` from ``routing_dir``.
+``config/routing/``) is their one source of truth, read from ``routing_dir``.
 """
 
 from __future__ import annotations

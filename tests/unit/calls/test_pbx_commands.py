@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from config.telephony_settings import TelephonySettings
 
 from config.admin_files import PACKAGED_IVR, PACKAGED_ROUTING, seeded_dir
+from config.telephony_settings import TelephonySettings
 from telephony.admin_config import RoutingSource
 from telephony.commands.schemas import Command, ReloadIvrFlow, ReloadSipEndpoints, ReplaceRoutingFile
 from telephony.controller import AriAccess, Controller
