@@ -31,10 +31,12 @@ class TelephonySettings(Section):
     """Timers, dial strings, recording; the IVR flow and routing files are edited by admins."""
 
     key_prefix: str = "voxdesk"
-    ivr_flow: Path | None = Field(default=None, description="IVR flow YAML; <data_dir>/ivr/main.yaml (seeded from config/ivr) when unset")
+    ivr_flow: Path | None = Field(
+        default=None, description="IVR flow YAML; <data_dir>/ivr/main.yaml (seeded from config/ivr) when unset"
+    )
     routing_dir: Path | None = Field(
-        default=None, description="directory with queues.yaml and rules.yaml; <data_dir>/routing (seeded from config/routing)"
-        " when unset"
+        default=None,
+        description="queues.yaml and rules.yaml; <data_dir>/routing (seeded from config/routing) when unset",
     )
     prompts_dir: Path | None = Field(
         default=None,
