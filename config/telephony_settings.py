@@ -32,7 +32,7 @@ class TelephonySettings(Section):
 
     key_prefix: str = "voxdesk"
     ivr_flow: Path | None = Field(
-        default=None, description="IVR flow YAML; <data_dir>/ivr/main.yaml (seeded from config/ivr) when unset"
+        default=None, description="IVR flow; <data_dir>/ivr/main.yaml (seeded from config/ivr) when unset"
     )
     routing_dir: Path | None = Field(
         default=None,
