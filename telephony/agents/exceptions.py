@@ -1,9 +1,11 @@
 """Errors about agents.
 
 VoxdeskError
-└── AgentError
-    ├── AgentNotFoundError     no such agent is known to call control
-    └── AgentStateError        the agent cannot do that now (e.g. pause while on a call)
+├── AgentError
+│   └── AgentNotFoundError     no such agent is known to call control
+└── RoutingError (routing.exceptions)
+    └── AgentTransitionError   the agent cannot do that now (pause while on a call, offer to a
+                               paused agent...): the one agent-state model (routing.agents) refuses it
 """
 
 from __future__ import annotations
@@ -17,7 +19,3 @@ class AgentError(VoxdeskError):
 
 class AgentNotFoundError(AgentError):
     """The agent id is unknown."""
-
-
-class AgentStateError(AgentError):
-    """The agent's current status does not allow the request."""

@@ -6,10 +6,11 @@ VoxdeskError
 │   ├── CallStateConflictError         the call is not in a state that allows it       -> 409
 │   ├── NotOnThisCallError             an agent acted on a call that is not theirs     -> 403
 │   └── BadTransferTargetError         unknown queue or agent, or the agent themself   -> 422
-└── AgentError (telephony.agents)
-    ├── AgentNotFoundError        unknown to call control                         -> 404
-    ├── AgentStateError           e.g. pause while on a call, target busy         -> 409
-    └── NoAgentAccountError            the user has no SIP account                     -> 409
+├── AgentError (telephony.agents)
+│   ├── AgentNotFoundError        unknown to call control                         -> 404
+│   └── NoAgentAccountError            the user has no SIP account                     -> 409
+└── RoutingError (routing)
+    └── AgentTransitionError      e.g. pause while on a call, target busy         -> 409
 """
 
 from __future__ import annotations

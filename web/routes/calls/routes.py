@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 
 from config.errors import VoxdeskError
 from config.models import Role
+from routing import AgentTransitionError
 from routing.config_ import DEFAULT_ROUTING_DIR, load_routing_config
 from telephony.agent_profiles.repository import AgentIdentity, agent_identity, save_profile
-from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
+from telephony.agents.exceptions import AgentNotFoundError
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.commands.schemas import Command
 from telephony.records.queries import RecordFilter, get_record, list_records
@@ -55,7 +56,7 @@ STATUS_OF: tuple[tuple[type[VoxdeskError], int], ...] = (
     (NotOnThisCallError, status.HTTP_403_FORBIDDEN),
     (BadTransferTargetError, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (CallStateConflictError, status.HTTP_409_CONFLICT),
-    (AgentStateError, status.HTTP_409_CONFLICT),
+    (AgentTransitionError, status.HTTP_409_CONFLICT),
     (NoAgentAccountError, status.HTTP_409_CONFLICT),
 )
 
