@@ -137,6 +137,21 @@ def log_in(
     return profile
 
 
+def phone_registered(
+    agent: Agent,
+    now: float,
+    *,
+    endpoint: str,
+    skills: Mapping[str, int] | None = None,
+    queues: Iterable[str] | None = None,
+) -> Agent:
+    """The agent's softphone registered: log in a logged-out agent (or one about to log out after
+    their call); an agent already logged in, paused perhaps on purpose, stays as they are."""
+    if agent.is_logged_in and not agent.logout_after_call:
+        return agent
+    return log_in(agent, now, endpoint=endpoint, skills=skills, queues=queues)
+
+
 def log_out(agent: Agent, now: float) -> Agent:
     """Log out; refused during a call (offered or talking): log out after it."""
     if agent.state is S.LOGGED_OUT:

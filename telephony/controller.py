@@ -27,6 +27,7 @@ from config.settings import Settings, load_settings
 from routing import RoutingConfig, load_routing_config
 from routing.config_ import DEFAULT_ROUTING_DIR
 from telephony.agents.notifier import AgentNotifier
+from telephony.agents.presence import AgentDirectory, AgentPresence, DatabaseAgentDirectory, NoAgentDirectory
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
 from telephony.ari_ import AriRest, EventStream, HandlerRegistry, events_url
@@ -124,6 +125,13 @@ class Controller:
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
         self.registry = HandlerRegistry()
         self.stasis.register(self.registry)
+        directory: AgentDirectory = NoAgentDirectory()
+        if session_factory is not None:
+            directory = DatabaseAgentDirectory(session_factory)
+        self.presence = AgentPresence(
+            self.rest, ari.app, agents, directory, on_login=self.queues.request_dispatch
+        )
+        self.presence.register(self.registry)
         self.stream = EventStream(events_url(ari.url, ari.app, ari.user, ari.password), self.registry)
         self.stream.on_connected(self._reconnected)
         self.queues.answered_hooks.append(self._agent_answered)
@@ -137,6 +145,7 @@ class Controller:
     async def _reconnected(self) -> None:
         await self.agents.sync()
         await self.recovery.recover()
+        await self.presence.connected()  # phones that registered or left while we were away
 
     def prerender_prompts(self) -> int:
         """Synthesise the flow's fixed prompts and the queue's own lines, so nobody waits for TTS."""

@@ -74,6 +74,22 @@ class AgentService:
                 agent, lambda a, at: rules.log_in(a, at, endpoint=endpoint, skills=skills, queues=queues)
             )
 
+    async def phone_registered(
+        self,
+        agent_id: str,
+        endpoint: str,
+        *,
+        skills: Mapping[str, int] | None = None,
+        queues: Iterable[str] | None = None,
+    ) -> Agent:
+        """The agent's softphone registered: logged in unless they already are."""
+        async with self._changing(agent_id):
+            agent = await self.store.find(agent_id) or Agent(agent_id)
+            return await self._apply(
+                agent,
+                lambda a, at: rules.phone_registered(a, at, endpoint=endpoint, skills=skills, queues=queues),
+            )
+
     async def logout(self, agent_id: str) -> Agent:
         return await self._change(agent_id, rules.log_out)
 

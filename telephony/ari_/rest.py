@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
-from telephony.ari_.models import Bridge, Channel, LiveRecording, Playback
+from telephony.ari_.models import Bridge, Channel, Endpoint, LiveRecording, Playback
 from telephony.ari_.timing import ANSWER_TIMING
 
 Params = Mapping[str, str | int | float | bool | Iterable[str] | None]
@@ -69,6 +69,14 @@ class AriRest:
     # --- asterisk / applications
     async def asterisk_info(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/asterisk/info"))
+
+    async def subscribe(self, app: str, event_source: str) -> None:
+        """Send ``app`` the events of ``event_source`` too (``endpoint:PJSIP``: every PJSIP endpoint)."""
+        await self.request("POST", f"/applications/{app}/subscription", {"eventSource": event_source})
+
+    # --- endpoints
+    async def list_endpoints(self, technology: str) -> list[Endpoint]:
+        return [Endpoint.from_json(e) for e in await self.request("GET", f"/endpoints/{technology}")]
 
     # --- channels
     async def list_channels(self) -> list[Channel]:
