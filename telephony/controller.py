@@ -128,11 +128,18 @@ class Controller:
         directory: AgentDirectory = NoAgentDirectory()
         if session_factory is not None:
             directory = DatabaseAgentDirectory(session_factory)
-        self.presence = AgentPresence(
-            self.rest, ari.app, agents, directory, on_login=self.queues.request_dispatch
-        )
-        self.presence.register(self.registry)
         self.stream = EventStream(events_url(ari.url, ari.app, ari.user, ari.password), self.registry)
+        # Softphone registrations log agents in and out, on an ARI app of their own.
+        presence_app = f"{ari.app}-presence"
+        self.presence = AgentPresence(
+            self.rest, presence_app, agents, directory, on_login=self.queues.request_dispatch
+        )
+        presence_registry = HandlerRegistry()
+        self.presence.register(presence_registry)
+        self.presence_stream = EventStream(
+            events_url(ari.url, presence_app, ari.user, ari.password), presence_registry
+        )
+        self.presence_stream.on_connected(self.presence.connected)
         self.stream.on_connected(self._reconnected)
         self.queues.answered_hooks.append(self._agent_answered)
         if session_factory is not None:
@@ -145,7 +152,6 @@ class Controller:
     async def _reconnected(self) -> None:
         await self.agents.sync()
         await self.recovery.recover()
-        await self.presence.connected()  # phones that registered or left while we were away
 
     def prerender_prompts(self) -> int:
         """Synthesise the flow's fixed prompts and the queue's own lines, so nobody waits for TTS."""
@@ -202,6 +208,7 @@ class Controller:
         log.info("controller %s active", self.id)
         tasks = [
             asyncio.create_task(self.stream.run(), name="ari-events"),
+            asyncio.create_task(self.presence_stream.run(), name="ari-presence-events"),
             asyncio.create_task(self._tick_forever(), name="tick"),
             asyncio.create_task(self.commands.run(), name="commands"),
         ]
@@ -213,6 +220,7 @@ class Controller:
             for task in tasks:
                 task.cancel()
             await self.stream.stop()
+            await self.presence_stream.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.close()
 

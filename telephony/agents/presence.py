@@ -2,7 +2,10 @@
 
 Asterisk reports a PJSIP endpoint ``online`` while one of its contacts is registered and reachable
 (qualify) and ``offline`` once the registration is removed, expires or stops answering. The
-controller subscribes its Stasis app to every PJSIP endpoint and, for the endpoints that are a
+controller listens on a second ARI app of its own (``<app>-presence``), subscribed to every PJSIP
+endpoint and filtered to ``EndpointStateChange``: an endpoint subscription also forwards the events
+of every channel on those endpoints, which in the call app would arrive twice (each DTMF digit
+doubled). For the endpoints that are a
 Voxdesk agent's SIP account (role agent, active), logs the agent in to their profile's queues and
 skills when the phone comes online and out when it goes offline (after the call, if they are on
 one). Other endpoints (supervisors, test phones, trunks) are left alone; ``POST /api/agents/me/login``
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +60,8 @@ class DatabaseAgentDirectory:
 class EndpointAri(Protocol):
     async def subscribe(self, app: str, event_source: str) -> None: ...
 
+    async def allow_only(self, app: str, event_types: Iterable[str]) -> None: ...
+
     async def list_endpoints(self, technology: str) -> list[Endpoint]: ...
 
 
@@ -66,7 +71,7 @@ class AgentPresence:
     def __init__(
         self,
         ari: EndpointAri,
-        app: str,
+        app: str,  # the presence app, not the call app (see the module docstring)
         agents: AgentService,
         directory: AgentDirectory,
         on_login: Callable[[], None] = lambda: None,
@@ -84,6 +89,7 @@ class AgentPresence:
     async def connected(self) -> None:
         """After every (re)connection to ARI: subscribe, then catch up with every endpoint's state."""
         try:
+            await self._ari.allow_only(self._app, [EndpointStateChange.type_name])
             await self._ari.subscribe(self._app, f"endpoint:{TECHNOLOGY}")
             endpoints = await self._ari.list_endpoints(TECHNOLOGY)
         except AriError as exc:  # calls still work; only registration-driven logins wait

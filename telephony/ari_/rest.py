@@ -74,6 +74,12 @@ class AriRest:
         """Send ``app`` the events of ``event_source`` too (``endpoint:PJSIP``: every PJSIP endpoint)."""
         await self.request("POST", f"/applications/{app}/subscription", {"eventSource": event_source})
 
+    async def allow_only(self, app: str, event_types: Iterable[str]) -> None:
+        """Send ``app`` only events of these types (the rest of what its subscriptions bring is dropped
+        inside Asterisk)."""
+        allowed = [{"type": event_type} for event_type in event_types]
+        await self.request("PUT", f"/applications/{app}/eventFilter", body={"allowed": allowed})
+
     # --- endpoints
     async def list_endpoints(self, technology: str) -> list[Endpoint]:
         return [Endpoint.from_json(e) for e in await self.request("GET", f"/endpoints/{technology}")]

@@ -36,6 +36,13 @@ def test_a_registered_softphone_makes_its_agent_available_for_their_queues_witho
     add_user(running.db_url, "cc-super1", Role.SUPERVISOR, ["support"])
     running.start()
     assert running.agent_status("cc-agent3") is None
+    # Registrations come on an app of their own, sent nothing else: an endpoint subscription on the
+    # call app would have doubled every channel event there (each DTMF digit twice).
+    app = running.run(lambda c: c.rest.request("GET", "/applications/voxdesk-presence"))
+    assert app["events_allowed"] == [{"type": "EndpointStateChange"}]
+    assert "endpoint:PJSIP" in app["endpoint_ids"] or any("PJSIP" in e for e in app["endpoint_ids"])
+    calls_app = running.run(lambda c: c.rest.request("GET", "/applications/voxdesk"))
+    assert not any(e.startswith("PJSIP") for e in calls_app["endpoint_ids"])
     with softphone(call_center_asterisk, "cc-super1", tmp_path):
         with softphone(call_center_asterisk, "cc-agent3", tmp_path) as phone:
             wait_until(lambda: running.agent_status("cc-agent3") == "available", 5, "registration login")

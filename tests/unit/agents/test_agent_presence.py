@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from agent_fakes import Clock, MemoryAgentStore, RecordingNotifier
 
 from routing import AgentState
@@ -18,12 +20,16 @@ class FakeEndpointAri:
     def __init__(self, *endpoints: Endpoint, fail: bool = False) -> None:
         self.endpoints = list(endpoints)
         self.subscriptions: list[tuple[str, str]] = []
+        self.filters: list[tuple[str, list[str]]] = []
         self.fail = fail
 
     async def subscribe(self, app: str, event_source: str) -> None:
         if self.fail:
             raise AriError("ARI POST /applications -> 503", status=503)
         self.subscriptions.append((app, event_source))
+
+    async def allow_only(self, app: str, event_types: Iterable[str]) -> None:
+        self.filters.append((app, list(event_types)))
 
     async def list_endpoints(self, technology: str) -> list[Endpoint]:
         return [e for e in self.endpoints if e.technology == technology]
@@ -48,7 +54,9 @@ class Desk:
         self.agents = AgentService(self.store, self.notifier, Clock())
         self.ari, self.directory = FakeEndpointAri(*endpoints, fail=fail), Directory()
         self.logins = 0
-        self.presence = AgentPresence(self.ari, "voxdesk", self.agents, self.directory, self._logged_in)
+        self.presence = AgentPresence(
+            self.ari, "voxdesk-presence", self.agents, self.directory, self._logged_in
+        )
         self.registry = HandlerRegistry()
         self.presence.register(self.registry)
 
@@ -105,7 +113,9 @@ async def test_the_same_state_again_and_other_devices_change_nothing() -> None:
 async def test_on_connecting_the_controller_subscribes_and_catches_up_with_every_phone() -> None:
     desk = Desk(Endpoint("PJSIP", "ag-alice", "online"), Endpoint("PJSIP", "sup-sue", "offline"))
     await desk.presence.connected()
-    assert desk.ari.subscriptions == [("voxdesk", "endpoint:PJSIP")]
+    # its own app, sent nothing but endpoint states (an endpoint subscription brings channel events too)
+    assert desk.ari.subscriptions == [("voxdesk-presence", "endpoint:PJSIP")]
+    assert desk.ari.filters == [("voxdesk-presence", ["EndpointStateChange"])]
     assert await desk.state() is S.AVAILABLE
 
     desk.ari.endpoints = [Endpoint("PJSIP", "ag-alice", "offline")]  # went away while disconnected
