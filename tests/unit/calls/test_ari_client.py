@@ -53,11 +53,13 @@ def test_an_endpoint_state_change_says_which_softphone_went_online() -> None:
     assert (endpoint.technology, endpoint.resource, endpoint.online) == ("PJSIP", "agent7", True)
 
 
-async def test_the_app_subscribes_to_every_pjsip_endpoint_and_lists_their_states() -> None:
+async def test_an_app_subscribes_to_every_pjsip_endpoint_lists_their_states_and_filters_events() -> None:
     seen: list[tuple[str, str, str]] = []
+    bodies: list[bytes] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request.method, request.url.path, request.url.query.decode()))
+        bodies.append(request.content)
         if request.method == "GET":
             return httpx.Response(200, json=[{"technology": "PJSIP", "resource": "a1", "state": "offline"}])
         return httpx.Response(200, json={"name": "voxdesk"})
@@ -65,9 +67,12 @@ async def test_the_app_subscribes_to_every_pjsip_endpoint_and_lists_their_states
     rest = AriRest("http://ari/ari", "u", "p", transport=httpx.MockTransport(handler))
     await rest.subscribe("voxdesk", "endpoint:PJSIP")
     endpoints = await rest.list_endpoints("PJSIP")
+    await rest.allow_only("voxdesk", ["EndpointStateChange"])
     await rest.aclose()
     assert seen[0] == ("POST", "/ari/applications/voxdesk/subscription", "eventSource=endpoint%3APJSIP")
     assert seen[1][:2] == ("GET", "/ari/endpoints/PJSIP")
+    assert seen[2][:2] == ("PUT", "/ari/applications/voxdesk/eventFilter")
+    assert json.loads(bodies[2]) == {"allowed": [{"type": "EndpointStateChange"}]}
     assert [(e.resource, e.online) for e in endpoints] == [("a1", False)]
 
 
