@@ -118,7 +118,7 @@ def main() -> None:
 
     def toggle(i: int) -> None:
         agent = agents[i % len(agents)]
-        flipped = AgentState.BUSY if agent.state is AgentState.AVAILABLE else AgentState.AVAILABLE
+        flipped = AgentState.ON_CALL if agent.state is AgentState.AVAILABLE else AgentState.AVAILABLE
         pool.update(Agent(agent.agent_id, agent.skills, flipped, now + i, None, now + i))
         pool.update(agent)
 

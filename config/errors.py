@@ -26,7 +26,7 @@ Where each feature's errors sit (leaf -> kind):
   InvalidAccountError -> InvalidInput
 - telephony.calls: CallNotFoundError -> NotFound, NotOnThisCallError -> Forbidden,
   CallStateConflictError and InvalidTransitionError -> Conflict, BadTransferTargetError -> InvalidInput
-- telephony.agents: AgentNotFoundError -> NotFound, AgentStateError and NoAgentAccountError -> Conflict
+- telephony.agents: AgentNotFoundError -> NotFound, NoAgentAccountError -> Conflict
 - telephony.ivr: FlowNotFoundError -> NotFound, IvrFlowError -> InvalidInput (with ``problems``)
 - routing: RoutingConfigError -> InvalidInput (with ``problems``), AgentTransitionError -> Conflict
 - tickets.desk: its NotFound/InvalidInput/Conflict errors, ReplayCheckUnavailableError -> Unavailable

@@ -4,7 +4,7 @@ No I/O and no imports from telephony/web/asr: the call controller passes immutab
 acts on the decisions that come out.
 """
 
-from routing.agents import ALLOWED_TRANSITIONS, Agent, AgentState, transition
+from routing.agents import ALLOWED_TRANSITIONS, Agent, AgentState
 from routing.config_ import RoutingConfig, load_routing_config, parse_queues, parse_rules
 from routing.exceptions import AgentTransitionError, RoutingConfigError, RoutingError
 from routing.pool import AgentChoice, AgentPool, pick_agent
@@ -59,5 +59,4 @@ __all__ = [
     "positions",
     "queue_order",
     "route_call",
-    "transition",
 ]

@@ -35,6 +35,9 @@ class AgentPool:
     def get(self, agent_id: str) -> Agent | None:
         return self._agents.get(agent_id)
 
+    def all(self) -> list[Agent]:
+        return list(self._agents.values())
+
     @property
     def available_count(self) -> int:
         return len(self._available)
@@ -59,6 +62,17 @@ class AgentPool:
             return
         for skill in old.skills:
             self._by_skill[skill].discard(agent_id)
+
+    def staffed(self, queue: Queue) -> int:
+        """Logged-in agents who may serve ``queue`` (for the estimated wait)."""
+        members = queue.members
+        return sum(
+            1
+            for agent in self._agents.values()
+            if agent.is_logged_in
+            and agent.serves_queue(queue.name)
+            and (members is None or agent.agent_id in members)
+        )
 
     def available_in_idle_order(self) -> Iterator[Agent]:
         if self._unsorted:
@@ -118,6 +132,8 @@ def pick_agent(
     best_key: tuple[object, ...] | None = None
     for agent in candidates:
         if agent.agent_id in exclude or (members is not None and agent.agent_id not in members):
+            continue
+        if not agent.serves_queue(queue.name):
             continue
         levels = agent.skills
         if skills and any(levels.get(skill, 0) < level for skill, level in skills.items()):

@@ -128,8 +128,10 @@ def next_queue_action(
 
 
 def agent_serves(agent: Agent, queue: Queue, call: WaitingCall) -> bool:
-    """Whether ``agent`` may take ``call`` in ``queue`` (membership and skill levels)."""
+    """Whether ``agent`` may take ``call`` in ``queue`` (membership, the agent's queues, skill levels)."""
     if queue.members is not None and agent.agent_id not in queue.members:
+        return False
+    if not agent.serves_queue(queue.name):
         return False
     needed = required_skills(queue, dict(call.skills))
     return all(agent.skills.get(skill, 0) >= level for skill, level in needed.items())

@@ -32,6 +32,7 @@ from config.telephony_settings import TelephonySettings
 from routing import RoutingConfig
 from telephony.admin_config import RoutingFile, RoutingSource, ivr_flow_path, routing_dir
 from telephony.agents.notifier import AgentNotifier
+from telephony.agents.presence import AgentDirectory, AgentPresence, DatabaseAgentDirectory, NoAgentDirectory
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
 from telephony.ari_ import AriRest, EventStream, HandlerRegistry, events_url
@@ -166,7 +167,21 @@ class Controller:
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
         self.registry = HandlerRegistry()
         self.stasis.register(self.registry)
+        directory: AgentDirectory = NoAgentDirectory()
+        if session_factory is not None:
+            directory = DatabaseAgentDirectory(session_factory)
         self.stream = EventStream(events_url(ari.url, ari.app, ari.user, ari.password), self.registry)
+        # Softphone registrations log agents in and out, on an ARI app of their own.
+        presence_app = f"{ari.app}-presence"
+        self.presence = AgentPresence(
+            self.rest, presence_app, agents, directory, on_login=self.queues.request_dispatch
+        )
+        presence_registry = HandlerRegistry()
+        self.presence.register(presence_registry)
+        self.presence_stream = EventStream(
+            events_url(ari.url, presence_app, ari.user, ari.password), presence_registry
+        )
+        self.presence_stream.on_connected(self.presence.connected)
         self.stream.on_connected(self._reconnected)
         self.queues.answered_hooks.append(self._agent_answered)
         if session_factory is not None:
@@ -283,6 +298,7 @@ class Controller:
         log.info("controller %s active", self.id)
         tasks = [
             asyncio.create_task(self.stream.run(), name="ari-events"),
+            asyncio.create_task(self.presence_stream.run(), name="ari-presence-events"),
             asyncio.create_task(self._tick_forever(), name="tick"),
             asyncio.create_task(self.commands.run(), name="commands"),
             *(asyncio.create_task(job(), name=job.__name__) for job in self.background),
@@ -295,6 +311,7 @@ class Controller:
             for task in tasks:
                 task.cancel()
             await self.stream.stop()
+            await self.presence_stream.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.close()
 

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 import redis
 
-from telephony.agents.model import AgentState
+from routing import Agent
+from telephony.agents.model import agent_from_redis
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call
 from telephony.keys import TelephonyKeys
@@ -67,11 +68,11 @@ class TelephonyReadModel:
         return [call for call in calls if call is not None and not call.is_over]
 
     # --- agents
-    def find_agent(self, agent_id: str) -> AgentState | None:
+    def find_agent(self, agent_id: str) -> Agent | None:
         fields: Any = self._redis.hgetall(self.keys.agent(agent_id))
-        return AgentState.from_redis(fields) if fields else None
+        return agent_from_redis(fields) if fields else None
 
-    def agents(self) -> list[AgentState]:
+    def agents(self) -> list[Agent]:
         members: Any = self._redis.smembers(self.keys.agents)
         found = [self.find_agent(agent_id) for agent_id in sorted(_text(m) for m in members)]
         return [agent for agent in found if agent is not None]

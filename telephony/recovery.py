@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from routing import AgentTransitionError
+from telephony.agents.exceptions import AgentNotFoundError
 from telephony.ari_ import AriError, AriNotFoundError
 from telephony.ari_.events import StasisStart
 from telephony.ari_.models import Channel
@@ -92,6 +94,10 @@ class CallRecovery:
                 await self.queues.offer_answered(call_id, offer)
         elif call.state in ("connected", "on_hold", "transferring") and call.bridge_id:
             await self._ensure_bridge(call)
+        if call.state in ("connected", "on_hold", "transferring", "callback_dialing") and call.agent_id:
+            # The controller may have stopped between bridging the agent and marking them on the call.
+            with contextlib.suppress(AgentTransitionError, AgentNotFoundError):
+                await self.ctx.agents.answered(call.agent_id, call_id)
 
     async def _ensure_bridge(self, call: Call) -> None:
         try:

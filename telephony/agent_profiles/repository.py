@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.models import SipCredential, User
+from config.models import Role, SipCredential, User
 from telephony.agent_profiles.models import AgentProfile
 
 
@@ -34,6 +34,17 @@ def agent_identity(session: Session, user_id: int) -> AgentIdentity | None:
     if profile is None:
         return AgentIdentity(user_id, credential.username)
     return AgentIdentity(user_id, credential.username, dict(profile.skills), list(profile.queues))
+
+
+def queue_agent_for_sip(session: Session, username: str) -> AgentIdentity | None:
+    """The active agent (role agent) whose SIP account is ``username``, the endpoint's name; None for
+    other devices and for supervisors, whose phones ring only when they supervise a call."""
+    user_id = session.scalars(
+        select(SipCredential.user_id)
+        .join(User, User.id == SipCredential.user_id)
+        .where(SipCredential.username == username, User.role == Role.AGENT, User.is_active.is_(True))
+    ).first()
+    return None if user_id is None else agent_identity(session, user_id)
 
 
 def save_profile(session: Session, user_id: int, skills: dict[str, int], queues: list[str]) -> AgentProfile:

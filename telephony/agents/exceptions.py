@@ -1,10 +1,12 @@
 """Errors about agents, each based on its kind in :mod:`config.errors` (which sets its status).
 
 VoxdeskError
-└── AgentError
-    ├── AgentNotFoundError     no such agent is known to call control                 NotFound
-    ├── AgentStateError        the agent cannot do that now (e.g. pause while on a call)  Conflict
-    └── NoAgentAccountError    the user has no SIP account, so call control cannot ring them  Conflict
+├── AgentError
+│   ├── AgentNotFoundError     no such agent is known to call control                 NotFound
+│   └── NoAgentAccountError    the user has no SIP account, so call control cannot ring them  Conflict
+└── RoutingError (routing.exceptions)
+    └── AgentTransitionError   the agent cannot do that now (pause while on a call, offer to a
+                               paused agent...): the one agent-state model (routing.agents) refuses it
 """
 
 from __future__ import annotations
@@ -19,10 +21,6 @@ class AgentError(VoxdeskError):
 
 class AgentNotFoundError(AgentError, errors.NotFoundError):
     """The agent id is unknown."""
-
-
-class AgentStateError(AgentError, errors.ConflictError):
-    """The agent's current status does not allow the request."""
 
 
 class NoAgentAccountError(AgentError, errors.ConflictError):

@@ -1,46 +1,37 @@
-"""An agent's live status (the database holds who they are; Redis holds what they are doing)."""
+"""An agent's live state in Redis: routing's :class:`~routing.Agent`, one JSON value per hash field.
+
+The database holds who an agent is (user, SIP account, profile); Redis holds what they are doing,
+so another controller can take over. The value itself, and every rule about changing it, is
+routing's (``routing.agents``): this module only encodes it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, Field
+from routing import Agent, AgentState
 
-from telephony.calls.model import now
-
-
-class AgentStatus(StrEnum):
-    OFFLINE = "offline"
-    AVAILABLE = "available"
-    BUSY = "busy"
-    WRAP_UP = "wrap_up"
-    PAUSED = "paused"
+FIELDS = tuple(f.name for f in dataclasses.fields(Agent))
 
 
-class AgentState(BaseModel):
-    """What one agent is doing; ``idle_since`` feeds longest-idle routing."""
+def agent_to_redis(agent: Agent) -> dict[str, str]:
+    data: dict[str, Any] = {name: getattr(agent, name) for name in FIELDS}
+    data["state"] = agent.state.value
+    data["skills"] = dict(agent.skills)
+    data["queues"] = sorted(agent.queues)
+    return {name: json.dumps(value) for name, value in data.items()}
 
-    agent_id: str
-    endpoint: str
-    status: AgentStatus = AgentStatus.OFFLINE
-    skills: dict[str, int] = Field(default_factory=dict)
-    queues: list[str] = Field(default_factory=list)
-    pause_reason: str | None = None
-    call_id: str | None = None
-    status_since: float = Field(default_factory=now)
-    idle_since: float = Field(default_factory=now)
-    wrap_up_until: float | None = None
 
-    def to_redis(self) -> dict[str, str]:
-        return {key: json.dumps(value) for key, value in self.model_dump(mode="json").items()}
-
-    @classmethod
-    def from_redis(cls, fields: dict[Any, Any]) -> AgentState:
-        data = {}
-        for key, value in fields.items():
-            name = key.decode() if isinstance(key, bytes) else str(key)
-            if name in cls.model_fields:
-                data[name] = json.loads(value)
-        return cls.model_validate(data)
+def agent_from_redis(fields: dict[Any, Any]) -> Agent:
+    data: dict[str, Any] = {}
+    for key, value in fields.items():
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        if name in FIELDS:
+            data[name] = json.loads(value)
+    data["state"] = AgentState(data.get("state", AgentState.LOGGED_OUT))
+    data["skills"] = MappingProxyType({str(k): int(v) for k, v in (data.get("skills") or {}).items()})
+    data["queues"] = frozenset(data.get("queues") or ())
+    return Agent(**data)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from config.events import Event, Notifier, register_event
-from telephony.agents.model import AgentState
+from routing import Agent
 
 
 @register_event
 class AgentStateChanged(Event):
-    """An agent logged in or out, paused, took a call or finished wrap-up."""
+    """An agent logged in or out, paused, was offered or took a call, or finished wrap-up.
+
+    ``status`` and ``previous_status`` are :class:`routing.AgentState` values."""
 
     event_type: ClassVar[str] = "agent.state_changed"
     routing_fields: ClassVar[tuple[str, ...]] = ("agent_id",)
@@ -26,11 +28,11 @@ class AgentNotifier:
     def __init__(self, notifier: Notifier) -> None:
         self._notifier = notifier
 
-    def state_changed(self, agent: AgentState, previous_status: str) -> None:
+    def state_changed(self, agent: Agent, previous_status: str) -> None:
         self._notifier.publish(
             AgentStateChanged(
                 agent_id=agent.agent_id,
-                status=agent.status.value,
+                status=agent.state.value,
                 previous_status=previous_status,
                 pause_reason=agent.pause_reason,
                 call_id=agent.call_id,

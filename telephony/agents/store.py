@@ -1,16 +1,31 @@
-"""Agent status in Redis: one hash per agent plus the set of known agents."""
+"""Agent state in Redis: one hash per agent plus the set of known agents."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import redis.asyncio as aredis
 
+from routing import Agent
 from telephony.agents.exceptions import AgentNotFoundError
-from telephony.agents.model import AgentState
+from telephony.agents.model import agent_from_redis, agent_to_redis
 from telephony.keys import TelephonyKeys
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+class AgentRepository(Protocol):
+    """Where agent states live (Redis in production, a dict in unit tests)."""
+
+    async def save(self, agent: Agent) -> None: ...
+
+    async def get(self, agent_id: str) -> Agent: ...
+
+    async def find(self, agent_id: str) -> Agent | None: ...
+
+    async def all(self) -> list[Agent]: ...
 
 
 class AgentStore:
@@ -25,25 +40,25 @@ class AgentStore:
     def _all_key(self) -> str:
         return TelephonyKeys(self._prefix).agents
 
-    async def save(self, agent: AgentState) -> None:
+    async def save(self, agent: Agent) -> None:
         pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._key(agent.agent_id), mapping=agent.to_redis())  # type: ignore[arg-type]
+        pipe.hset(self._key(agent.agent_id), mapping=agent_to_redis(agent))  # type: ignore[arg-type]
         pipe.sadd(self._all_key, agent.agent_id)
         await pipe.execute()
 
-    async def get(self, agent_id: str) -> AgentState:
+    async def get(self, agent_id: str) -> Agent:
         fields = await self._redis.hgetall(self._key(agent_id))
         if not fields:
             raise AgentNotFoundError(f"unknown agent {agent_id!r}")
-        return AgentState.from_redis(fields)
+        return agent_from_redis(fields)
 
-    async def find(self, agent_id: str) -> AgentState | None:
+    async def find(self, agent_id: str) -> Agent | None:
         try:
             return await self.get(agent_id)
         except AgentNotFoundError:
             return None
 
-    async def all(self) -> list[AgentState]:
+    async def all(self) -> list[Agent]:
         ids = sorted(_text(m) for m in await self._redis.smembers(self._all_key))
         agents = [await self.find(agent_id) for agent_id in ids]
         return [agent for agent in agents if agent is not None]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from telephony.ari_.models import Bridge, Channel, LiveRecording, Playback
+from telephony.ari_.models import Bridge, Channel, Endpoint, LiveRecording, Playback
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +152,15 @@ class Dial(AriEvent):
     dialstatus: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class EndpointStateChange(AriEvent):
+    """An endpoint went online or offline (a softphone registered or its registration went away);
+    also sent when only its channels change. Needs the app subscribed to ``endpoint:<tech>``."""
+
+    type_name: ClassVar[str] = "EndpointStateChange"
+    endpoint: Endpoint = field(default_factory=lambda: Endpoint("", ""))
+
+
 def _no_fields(_data: dict[str, Any]) -> dict[str, Any]:
     return {}
 
@@ -200,6 +209,7 @@ for _pcls in (PlaybackStarted, PlaybackFinished):
     _register(_pcls, lambda d: {"playback": Playback.from_json(d.get("playback") or {})})
 for _rcls in (RecordingStarted, RecordingFinished):
     _register(_rcls, lambda d: {"recording": LiveRecording.from_json(d.get("recording") or {})})
+_register(EndpointStateChange, lambda d: {"endpoint": Endpoint.from_json(d.get("endpoint") or {})})
 _register(
     Dial,
     lambda d: {

@@ -115,3 +115,24 @@ class LiveRecording:
             target_uri=_str(data, "target_uri"),
             format=_str(data, "format"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A device as Asterisk knows it: ``PJSIP/agent1`` is ``online`` while a registration is reachable."""
+
+    technology: str
+    resource: str
+    state: str = ""  # online, offline or unknown
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Endpoint:
+        return cls(
+            technology=_str(data, "technology"),
+            resource=_str(data, "resource"),
+            state=_str(data, "state"),
+        )
+
+    @property
+    def online(self) -> bool:
+        return self.state == "online"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
-from telephony.ari_.models import Bridge, Channel, LiveRecording, Playback
+from telephony.ari_.models import Bridge, Channel, Endpoint, LiveRecording, Playback
 from telephony.ari_.timing import ANSWER_TIMING
 
 Params = Mapping[str, str | int | float | bool | Iterable[str] | None]
@@ -73,6 +73,20 @@ class AriRest:
     async def reload_module(self, module: str) -> None:
         """Reload one Asterisk module's configuration (``res_pjsip.so`` re-reads pjsip.conf)."""
         await self.request("PUT", f"/asterisk/modules/{module}")
+
+    async def subscribe(self, app: str, event_source: str) -> None:
+        """Send ``app`` the events of ``event_source`` too (``endpoint:PJSIP``: every PJSIP endpoint)."""
+        await self.request("POST", f"/applications/{app}/subscription", {"eventSource": event_source})
+
+    async def allow_only(self, app: str, event_types: Iterable[str]) -> None:
+        """Send ``app`` only events of these types (the rest of what its subscriptions bring is dropped
+        inside Asterisk)."""
+        allowed = [{"type": event_type} for event_type in event_types]
+        await self.request("PUT", f"/applications/{app}/eventFilter", body={"allowed": allowed})
+
+    # --- endpoints
+    async def list_endpoints(self, technology: str) -> list[Endpoint]:
+        return [Endpoint.from_json(e) for e in await self.request("GET", f"/endpoints/{technology}")]
 
     # --- channels
     async def list_channels(self) -> list[Channel]:

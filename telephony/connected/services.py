@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
-from telephony.agents.model import AgentStatus
+from routing import AgentTransitionError
+from routing import agents as agent_rules
+from telephony.agents.exceptions import AgentNotFoundError
 from telephony.ari_ import AriError
 from telephony.ari_.models import Channel
 from telephony.calls.exceptions import CallError, CallNotFoundError
@@ -77,7 +78,7 @@ class ConnectedCallService:
             else:
                 return
         for agent_id in release:
-            await self.ctx.agents.release(agent_id)
+            await self.ctx.agents.release(agent_id, call_id)
         await self._release_for_wrap_up(call)
 
     async def _agent_left(self, call_id: str) -> None:
@@ -119,7 +120,7 @@ class ConnectedCallService:
             if agent_id:
                 with contextlib.suppress(AgentNotFoundError):  # logged out and removed meanwhile
                     await self.ctx.agents.release(
-                        agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s, if_on_call=call.call_id
+                        agent_id, call.call_id, wrap_up_seconds=self.ctx.settings.wrap_up_s
                     )
         self.queues.request_dispatch()
 
@@ -190,13 +191,12 @@ class ConnectedCallService:
         await self._hangup(agent_channel)
         await self._destroy_bridge(bridge_id)
         if agent_id:
-            await self.ctx.agents.release(agent_id, wrap_up_seconds=self.ctx.settings.wrap_up_s)
+            await self.ctx.agents.release(agent_id, call_id, wrap_up_seconds=self.ctx.settings.wrap_up_s)
         await self.queues.enqueue(call_id, queue_id, priority=call.priority, skills=call.skills)
 
     async def warm_transfer_start(self, call_id: str, target_agent_id: str) -> None:
         target = await self.ctx.agents.store.get(target_agent_id)
-        if target.status != AgentStatus.AVAILABLE:
-            raise AgentStateError(f"agent {target_agent_id} is {target.status.value}, not available")
+        agent_rules.offer(target, call_id, now())  # refused now, before the caller is put on hold
         async with self.ctx.calls.editing(call_id) as edit:
             call = edit.call
             if call.state not in ("connected", "on_hold"):
@@ -208,7 +208,11 @@ class ConnectedCallService:
             call.consult_agent_id = target_agent_id
             call.consult_channel_id = call.new_channel_id("consult")
             edit.move("transferring")
-        await self.ctx.agents.reserve(target_agent_id, call_id)
+        try:
+            target = await self.ctx.agents.reserve(target_agent_id, call_id)
+        except AgentTransitionError:  # taken by another call meanwhile: the caller comes back
+            await self.warm_transfer_cancel(call_id)
+            raise
         try:
             await self.ctx.rest.originate(
                 target.endpoint,
@@ -228,6 +232,8 @@ class ConnectedCallService:
             await self._hangup(channel.id)
             return
         await self.ctx.rest.add_to_bridge(call.bridge_id or "", [channel.id])
+        with contextlib.suppress(AgentTransitionError, AgentNotFoundError):  # the talk goes on regardless
+            await self.ctx.agents.answered(call.consult_agent_id or "", call_id)
 
     async def warm_transfer_complete(self, call_id: str, *, first_agent_gone: bool = False) -> None:
         async with self.ctx.calls.editing(call_id) as edit:
@@ -242,7 +248,7 @@ class ConnectedCallService:
         if not first_agent_gone:
             await self._hangup(first_channel)
         if first_agent:
-            await self.ctx.agents.release(first_agent, wrap_up_seconds=self.ctx.settings.wrap_up_s)
+            await self.ctx.agents.release(first_agent, call_id, wrap_up_seconds=self.ctx.settings.wrap_up_s)
 
     async def warm_transfer_cancel(self, call_id: str) -> None:
         async with self.ctx.calls.editing(call_id) as edit:
@@ -256,4 +262,4 @@ class ConnectedCallService:
                 edit.move("connected")
         await self._hangup(target_channel)
         if target_agent:
-            await self.ctx.agents.release(target_agent)
+            await self.ctx.agents.release(target_agent, call_id)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from routing import (
+    AgentTransitionError,
     Announce,
     OfferCallback,
     Overflow,
@@ -25,6 +26,7 @@ from routing import (
     positions,
     queue_order,
 )
+from telephony.agents.exceptions import AgentNotFoundError
 from telephony.ari_ import AriError
 from telephony.ari_.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
@@ -123,7 +125,7 @@ class QueueService:
             if not calls:
                 continue
             places = positions(waiting_call(call) for call in calls)
-            staffed = self.agents.staffed(queue.name)
+            staffed = self.agents.pool.staffed(queue)
             for call in calls:
                 if call.state != "queued":
                     continue
@@ -209,29 +211,33 @@ class QueueService:
                 self.agents.pool,
                 at,
                 call_skills=call.skills,
-                exclude=frozenset(missed) | self.agents.outside_queue(queue.name),
+                exclude=frozenset(missed),
                 after_agent=self._last_pick.get(queue.name),
             )
             if choice is None:
                 continue
             self._last_pick[queue.name] = choice.agent_id
-            await self.offer(call.call_id, choice.agent_id, self.agents.endpoints[choice.agent_id], queue)
+            await self.offer(call.call_id, choice.agent_id, queue)
             if not self.agents.pool.available_count:
                 return
 
-    async def offer(self, call_id: str, agent_id: str, endpoint: str, queue: Queue) -> None:
-        await self.ctx.agents.reserve(agent_id, call_id)
+    async def offer(self, call_id: str, agent_id: str, queue: Queue) -> None:
+        try:
+            agent = await self.ctx.agents.reserve(agent_id, call_id)
+        except AgentTransitionError as exc:  # paused or logged out since the pick: the call waits on
+            log.info("call %s not offered: %s", call_id, exc)
+            return
         async with self.ctx.calls.editing(call_id) as edit:
             call = edit.call
             if call.state not in WAITING_STATES:  # the caller left (or was taken) since the pick
-                await self.ctx.agents.release(agent_id)
+                await self.ctx.agents.release(agent_id, call_id)
                 return
             channel_id = call.new_channel_id("offer")
             call.offer_agent_id, call.offer_channel_id, call.offer_started_at = agent_id, channel_id, now()
             edit.move("offering")
         try:
             await self.ctx.rest.originate(
-                endpoint,
+                agent.endpoint,
                 app=self.ctx.app,
                 app_args=f"agent,{call_id}",
                 channel_id=channel_id,
@@ -240,6 +246,12 @@ class QueueService:
             )
         except AriError as exc:
             await self.offer_failed(call_id, channel_id, f"unreachable: {exc.status}")
+
+    async def _agent_answered(self, call: Call) -> None:
+        try:
+            await self.ctx.agents.answered(call.agent_id or "", call.call_id)
+        except (AgentTransitionError, AgentNotFoundError) as exc:  # the call goes on; only the state lags
+            log.warning("agent of call %s answered but cannot be on it: %s", call.call_id, exc)
 
     async def offer_failed(self, call_id: str, channel_id: str, reason: str) -> None:
         """The agent did not answer (timeout, busy, rejected, offline): record it and go back to waiting."""
@@ -256,7 +268,7 @@ class QueueService:
             return
         self.ctx.calls.notifier.offer_missed(call, agent_id, reason)
         if agent_id:
-            await self.ctx.agents.release(agent_id)
+            await self.ctx.agents.release(agent_id, call_id)
         if call.state == "queued":
             await self.music_on_hold(call)
         self.request_dispatch()
@@ -289,5 +301,6 @@ class QueueService:
             with contextlib.suppress(AriError):
                 await self.ctx.rest.hangup(channel.id)
             return
+        await self._agent_answered(call)
         for hook in self.answered_hooks:
             await hook(call)

@@ -55,7 +55,8 @@ def test_each_kind_and_its_status_are_documented_in_the_tree(kind: type[VoxdeskE
 
 def test_feature_errors_answer_their_kinds_status() -> None:
     from config.accounts import AccountExistsError, AccountNotFoundError, InvalidAccountError
-    from telephony.agents.exceptions import AgentNotFoundError, AgentStateError, NoAgentAccountError
+    from routing import AgentTransitionError
+    from telephony.agents.exceptions import AgentNotFoundError, NoAgentAccountError
     from telephony.calls.exceptions import (
         BadTransferTargetError,
         CallNotFoundError,
@@ -70,9 +71,9 @@ def test_feature_errors_answer_their_kinds_status() -> None:
 
     expected = {
         CallNotFoundError: 404, AgentNotFoundError: 404, FlowNotFoundError: 404, AccountNotFoundError: 404,
-        SurveyNotFoundError: 404, NotOnThisCallError: 403, CallStateConflictError: 409, AgentStateError: 409,
-        NoAgentAccountError: 409, AccountExistsError: 409, MergeError: 409, SurveyAnsweredError: 409,
-        ReplayedRequestError: 409, BadTransferTargetError: 422, InvalidAccountError: 422,
+        SurveyNotFoundError: 404, NotOnThisCallError: 403, CallStateConflictError: 409,
+        AgentTransitionError: 409, NoAgentAccountError: 409, AccountExistsError: 409, MergeError: 409,
+        SurveyAnsweredError: 409, ReplayedRequestError: 409, BadTransferTargetError: 422, InvalidAccountError: 422,
         InvalidSurveyInputError: 422, IvrFlowError: 422, PayloadError: 400, PayloadTooLargeError: 413,
         DeliveryError: 502, ReplayCheckUnavailableError: 503, tree.StorageError: 503,
         tree.SettingsError: UNEXPECTED, VoxdeskError: UNEXPECTED,

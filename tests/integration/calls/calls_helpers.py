@@ -118,8 +118,8 @@ class RunningController:
         if self.controller is not None:
             pool = self.controller.queues.agents.pool
             lines.append(f"; pool available={pool.available_count}")
-            for agent_id in sorted(self.controller.queues.agents.endpoints):
-                lines.append(f"; {agent_id}={self.agent_status(agent_id)}")
+            for agent in sorted(pool.all(), key=lambda a: a.agent_id):
+                lines.append(f"; {agent.agent_id}={self.agent_status(agent.agent_id)}")
         if alive:
             lines.append(self._where_it_waits())
         return "".join(lines)
@@ -213,7 +213,7 @@ class RunningController:
         return list(self.controller.executor.failures)
 
     def agent_status(self, agent: str) -> str | None:
-        raw = self.redis.hget(f"{self.prefix}:agent:{agent}", "status")
+        raw = self.redis.hget(f"{self.prefix}:agent:{agent}", "state")
         return raw.decode().strip('"') if raw else None
 
     def calls(self) -> list[Call]:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from telephony.ari_ import AriNotFoundError, AriRest, Backoff, EventStream, HandlerRegistry, parse_event
-from telephony.ari_.events import ChannelDtmfReceived, StasisStart, UnknownEvent
+from telephony.ari_.events import ChannelDtmfReceived, EndpointStateChange, StasisStart, UnknownEvent
 from telephony.ari_.exceptions import AriConflictError, AriUnavailableError
 
 
@@ -39,6 +39,41 @@ def test_stasis_start_is_parsed_into_typed_fields() -> None:
         "1000",
     )
     assert event.channel.endpoint_resource == "agent7"
+
+
+def test_an_endpoint_state_change_says_which_softphone_went_online() -> None:
+    event = parse_event(
+        {
+            "type": "EndpointStateChange",
+            "endpoint": {"technology": "PJSIP", "resource": "agent7", "state": "online", "channel_ids": []},
+        }
+    )
+    assert isinstance(event, EndpointStateChange)
+    endpoint = event.endpoint
+    assert (endpoint.technology, endpoint.resource, endpoint.online) == ("PJSIP", "agent7", True)
+
+
+async def test_an_app_subscribes_to_every_pjsip_endpoint_lists_their_states_and_filters_events() -> None:
+    seen: list[tuple[str, str, str]] = []
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path, request.url.query.decode()))
+        bodies.append(request.content)
+        if request.method == "GET":
+            return httpx.Response(200, json=[{"technology": "PJSIP", "resource": "a1", "state": "offline"}])
+        return httpx.Response(200, json={"name": "voxdesk"})
+
+    rest = AriRest("http://ari/ari", "u", "p", transport=httpx.MockTransport(handler))
+    await rest.subscribe("voxdesk", "endpoint:PJSIP")
+    endpoints = await rest.list_endpoints("PJSIP")
+    await rest.allow_only("voxdesk", ["EndpointStateChange"])
+    await rest.aclose()
+    assert seen[0] == ("POST", "/ari/applications/voxdesk/subscription", "eventSource=endpoint%3APJSIP")
+    assert seen[1][:2] == ("GET", "/ari/endpoints/PJSIP")
+    assert seen[2][:2] == ("PUT", "/ari/applications/voxdesk/eventFilter")
+    assert json.loads(bodies[2]) == {"allowed": [{"type": "EndpointStateChange"}]}
+    assert [(e.resource, e.online) for e in endpoints] == [("a1", False)]
 
 
 def test_an_unknown_event_keeps_its_type_and_raw_json() -> None:

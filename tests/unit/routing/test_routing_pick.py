@@ -19,19 +19,28 @@ def queue(strategy: Strategy = Strategy.LONGEST_IDLE, **skills: int) -> Queue:
 
 
 def test_longest_idle_picks_the_agent_available_the_longest() -> None:
-    pool = AgentPool([agent("a", 30), agent("b", 10), agent("c", 20), agent("d", 5, AgentState.BUSY)])
+    pool = AgentPool([agent("a", 30), agent("b", 10), agent("c", 20), agent("d", 5, AgentState.ON_CALL)])
     choice = pick_agent(queue(), pool, now=100)
     assert choice is not None and (choice.agent_id, choice.idle_s) == ("b", 90)
 
 
 def test_nobody_available_means_no_choice() -> None:
-    pool = AgentPool([agent("a", 1, AgentState.PAUSED), agent("b", 1, AgentState.RINGING)])
+    pool = AgentPool([agent("a", 1, AgentState.PAUSED), agent("b", 1, AgentState.OFFERED)])
     assert pick_agent(queue(), pool, now=10) is None
 
 
 def test_an_agent_who_missed_the_call_is_skipped() -> None:
     pool = AgentPool([agent("a", 1), agent("b", 2)])
     assert pick_agent(queue(), pool, 10, exclude=frozenset({"a"})).agent_id == "b"
+
+
+def test_an_agent_who_chose_other_queues_is_not_offered_this_one_nor_counted_as_staffing_it() -> None:
+    elsewhere = Agent("a", state=AgentState.AVAILABLE, idle_since=1, queues=frozenset({"other"}))
+    anywhere = Agent("b", state=AgentState.AVAILABLE, idle_since=2)
+    here = Agent("c", state=AgentState.PAUSED, queues=frozenset({"q"}), pause_reason="lunch")
+    pool = AgentPool([elsewhere, anywhere, here, Agent("d", queues=frozenset({"q"}))])  # d logged out
+    assert pick_agent(queue(), pool, 10).agent_id == "b"
+    assert pool.staffed(queue()) == 2  # b and the paused c; not a (other queues) nor d (logged out)
 
 
 def test_required_skills_need_their_minimum_levels() -> None:
@@ -71,7 +80,7 @@ def test_queue_members_limit_who_can_be_picked() -> None:
 
 def test_the_pool_follows_state_changes_and_out_of_order_idle_times() -> None:
     pool = AgentPool([agent("a", 10), agent("b", 20)])
-    pool.update(agent("a", 10, AgentState.BUSY))
+    pool.update(agent("a", 10, AgentState.ON_CALL))
     assert pick_agent(queue(), pool, 30).agent_id == "b"
     pool.update(agent("c", 5))  # restored from storage with an earlier idle time
     assert pick_agent(queue(), pool, 30).agent_id == "c"
@@ -86,7 +95,7 @@ AGENTS = st.lists(
         lambda i, idle, state, skills: agent(f"a{i:03d}", idle, state, **skills),
         st.integers(0, 60),
         st.integers(0, 50).map(float),
-        st.sampled_from([AgentState.AVAILABLE, AgentState.AVAILABLE, AgentState.BUSY, AgentState.PAUSED]),
+        st.sampled_from([AgentState.AVAILABLE, AgentState.AVAILABLE, AgentState.ON_CALL, AgentState.PAUSED]),
         st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=3),
     ),
     max_size=40,

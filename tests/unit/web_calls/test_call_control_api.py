@@ -21,7 +21,7 @@ from config.events import Notifier
 from config.migrate import upgrade
 from config.models import Role, SipCredential, User
 from config.settings import Settings
-from telephony.agents.model import AgentState, AgentStatus
+from routing import Agent, AgentState
 from telephony.agents.notifier import AgentNotifier
 from telephony.agents.store import AgentStore
 from telephony.calls.model import Call
@@ -69,11 +69,12 @@ class Desk:
 
         asyncio.run(save())
 
-    def put_agent(self, agent_id: str, status: AgentStatus, call_id: str | None = None) -> None:
+    def put_agent(self, agent_id: str, status: AgentState, call_id: str | None = None) -> None:
         async def save() -> None:
             client = aredis.Redis.from_url(REDIS_URL)
-            state = AgentState(
-                agent_id=agent_id, endpoint=f"PJSIP/{agent_id}", status=status, call_id=call_id
+            reason = "lunch" if status is AgentState.PAUSED else None
+            state = Agent(
+                agent_id, endpoint=f"PJSIP/{agent_id}", state=status, call_id=call_id, pause_reason=reason
             )
             await AgentStore(client, self.prefix).save(state)
             await client.aclose()
@@ -196,11 +197,11 @@ def test_a_warm_transfer_needs_a_known_available_agent_other_than_oneself(desk: 
     assert (unknown.status_code, unknown.json()["detail"]) == (422, "no agent 'ghost'")
     oneself = desk.post("alice", path, {"target_agent_id": "ag-alice"})
     assert oneself.status_code == 422
-    desk.put_agent("ag-bob", AgentStatus.BUSY, call_id="other")
+    desk.put_agent("ag-bob", AgentState.ON_CALL, call_id="other")
     busy = desk.post("alice", path, {"target_agent_id": "ag-bob"})
-    assert (busy.status_code, busy.json()["detail"]) == (409, "agent ag-bob is busy, not available")
+    assert (busy.status_code, busy.json()["detail"]) == (409, "agent ag-bob is on_call, not available")
     assert desk.commands() == []
-    desk.put_agent("ag-bob", AgentStatus.AVAILABLE)
+    desk.put_agent("ag-bob", AgentState.AVAILABLE)
     assert desk.post("alice", path, {"target_agent_id": "ag-bob"}).status_code == 202
     complete = desk.post("alice", f"/api/calls/{call.call_id}/transfer/warm/complete")
     assert complete.status_code == 409  # the controller has not started the transfer yet
@@ -290,14 +291,14 @@ def test_an_agent_without_a_sip_account_is_told_so(desk: Desk) -> None:
 
 def test_pause_needs_a_reason_and_a_logged_in_agent_who_is_not_on_a_call(desk: Desk) -> None:
     assert desk.post("alice", "/api/agents/me/pause", {"reason": "lunch"}).status_code == 409  # offline
-    desk.put_agent("ag-alice", AgentStatus.BUSY, call_id="c1")
+    desk.put_agent("ag-alice", AgentState.ON_CALL, call_id="c1")
     busy = desk.post("alice", "/api/agents/me/pause", {"reason": "lunch"})
     assert (busy.status_code, busy.json()["detail"]) == (409, "agent ag-alice is on a call; pause after it")
-    desk.put_agent("ag-alice", AgentStatus.AVAILABLE)
+    desk.put_agent("ag-alice", AgentState.AVAILABLE)
     assert desk.post("alice", "/api/agents/me/pause", {"reason": ""}).status_code == 422
     assert desk.post("alice", "/api/agents/me/resume").status_code == 409  # not paused
     assert desk.post("alice", "/api/agents/me/pause", {"reason": "lunch"}).status_code == 202
-    desk.put_agent("ag-alice", AgentStatus.PAUSED)
+    desk.put_agent("ag-alice", AgentState.PAUSED)
     assert desk.post("alice", "/api/agents/me/resume").status_code == 202
     assert desk.post("alice", "/api/agents/me/logout").status_code == 202
     commands = desk.commands()
@@ -317,9 +318,9 @@ def test_agents_see_their_own_live_calls_and_supervisors_see_all(desk: Desk) -> 
     assert {c["call_id"] for c in desk.get("sue", "/api/calls/live").json()} == {mine.call_id, theirs.call_id}
     assert desk.get("alice", f"/api/calls/live/{theirs.call_id}").status_code == 403
     assert desk.get("alice", f"/api/calls/live/{mine.call_id}").json()["state"] == "connected"
-    desk.put_agent("ag-bob", AgentStatus.BUSY, call_id=theirs.call_id)
+    desk.put_agent("ag-bob", AgentState.ON_CALL, call_id=theirs.call_id)
     [bob] = desk.get("sue", "/api/agents").json()
-    assert (bob["agent_id"], bob["status"], bob["call_id"]) == ("ag-bob", "busy", theirs.call_id)
+    assert (bob["agent_id"], bob["status"], bob["call_id"]) == ("ag-bob", "on_call", theirs.call_id)
 
 
 def test_call_records_are_filtered_by_queue_agent_disposition_and_time(desk: Desk) -> None:
@@ -365,8 +366,8 @@ def test_the_live_feed_relays_call_and_agent_events_by_role(desk: Desk) -> None:
         assert alice.receive_json()["data"] == {"scope": "ag-alice"}
         CallNotifier(notifier).state_changed(call, "queued")  # to bob: the supervisor sees it, alice not
         AgentNotifier(notifier).state_changed(
-            AgentState(agent_id="ag-alice", endpoint="PJSIP/ag-alice", status=AgentStatus.PAUSED,
-                       pause_reason="lunch"), "available",
+            Agent("ag-alice", endpoint="PJSIP/ag-alice", state=AgentState.PAUSED, pause_reason="lunch"),
+            "available",
         )  # fmt: skip
         first = supervisor.receive_json()
         assert (first["type"], first["data"]["call_id"]) == ("call.state_changed", call.call_id)

@@ -98,7 +98,9 @@ def my_state(actor: ActorDep, console: ConsoleDep) -> AgentStatePublic:
 
 @router.post("/api/agents/me/login", status_code=202, dependencies=[CALL_HANDLERS])
 def log_in(actor: ActorDep, console: ConsoleDep) -> CommandAccepted:
-    """Log in with the SIP endpoint, skills and queues stored for this user."""
+    """Log in with the SIP endpoint, skills and queues stored for this user.
+
+    Not needed for agents whose softphone registers: call control logs them in when it does."""
     return _accepted(console.login(actor, _own_agent(actor)))
 
 

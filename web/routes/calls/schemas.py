@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from telephony.agents.model import AgentState
+from routing import Agent
 from telephony.calls.model import Call
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -88,15 +88,15 @@ class AgentStatePublic(BaseModel):
     status_since: float
 
     @classmethod
-    def of(cls, agent: AgentState) -> AgentStatePublic:
+    def of(cls, agent: Agent) -> AgentStatePublic:
         return cls(
             agent_id=agent.agent_id,
-            status=agent.status.value,
+            status=agent.state.value,
             pause_reason=agent.pause_reason,
             call_id=agent.call_id,
-            skills=agent.skills,
-            queues=agent.queues,
-            status_since=agent.status_since,
+            skills=dict(agent.skills),
+            queues=sorted(agent.queues),
+            status_since=agent.state_since,
         )
 
 

@@ -8,12 +8,14 @@ executes, and announces any refusal on the bus.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
+from routing import Agent
+from routing import agents as agent_rules
 from telephony.agent_profiles.repository import AgentIdentity
-from telephony.agents.exceptions import AgentNotFoundError, AgentStateError
-from telephony.agents.model import AgentState, AgentStatus
+from telephony.agents.exceptions import AgentNotFoundError
 from telephony.calls.exceptions import BadTransferTargetError, CallStateConflictError, NotOnThisCallError
 from telephony.calls.model import Call
 from telephony.commands import schemas as cmd
@@ -53,10 +55,10 @@ class CallConsole:
         agent_id = actor.agent.agent_id if actor.agent else None
         return [c for c in calls if agent_id in (c.agent_id, c.consult_agent_id, c.offer_agent_id)]
 
-    def find_agent(self, agent_id: str) -> AgentState | None:
+    def find_agent(self, agent_id: str) -> Agent | None:
         return self.read.find_agent(agent_id)
 
-    def agents(self) -> list[AgentState]:
+    def agents(self) -> list[Agent]:
         return self.read.agents()
 
     # --- plumbing
@@ -106,8 +108,7 @@ class CallConsole:
         target = self.find_agent(target_agent_id)
         if target is None:
             raise BadTransferTargetError(f"no agent {target_agent_id!r}")
-        if target.status != AgentStatus.AVAILABLE:
-            raise AgentStateError(f"agent {target_agent_id} is {target.status.value}, not available")
+        agent_rules.offer(target, call_id, time.time())  # routing's rule, checked before queueing
         self._require_state(call, ("connected", "on_hold"), "a transfer")
         return self._send(
             cmd.WarmTransferStart(call_id=call_id, target_agent_id=target_agent_id, actor=actor.name)
@@ -157,32 +158,27 @@ class CallConsole:
             )
         )
 
-    def _logged_in(self, agent_id: str) -> AgentState:
-        state = self.find_agent(agent_id)
-        if state is None or state.status == AgentStatus.OFFLINE:
-            raise AgentStateError(f"agent {agent_id} is not logged in")
-        return state
+    # The checks are routing's agent rules run on the current state (the controller runs them again).
+    def _agent(self, agent_id: str) -> Agent:
+        return self.find_agent(agent_id) or Agent(agent_id)
 
     def logout(self, actor: Actor, agent_id: str) -> cmd.Command:
-        if self._logged_in(agent_id).status == AgentStatus.BUSY:
-            raise AgentStateError(f"agent {agent_id} is on a call; log out after it")
+        agent_rules.log_out(self._agent(agent_id), time.time())
         return self._send(cmd.AgentLogout(agent_id=agent_id, actor=actor.name))
 
     def pause(self, actor: Actor, agent_id: str, reason: str) -> cmd.Command:
-        if self._logged_in(agent_id).status == AgentStatus.BUSY:
-            raise AgentStateError(f"agent {agent_id} is on a call; pause after it")
+        agent_rules.pause(self._agent(agent_id), reason, time.time())
         return self._send(cmd.AgentPause(agent_id=agent_id, reason=reason, actor=actor.name))
 
     def unpause(self, actor: Actor, agent_id: str) -> cmd.Command:
-        if self._logged_in(agent_id).status != AgentStatus.PAUSED:
-            raise AgentStateError(f"agent {agent_id} is not paused")
+        agent_rules.unpause(self._agent(agent_id), time.time())
         return self._send(cmd.AgentUnpause(agent_id=agent_id, actor=actor.name))
 
 
-def agent_state_or_offline(console: CallConsole, agent: AgentIdentity) -> AgentState:
-    """The agent's live status; an agent call control has never seen is simply offline."""
-    return console.find_agent(agent.agent_id) or AgentState(
-        agent_id=agent.agent_id, endpoint=agent.endpoint, skills=agent.skills, queues=agent.queues
+def agent_state_or_offline(console: CallConsole, agent: AgentIdentity) -> Agent:
+    """The agent's live state; an agent call control has never seen is simply logged out."""
+    return console.find_agent(agent.agent_id) or Agent(
+        agent.agent_id, skills=agent.skills, queues=frozenset(agent.queues), endpoint=agent.endpoint
     )
 
 
