@@ -1,8 +1,14 @@
-"""Matching what a caller said against menu keywords, and spoken digits ("one two three") to DTMF."""
+"""Matching what a caller said against menu keywords, and spoken digits ("one two three") to DTMF.
+
+The text comes from a recogniser transcribing the caller's leg (Whisper freely, Vosk restricted to
+the menu's phrases), so matching forgives what recognisers vary on: case, punctuation, accents
+("facturacion" for "facturación") and a plural -s ("bills" for "bill").
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
@@ -18,13 +24,21 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
+def _folded(word: str) -> str:
+    """A word without accents and without a plural -s, for comparing keywords with speech."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    if len(plain) > 3 and plain.endswith("s") and not plain.endswith("ss"):
+        return plain[:-1]
+    return plain
+
+
 def match_keyword(text: str, options: Mapping[str, Iterable[str]]) -> str | None:
     """The option whose keyword (one or more words) appears in ``text``; the longest keyword wins."""
-    spoken = " " + " ".join(words(text)) + " "
+    spoken = " " + " ".join(_folded(w) for w in words(text)) + " "
     best: tuple[int, str] | None = None
     for option, keywords in options.items():
         for keyword in keywords:
-            phrase = " ".join(words(keyword))
+            phrase = " ".join(_folded(w) for w in words(keyword))
             if phrase and f" {phrase} " in spoken and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), option)
     return best[1] if best else None
