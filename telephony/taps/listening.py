@@ -27,12 +27,17 @@ import redis.asyncio as aredis
 from asr.events import TranscriptFinal
 from config.events import channel_name
 from telephony.taps.exceptions import TapError
-from telephony.taps.services import MediaTapService
 
 log = logging.getLogger(__name__)
 
 CALLER_LEG = "caller"
 Heard = Callable[[str, str], Awaitable[None]]  # (call id, what the caller said)
+
+
+class PhraseSwitch(Protocol):
+    """Sets a tapped leg's phrase list on its worker (:class:`~telephony.taps.MediaTapService`)."""
+
+    async def set_phrases(self, call_id: str, phrases: list[str] | None, leg: str = ...) -> bool: ...
 
 
 class TranscriptFeed(Protocol):
@@ -108,7 +113,7 @@ class TapSpeechListener:
 
     def __init__(
         self,
-        taps: MediaTapService,
+        taps: PhraseSwitch,
         feed: TranscriptFeed,
         *,
         tap_wait: float = 5.0,
