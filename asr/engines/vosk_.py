@@ -137,7 +137,8 @@ class VoskRecognizer(SpeechRecognizer):
         lets the IVR match keywords in whatever the caller's words are transcribed as."""
         if not phrases:
             return None
-        known = [phrase for phrase in phrases if self.knows(phrase)]
+        # Vosk vocabularies are lower case; IVR keywords are written as admins like.
+        known = [phrase.lower() for phrase in phrases if self.knows(phrase.lower())]
         if len(known) < len(phrases):
             log.warning(
                 "Vosk model %s lacks %d of %d IVR phrases%s",
