@@ -5,6 +5,8 @@ controller on Redis and pick the branch. A nonsense utterance re-prompts, and th
 
 from __future__ import annotations
 
+import json
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,8 @@ def test_a_caller_saying_billing_is_routed_to_the_billing_queue(
     running = speech_controller(make_controller)
     wav = tmp_path / "billing.wav"
     spoken_wav(["billing"], wav)
+    with wave.open(str(wav), "rb") as audio:
+        spoken_until = 3.0 + audio.getnframes() / audio.getframerate()  # after the answer
     events = LiveEvents().start()
     try:
         result = place_call(
@@ -81,11 +85,18 @@ def test_a_caller_saying_billing_is_routed_to_the_billing_queue(
     finally:
         events.stop()
     assert result.answered
-    call_id = running.call_in_state("ended", wait=15).call_id
-    record = running.record_for(call_id, wait=20)
-    said = [f["text"] for f in events.finals(call_id)]
+    call = running.call_in_state("ended", wait=15)
+    record = running.record_for(call.call_id, wait=20)
+    said = [f["text"] for f in events.finals(call.call_id)]
     assert record.ivr_path[0] == "menu:speech 2 -> billing", (record.ivr_path, said)
     assert (record.queue_id, record.ivr_choice) == ("billing", "billing")
+    # End of the word to the caller queued (VAD hangover + Whisper + Redis + IVR), for the record.
+    assert call.queued_at is not None and call.ivr_started_at is not None
+    print(
+        json.dumps(
+            {"spoken_choice_to_queued_s": round(call.queued_at - call.ivr_started_at - spoken_until, 2)}
+        )
+    )
 
 
 def test_a_nonsense_utterance_re_prompts_and_the_caller_then_chooses_by_voice(
