@@ -1,4 +1,10 @@
-"""Which engine transcribes calls: settings decide; ``auto`` prefers an English Vosk model."""
+"""Which engine transcribes calls: settings decide; ``auto`` prefers an English Vosk model.
+
+The same engine hears the IVR's speech menus (phrase mode on the caller's leg): an English Vosk
+model in grammar mode, else Whisper tiny.en transcribing freely with the IVR matching keywords. The
+packaged Korean Vosk model cannot hear English keywords (none is in its vocabulary), so ``auto``
+never picks it for English calls.
+"""
 
 from __future__ import annotations
 
