@@ -18,7 +18,7 @@ from taps_helpers import MEDIA_REDIS_URL, LiveEvents, MediaWorkerProcess, attach
 
 from telephony.prompts import PromptRenderer
 from telephony.sipua.client import place_call
-from telephony.sipua.plan import CallPlan
+from telephony.sipua.plan import CallPlan, DtmfStep
 
 pytestmark = pytest.mark.integration
 
@@ -123,3 +123,16 @@ def test_a_nonsense_utterance_re_prompts_and_the_caller_then_chooses_by_voice(
     assert (record.queue_id, record.ivr_choice) == ("sales", "sales")
     # Never silence: the caller heard the no-match line and the menu again after the nonsense.
     assert heard(caller_rx, prompts.render(NO_MATCH, "en").path) > HEARD
+
+
+def test_a_digit_still_picks_the_option_of_a_speech_menu(
+    call_center_asterisk: Any, make_controller: Any, whisper_worker: MediaWorkerProcess
+) -> None:
+    running = speech_controller(make_controller)
+    result = place_call(
+        CallPlan("1000", call_center_asterisk.sip_server, dtmf=(DtmfStep("1", 1.0),), hangup_after=5.0)
+    )
+    assert result.answered
+    record = running.record_for(running.call_in_state("ended", wait=15).call_id, wait=20)
+    assert record.ivr_path[0] == "menu:dtmf 1 -> sales"
+    assert (record.queue_id, record.ivr_choice) == ("sales", "sales")
