@@ -153,12 +153,15 @@ class TapSpeechListener:
                 except TapError as exc:
                     log.warning("call %s: phrase list not set (%s); the menu hears free speech", call_id, exc)
                     return
+                except Exception:  # Redis away for a moment: the menu still works by DTMF
+                    log.exception("call %s: phrase list not set", call_id)
+                    return
                 if ready:
                     self._applied[call_id] = wanted
                 elif wanted is None:
                     return  # the tap is gone: nothing to switch back
                 elif loop.time() >= deadline:
-                    log.info("call %s: caller leg not tapped; the speech menu works by DTMF only", call_id)
+                    log.info("call %s: caller leg not tapped in time for its phrase list", call_id)
                     return
                 else:
                     await asyncio.sleep(self.retry_every)

@@ -99,3 +99,21 @@ async def test_a_worker_refusing_the_phrases_leaves_the_call_followed() -> None:
     await listener.listen("c1", ("billing",))
     await settle()
     assert taps.attempts == 1 and feed.following == {"c1"}  # free speech still reaches the IVR
+
+
+async def test_an_unexpected_failure_setting_phrases_is_logged_and_the_next_menu_tries_again() -> None:
+    class Flaky(FakeTaps):
+        async def set_phrases(self, call_id: str, phrases: list[str] | None, leg: str = "caller") -> bool:
+            if self.attempts == 0:
+                self.attempts += 1
+                raise ConnectionError("Redis restarting")
+            return await super().set_phrases(call_id, phrases, leg)
+
+    taps = Flaky()
+    listener = TapSpeechListener(taps, FakeFeed())
+    await listener.listen("c1", ("billing",))
+    await settle()
+    assert taps.sent == []
+    await listener.listen("c1", ("billing",))
+    await settle()
+    assert taps.sent == [["billing"]]
