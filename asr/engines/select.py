@@ -3,6 +3,10 @@
 A model is never used on calls in another language: a Korean model fed English speech prints Korean
 words with confidence, which is worse than no transcript. Such a choice is refused with the model's
 name and language and what to do instead.
+
+The same engine hears the IVR's speech menus (phrase mode on the caller's leg): a Vosk model of the
+calls' language in grammar mode, else Whisper tiny.en transcribing freely with the IVR matching
+keywords.
 """
 
 from __future__ import annotations

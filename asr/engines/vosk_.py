@@ -124,6 +124,31 @@ class VoskRecognizer(SpeechRecognizer):
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> VoskSession:
         return VoskSession(self, leg, phrases)
 
+    def knows(self, phrase: str) -> bool:
+        """True when every word of ``phrase`` is in the model's vocabulary."""
+        words = phrase.split()
+        return bool(words) and all(self.model.vosk_model_find_word(word) != -1 for word in words)
+
+    def grammar_phrases(self, phrases: list[str] | None) -> list[str] | None:
+        """The phrases this model can recognise; None (free speech) when it knows none of them.
+
+        Vosk drops out-of-vocabulary grammar words (the Korean test model knows no English
+        keyword), and a grammar of only ``[unk]`` would hear nothing at all: free speech at least
+        lets the IVR match keywords in whatever the caller's words are transcribed as."""
+        if not phrases:
+            return None
+        # Vosk vocabularies are lower case; IVR keywords are written as admins like.
+        known = [phrase.lower() for phrase in phrases if self.knows(phrase.lower())]
+        if len(known) < len(phrases):
+            log.warning(
+                "Vosk model %s lacks %d of %d IVR phrases%s",
+                self.model_path.name,
+                len(phrases) - len(known),
+                len(phrases),
+                "" if known else "; recognising free speech instead",
+            )
+        return known or None
+
     def describe(self) -> str:
         return f"vosk ({self.model_path.name})"
 
@@ -136,6 +161,7 @@ class VoskSession(RecognizerSession):
         self._leg = leg
         self._engine = engine
         self._reusable = False  # True while the recogniser is a clean free-speech one
+        phrases = engine.grammar_phrases(phrases)
         if phrases:
             # ensure_ascii=False: Vosk looks words up byte for byte; "\\uc548" is not a word.
             grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False)
@@ -150,10 +176,13 @@ class VoskSession(RecognizerSession):
 
     def set_phrases(self, phrases: list[str] | None) -> None:
         """Switch to a new phrase list (next IVR menu), or back to free speech with None."""
+        phrases = self._engine.grammar_phrases(phrases)
         if phrases:
             self._reusable = False  # a grammar recogniser is not handed to a free-speech leg
             self._rec.SetGrammar(json.dumps([*phrases, "[unk]"], ensure_ascii=False))
             return
+        if self._reusable:
+            return  # already a free-speech recogniser: keep its state and clock
         # Another recogniser has its own clock: so does the timeline.
         self._rec, clock = self._engine.checkout()
         self._timeline = Timeline(clock)

@@ -2,6 +2,13 @@
 
 Whisper is not a streaming model: it hears each whole segment once the VAD closes it, so it gives
 finals only (no partials) and the final comes one recognition-time after the speaker pauses.
+
+Whisper has no grammar, and an IVR phrase list is deliberately not used to bias it: measured on
+Piper-voiced, phone-band single words (tiny.en, greedy), the keywords as ``initial_prompt`` added
+hallucinated words ("billing. Thanks for watching.", "agent please" -> "please. Please.") and took
+3-4x longer; as ``hotwords`` it looped for up to 20 s on "agent please". Plain transcription got
+every keyword and every nonsense utterance right in 0.2-0.7 s, so in phrase mode Whisper transcribes
+freely and the IVR matches the keywords in the text (``telephony.ivr.speech``).
 """
 
 from __future__ import annotations
@@ -65,8 +72,8 @@ class WhisperRecognizer(SpeechRecognizer):
         self.model = load_whisper_model(self.model_path, threads)
 
     def session(self, leg: LegRef, *, phrases: list[str] | None = None) -> WhisperSession:
-        # Whisper has no grammar; a phrase list becomes the prompt, which biases it towards them.
-        return WhisperSession(self, leg, ", ".join(phrases) if phrases else None)
+        # Phrase lists are not used as a prompt (see the module docstring for the measurement).
+        return WhisperSession(self, leg)
 
     def describe(self) -> str:
         return f"whisper ({self.model_path.name if self.model_path.name != 'model' else 'tiny.en'})"
@@ -75,16 +82,12 @@ class WhisperRecognizer(SpeechRecognizer):
 class WhisperSession(RecognizerSession):
     engine_name = "whisper"
 
-    def __init__(self, engine: WhisperRecognizer, leg: LegRef, prompt: str | None) -> None:
+    def __init__(self, engine: WhisperRecognizer, leg: LegRef) -> None:
         self._engine = engine
         self._leg = leg
-        self._prompt = prompt
         self._timeline = Timeline()
         self._chunks: list[np.ndarray] = []
         self._segment_fed_from = 0.0
-
-    def set_phrases(self, phrases: list[str] | None) -> None:
-        self._prompt = ", ".join(phrases) if phrases else None
 
     def accept(self, frame: AudioFrame) -> list[TranscriptFrame]:
         if not self._chunks:
@@ -107,7 +110,6 @@ class WhisperSession(RecognizerSession):
                 word_timestamps=True,
                 condition_on_previous_text=False,
                 vad_filter=False,
-                initial_prompt=self._prompt,
             )
             pieces = list(segments)
         except Exception as exc:

@@ -6,6 +6,10 @@ An input action (``CollectDtmf``/``ListenSpeech``) opens input at once, so a dig
 digit. ``Lookup`` runs in its own task. A terminal action waits for the prompts before it (the
 "connecting you" line is heard) and then leaves through :class:`IvrExits`. Any error on the way sends
 the caller to the flow's fallback queue: nobody is left in silence.
+
+A menu with spoken keywords also asks :class:`~telephony.inbound.listening.CallerSpeech` to hear the
+caller with its phrases; the words come back through :meth:`IvrRun.speech` and count like a digit.
+The IVR's end returns the leg to free speech.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telephony.ari_ import AriNotFoundError, AriRest
+from telephony.inbound.listening import CallerSpeech, NoCallerSpeech
 from telephony.ivr import (
     CollectDtmf,
     IvrAction,
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PLAYBACK_PREFIX = "ivr-"
 TERMINAL_PROMPT_LIMIT_S = 60.0  # a lost PlaybackFinished must not keep a caller from their queue
+SPEECH_CALL_LIMIT_S = 2.0  # the speech path is a bonus: a slow one never holds up the prompts
 
 
 @dataclass
@@ -68,6 +74,7 @@ class IvrRun:
         prompts: PromptRenderer,
         exits: IvrExits,
         default_queue: str,
+        speech: CallerSpeech | None = None,
     ) -> None:
         self.call_id = call_id
         self.channel_id = channel_id
@@ -79,7 +86,9 @@ class IvrRun:
         self._lock = asyncio.Lock()
         self._playing: dict[str, str] = {}  # playback id -> ref
         self._input: CollectDtmf | ListenSpeech | None = None
-        self.listening_for: tuple[str, ...] = ()  # spoken keywords the ASR path may listen for
+        self._speech: CallerSpeech = speech or NoCallerSpeech()
+        self.listening_for: tuple[str, ...] = ()  # spoken keywords the speech path listens for
+        self._hearing = False  # the speech path was asked to hear this caller
         self._timer: asyncio.TimerHandle | None = None
         self._terminal: TerminalAction | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -101,7 +110,7 @@ class IvrRun:
     async def speech(self, text: str) -> None:
         """What the caller said (from the ASR path, once it lands); same rules as a digit."""
         async with self._lock:
-            if self.finished or self._input is None:
+            if self.finished or self._input is None or not text.strip():
                 return
             self._cancel_timer()
             await self._stop_prompts()
@@ -159,6 +168,7 @@ class IvrRun:
             await self._fail_safe()
 
     async def _perform(self, actions: Sequence[IvrAction]) -> None:
+        hear: tuple[str, ...] | None = None  # the phrases to hear when these actions open input
         for action in actions:
             if self.finished:
                 return
@@ -166,8 +176,7 @@ class IvrRun:
                 if not await self._play(action):
                     return
             elif isinstance(action, CollectDtmf | ListenSpeech):
-                if isinstance(action, ListenSpeech):
-                    self.listening_for = action.keywords
+                hear = action.keywords if isinstance(action, ListenSpeech) else (hear or ())
                 self._input = action
                 self._arm_timer()
             elif isinstance(action, Lookup):
@@ -179,6 +188,28 @@ class IvrRun:
                 else:
                     loop = asyncio.get_running_loop()
                     loop.call_later(TERMINAL_PROMPT_LIMIT_S, lambda: self._spawn(self._terminal_overdue()))
+        if hear is not None and not self.finished:
+            await self._hear(hear)
+
+    async def _hear(self, phrases: tuple[str, ...]) -> None:
+        """Ask the speech path for this input's phrases (a DTMF-only input after a speech menu
+        switches the leg back to free speech); a failure leaves the menu working by DTMF."""
+        if phrases == self.listening_for and (self._hearing or not phrases):
+            return
+        self.listening_for, self._hearing = phrases, True
+        try:
+            await asyncio.wait_for(self._speech.listen(self.call_id, phrases), SPEECH_CALL_LIMIT_S)
+        except Exception:
+            log.warning("call %s: cannot listen for %s; DTMF works", self.call_id, phrases, exc_info=True)
+
+    async def _stop_hearing(self) -> None:
+        if not self._hearing:
+            return
+        self._hearing, self.listening_for = False, ()
+        try:
+            await asyncio.wait_for(self._speech.stop(self.call_id), SPEECH_CALL_LIMIT_S)
+        except Exception:
+            log.warning("call %s: the speech path did not stop", self.call_id, exc_info=True)
 
     async def _play(self, action: Play) -> bool:
         """Start a prompt; False when the caller has gone."""
@@ -222,6 +253,7 @@ class IvrRun:
     async def _leave(self, action: TerminalAction) -> None:
         self.finished = True
         self._cancel_timer()
+        await self._stop_hearing()
         await self._exits.finish(self, action)
 
     async def _fail_safe(self) -> None:
@@ -231,6 +263,7 @@ class IvrRun:
         self._cancel_timer()
         with contextlib.suppress(Exception):
             await self._stop_prompts()
+        await self._stop_hearing()
         try:
             await self._exits.finish(self, fallback_route(self.session, self._default_queue))
         except Exception:
@@ -241,6 +274,7 @@ class IvrRun:
         self.finished = True
         self._cancel_timer()
         self.session.on_hangup()
+        await self._stop_hearing()
         for task in list(self._tasks):
             if task is not asyncio.current_task():
                 task.cancel()

@@ -31,6 +31,7 @@ from telephony.context import ControlContext
 from telephony.inbound.conversations import CallConversations
 from telephony.inbound.flows import IvrFlows
 from telephony.inbound.ivr_driver import PLAYBACK_PREFIX, IvrExits, IvrRun, fallback_route
+from telephony.inbound.listening import CallerSpeech, NoCallerSpeech
 from telephony.inbound.outside import VOICEMAIL_PREFIX, OutsideExits
 from telephony.ivr import (
     Callback,
@@ -78,6 +79,8 @@ class InboundStasis:
         self.outside = OutsideExits(ctx)
         self.outside.on_transfer_failed = self._transfer_failed
         self.ivr_runs: dict[str, IvrRun] = {}
+        # Speech menus hear the caller through the media taps when they are attached (telephony.taps).
+        self.speech: CallerSpeech = NoCallerSpeech()
         self._callers: dict[str, asyncio.Task[CustomerRecord | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -178,6 +181,7 @@ class InboundStasis:
             self.ctx.prompts,
             IvrExits(finish=self._ivr_finished, lookup=self._ivr_lookup),
             self.ctx.default_queue,
+            self.speech,
         )
         self.ivr_runs[call_id] = run
         await run.start()
@@ -282,7 +286,7 @@ class InboundStasis:
         await self.callbacks.dtmf(call_id, event.digit)
 
     async def caller_said(self, call_id: str, text: str) -> None:
-        """Entry point for the speech path: what a caller in the IVR said (keywords, spoken digits)."""
+        """What a caller in the IVR said (a final transcript of their leg): keywords, spoken digits."""
         run = self.ivr_runs.get(call_id)
         if run is not None:
             await run.speech(text)

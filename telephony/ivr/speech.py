@@ -1,9 +1,18 @@
-"""Matching what a caller said against menu keywords, and spoken digits ("one two three") to DTMF."""
+"""Matching what a caller said against menu keywords, and spoken digits ("one two three") to DTMF.
+
+The text comes from a recogniser transcribing the caller's leg (Whisper freely, Vosk restricted to
+the menu's phrases), so matching forgives what recognisers vary on: case, punctuation, accents
+("facturacion" for "facturación") and a plural -s ("bills" for "bill"). When no keyword is there
+as such, a word close enough to a one-word keyword still counts (Whisper tiny.en heard a Piper
+"billing" over a real G.711 call as "Billie."); two options equally close count as no match.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
+from difflib import SequenceMatcher
 
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 SPOKEN_DIGITS = {
@@ -14,20 +23,55 @@ SPOKEN_DIGITS = {
 }  # fmt: skip
 
 
+NEAR_MATCH = 0.75  # similarity of a heard word to a keyword that still counts (difflib ratio)
+NEAR_MIN_LENGTH = 4  # shorter words are too easily near something ("bill" and "pill")
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
+def _folded(word: str) -> str:
+    """A word without accents and without a plural -s, for comparing keywords with speech."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    if len(plain) > 3 and plain.endswith("s") and not plain.endswith("ss"):
+        return plain[:-1]
+    return plain
+
+
 def match_keyword(text: str, options: Mapping[str, Iterable[str]]) -> str | None:
     """The option whose keyword (one or more words) appears in ``text``; the longest keyword wins."""
-    spoken = " " + " ".join(words(text)) + " "
+    spoken = " " + " ".join(_folded(w) for w in words(text)) + " "
     best: tuple[int, str] | None = None
     for option, keywords in options.items():
         for keyword in keywords:
-            phrase = " ".join(words(keyword))
+            phrase = " ".join(_folded(w) for w in words(keyword))
             if phrase and f" {phrase} " in spoken and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), option)
-    return best[1] if best else None
+    return best[1] if best else _near_keyword(spoken.split(), options)
+
+
+def _near_keyword(heard: list[str], options: Mapping[str, Iterable[str]]) -> str | None:
+    """The option with a one-word keyword closest to a heard word (same first letter, similar
+    enough); None when nothing is close or two options are equally close."""
+    scores: dict[str, float] = {}
+    for option, keywords in options.items():
+        for keyword in keywords:
+            kw = [_folded(w) for w in words(keyword)]
+            if len(kw) != 1 or len(kw[0]) < NEAR_MIN_LENGTH:
+                continue
+            for word in heard:
+                if len(word) < NEAR_MIN_LENGTH - 1 or word[0] != kw[0][0]:
+                    continue
+                ratio = SequenceMatcher(None, word, kw[0]).ratio()
+                if ratio >= NEAR_MATCH and ratio > scores.get(option, 0.0):
+                    scores[option] = ratio
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    return ranked[0][0]
 
 
 def spoken_digits(text: str) -> str:

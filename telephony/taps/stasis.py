@@ -24,6 +24,7 @@ from telephony.ari_ import AriError, AriRest, EventStream, HandlerRegistry
 from telephony.ari_.events import ChannelDestroyed, ChannelEnteredBridge, StasisEnd, StasisStart
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
+from telephony.taps.listening import Heard, RedisTranscriptFeed, TapSpeechListener
 from telephony.taps.ports import MediaPorts, WorkerPorts
 from telephony.taps.services import MediaTapService
 from telephony.taps.store import LegTap, TapStore
@@ -228,18 +229,26 @@ def attach_media_taps(
     return taps
 
 
+def speech_menus(taps: MediaTapStasis, redis: aredis.Redis, heard: Heard) -> TapSpeechListener:
+    """The IVR's ear over these taps: phrase lists to the workers, caller finals to ``heard``."""
+    return TapSpeechListener(taps.service, RedisTranscriptFeed(redis, heard))
+
+
 def attach_to_controller(controller: Controller, redis_url: str) -> MediaTapStasis:
     """Live transcription for every call of ``controller``, with media workers found through
     ``redis_url`` (legs stay untranscribed, with a warning, while no worker runs; the legs of a worker
-    that dies move to a running one)."""
+    that dies move to a running one), and the IVR's speech menus hearing the caller through the same
+    taps."""
+    client = aredis.Redis.from_url(redis_url)
     taps = attach_media_taps(
         controller.registry,
         controller.stream,
         app=controller.ctx.app,
         rest=controller.rest,
-        redis=aredis.Redis.from_url(redis_url),
+        redis=client,
         prefix=controller.settings.key_prefix,
         ports=WorkerPorts.from_url(redis_url),
     )
     controller.background.append(taps.watch_workers)
+    controller.stasis.speech = speech_menus(taps, client, controller.stasis.caller_said)
     return taps

@@ -95,6 +95,18 @@ def test_grammar_mode_only_returns_phrases_from_the_list(vosk_recognizer):
     assert {w.word for f in switched for w in f.words} <= {*vocabulary[-2:], "[unk]"}
 
 
+def test_a_phrase_list_keeps_only_words_the_model_knows_and_none_known_means_free_speech(vosk_recognizer):
+    # The Korean model knows no English IVR keyword: a grammar of only [unk] would hear nothing.
+    assert vosk_recognizer.grammar_phrases(["Billing", "sales", "call back"]) is None
+    speech = espeak_16k(KOREAN_SENTENCES[0])
+    _, free = run_session(vosk_recognizer.session(LEG), speech)
+    korean = sorted({w.word for f in free for w in f.words if not w.word.startswith("[")})
+    assert vosk_recognizer.grammar_phrases(["billing", korean[0]]) == [korean[0]]
+    session = vosk_recognizer.session(LEG, phrases=["billing", "sales"])
+    _, heard = run_session(session, speech)
+    assert heard and {w.word for f in heard for w in f.words} - {"[unk]"}  # free speech, not [unk]
+
+
 def test_one_model_serves_recognizers_on_several_threads(vosk_recognizer):
     # Two different sentences on alternate threads: each leg's result must fit its own audio.
     clips = [espeak_16k(KOREAN_SENTENCES[0]), espeak_16k(KOREAN_SENTENCES[1])]

@@ -19,7 +19,7 @@ import redis.asyncio as aredis
 from calls_helpers import REDIS_URL, RunningController, wait_until
 
 from asr.media.control import WORKER_KEY_PREFIX
-from telephony.taps import MediaTapStasis, WorkerPorts, attach_media_taps
+from telephony.taps import MediaTapStasis, WorkerPorts, attach_media_taps, speech_menus
 
 # A Redis db of our own: worker discovery, the Celery queue and live events never meet other tests'.
 MEDIA_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
@@ -28,7 +28,13 @@ MEDIA_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
 class MediaWorkerProcess:
     """``python -m asr.media.worker`` with the given engine, publishing to ``MEDIA_REDIS_URL``."""
 
-    def __init__(self, engine: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        engine: str,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.worker_id = f"taps-test-{uuid.uuid4().hex[:6]}"
         self.log = log_dir / f"{self.worker_id}.log"
         env = os.environ | (extra_env or {})
@@ -46,6 +52,7 @@ class MediaWorkerProcess:
             "21000-21199",
             "--worker-id",
             self.worker_id,
+            *extra_args,
         ]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -112,18 +119,22 @@ def clear_media_workers() -> None:
 
 
 def attach_taps(running: RunningController) -> MediaTapStasis:
-    """The taps on the running test controller, as the production controller registers them."""
+    """The taps on the running test controller, as the production controller registers them (with
+    the IVR's speech menus hearing the caller through them)."""
 
     async def attach(controller: Any) -> MediaTapStasis:
-        return attach_media_taps(
+        client = aredis.Redis.from_url(REDIS_URL)
+        taps = attach_media_taps(
             controller.registry,
             controller.stream,
             app=controller.ctx.app,
             rest=controller.rest,
-            redis=aredis.Redis.from_url(REDIS_URL),
+            redis=client,
             prefix=running.prefix,
             ports=WorkerPorts.from_url(MEDIA_REDIS_URL),
         )
+        controller.stasis.speech = speech_menus(taps, client, controller.stasis.caller_said)
+        return taps
 
     taps: MediaTapStasis = running.run(attach)
     return taps
