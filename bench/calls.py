@@ -5,7 +5,7 @@ and the CPU of every process: Asterisk, this process (the controller runs here, 
 each SIP process. Callers are ``telephony.sipua.batch`` processes with four calls each (pjsua2's
 call limit), started before the measured window and dialling at scheduled times; they record
 nothing and read the first audio from the signal level each call feeds into pjsua2's bridge. The
-controller also times StasisStart -> answered itself (``telephony.ari_.timing``).
+controller also times StasisStart -> answered itself (``telephony.ari.timing``).
 
 Run: .venv/bin/python bench/calls.py [--calls 40] [--rate 10] [--agents 6]
 Needs root for the sandbox chroot (as the integration tests do).
@@ -34,10 +34,10 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 from config.settings import AsteriskMode, load_settings  # noqa: E402
 from config.telephony_settings import TelephonySettings  # noqa: E402
 from routing import load_routing_config  # noqa: E402
-from telephony.ari_.timing import ANSWER_TIMING  # noqa: E402
+from telephony.ari.timing import ANSWER_TIMING  # noqa: E402
 from telephony.commands.schemas import AgentLogin  # noqa: E402
 from telephony.controller import AriAccess, Controller, prompt_renderer  # noqa: E402
-from telephony.prompts import PromptRenderer  # noqa: E402
+from telephony.ivr.prompts import PromptRenderer  # noqa: E402
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec  # noqa: E402
 from telephony.sipua.batch import MAX_CALLS  # noqa: E402
 from telephony.sipua.client import start_softphone  # noqa: E402

@@ -5,7 +5,7 @@ acts on the decisions that come out.
 """
 
 from routing.agents import ALLOWED_TRANSITIONS, Agent, AgentState
-from routing.config_ import RoutingConfig, load_routing_config, parse_queues, parse_rules
+from routing.config import RoutingConfig, load_routing_config, parse_queues, parse_rules
 from routing.exceptions import AgentTransitionError, RoutingConfigError, RoutingError
 from routing.pool import AgentChoice, AgentPool, pick_agent
 from routing.queues import Queue, Strategy

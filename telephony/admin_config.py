@@ -14,7 +14,7 @@ from typing import Literal
 from config.admin_files import PACKAGED_IVR, PACKAGED_ROUTING, seeded_dir, write_atomically
 from config.settings import Settings
 from routing import RoutingConfig
-from routing.config_ import parse_queues, parse_rules
+from routing.config import parse_queues, parse_rules
 from routing.exceptions import RoutingConfigError
 
 RoutingFile = Literal["queues", "rules"]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from config.telephony_settings import TelephonySettings
 from routing import Queue, RoutingConfig
 from telephony.agents.services import AgentService
-from telephony.ari_ import AriRest
+from telephony.ari import AriRest
 from telephony.calls.services import CallService
-from telephony.prompts import PromptRenderer
-from telephony.queueing.waiting import WaitingLists
+from telephony.ivr.prompts import PromptRenderer
+from telephony.queueing.waiting_lists import WaitingLists
 
 
 @dataclass

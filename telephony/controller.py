@@ -35,7 +35,7 @@ from telephony.agents.notifier import AgentNotifier
 from telephony.agents.presence import AgentDirectory, AgentPresence, DatabaseAgentDirectory, NoAgentDirectory
 from telephony.agents.services import AgentService
 from telephony.agents.store import AgentStore
-from telephony.ari_ import AriRest, EventStream, HandlerRegistry, events_url
+from telephony.ari import AriRest, EventStream, HandlerRegistry, events_url
 from telephony.callbacks.services import CallbackService
 from telephony.calls.notifier import CallNotifier
 from telephony.calls.services import CallService
@@ -46,14 +46,14 @@ from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
 from telephony.endpoints import AgentConfigWriter, EndpointReloader, SandboxAgentConfig
 from telephony.inbound.conversations import CallConversations, TaskSender, TicketsCallConversations
-from telephony.inbound.flows import IvrFlows, check_queues
-from telephony.inbound.lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.inbound.stasis import InboundStasis
 from telephony.ivr import CustomerDirectory, Flow, OrderConnector
-from telephony.prompts import PromptRenderer
+from telephony.ivr.flow_source import IvrFlows, check_queues
+from telephony.ivr.prompts import PromptRenderer
+from telephony.ivr.ticket_lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
 from telephony.queueing.pool import AgentMirror
 from telephony.queueing.services import QueueService
-from telephony.queueing.waiting import WaitingLists
+from telephony.queueing.waiting_lists import WaitingLists
 from telephony.recording.services import RecordingService
 from telephony.records.writer import RecordWriter
 from telephony.recovery import CallRecovery

@@ -13,9 +13,9 @@ import logging
 
 from routing import AgentTransitionError
 from telephony.agents.exceptions import AgentNotFoundError
-from telephony.ari_ import AriError, AriNotFoundError
-from telephony.ari_.events import StasisStart
-from telephony.ari_.models import Channel
+from telephony.ari import AriError, AriNotFoundError
+from telephony.ari.events import StasisStart
+from telephony.ari.models import Channel
 from telephony.calls.model import Call
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext

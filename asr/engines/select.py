@@ -199,7 +199,7 @@ def build_recognizer(settings: AsrSettings, cache_dir: Path) -> SpeechRecognizer
     choice = choose_engine(settings, cache_dir)
     log.info("speech engine: %s", choice.reason)
     if choice.engine == "vosk":
-        from asr.engines.vosk_ import VoskRecognizer
+        from asr.engines.vosk import VoskRecognizer
 
         return VoskRecognizer(choice.model_path, reuse_recognizers=settings.vosk_reuse_recognizers)
     from asr.engines.whisper import WhisperRecognizer

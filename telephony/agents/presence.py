@@ -27,9 +27,9 @@ from routing import AgentTransitionError
 from telephony.agent_profiles.repository import AgentIdentity, queue_agent_for_sip
 from telephony.agents.exceptions import AgentNotFoundError
 from telephony.agents.services import AgentService
-from telephony.ari_ import AriError, HandlerRegistry
-from telephony.ari_.events import EndpointStateChange
-from telephony.ari_.models import Endpoint
+from telephony.ari import AriError, HandlerRegistry
+from telephony.ari.events import EndpointStateChange
+from telephony.ari.models import Endpoint
 
 log = logging.getLogger(__name__)
 TECHNOLOGY = "PJSIP"

@@ -15,8 +15,8 @@ import contextlib
 import logging
 import wave
 
-from telephony.ari_ import AriError
-from telephony.ari_.models import Channel
+from telephony.ari import AriError
+from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.context import ControlContext

@@ -13,8 +13,8 @@ import logging
 from routing import AgentTransitionError
 from routing import agents as agent_rules
 from telephony.agents.exceptions import AgentNotFoundError
-from telephony.ari_ import AriError
-from telephony.ari_.models import Channel
+from telephony.ari import AriError
+from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError, CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.calls.services import CallEdit

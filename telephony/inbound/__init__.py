@@ -1,1 +1,1 @@
-"""Inbound calls: the Stasis handlers, the IVR driver and the flow source they use."""
+"""Inbound calls: the Stasis handlers that take a call in, and its conversation in ``tickets``."""

@@ -14,8 +14,8 @@ import logging
 from datetime import UTC, datetime
 
 from routing import CallContext, route_call
-from telephony.ari_ import AriError, AriNotFoundError, HandlerRegistry
-from telephony.ari_.events import (
+from telephony.ari import AriError, AriNotFoundError, HandlerRegistry
+from telephony.ari.events import (
     ChannelDestroyed,
     ChannelDtmfReceived,
     PlaybackFinished,
@@ -29,10 +29,6 @@ from telephony.calls.model import Call, now
 from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
 from telephony.inbound.conversations import CallConversations
-from telephony.inbound.flows import IvrFlows
-from telephony.inbound.ivr_driver import PLAYBACK_PREFIX, IvrExits, IvrRun, fallback_route
-from telephony.inbound.listening import CallerSpeech, NoCallerSpeech
-from telephony.inbound.outside import VOICEMAIL_PREFIX, OutsideExits
 from telephony.ivr import (
     Callback,
     CustomerDirectory,
@@ -46,6 +42,10 @@ from telephony.ivr import (
     Voicemail,
     perform_lookup,
 )
+from telephony.ivr.driver import PLAYBACK_PREFIX, IvrExits, IvrRun, fallback_route
+from telephony.ivr.exits import VOICEMAIL_PREFIX, OutsideExits
+from telephony.ivr.flow_source import IvrFlows
+from telephony.ivr.listening import CallerSpeech, NoCallerSpeech
 from telephony.ivr.lookups import LookupResult
 from telephony.queueing.services import ANNOUNCE_PREFIX, QueueService
 from telephony.supervision.services import SupervisionMode, SupervisionService

@@ -1,4 +1,10 @@
-"""IVR engine: flows from YAML, validated; a pure interpreter the Stasis app drives with call events.
+"""The IVR: flows from YAML, validated; a pure interpreter the Stasis app drives with call events.
+
+The engine (flow, graph, nodes, session, speech matching) has no I/O; around it, in this package too:
+``driver`` runs a session over ARI, ``flow_source`` holds the flow in use, ``prompts`` synthesises
+what callers hear, ``listening`` asks the media worker to hear menu keywords, ``ticket_lookups``
+answers customer and order look-ups from ``tickets``, ``exits`` are voicemail, transfer and hang-up.
+Admins edit flows in ``<data_dir>/ivr`` (seeded from ``config/ivr``) through ``/api/ivr/flows``.
 
 Entry points: :class:`FlowStore` (load/validate/replace flows), :class:`IvrSession` (one per call),
 the action types in :mod:`telephony.ivr.actions`, and :func:`perform_lookup` for ``Lookup`` actions.

@@ -27,8 +27,8 @@ from routing import (
     queue_order,
 )
 from telephony.agents.exceptions import AgentNotFoundError
-from telephony.ari_ import AriError
-from telephony.ari_.models import Channel
+from telephony.ari import AriError
+from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, MissedOffer, now
 from telephony.context import ControlContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telephony.ari_ import AriError
+from telephony.ari import AriError
 from telephony.calls.exceptions import CallError
 from telephony.calls.model import Call
 from telephony.context import ControlContext

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from enum import StrEnum
 
-from telephony.ari_ import AriConflictError
-from telephony.ari_.models import Channel
+from telephony.ari import AriConflictError
+from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError
 from telephony.context import ControlContext
 

@@ -109,7 +109,7 @@ class RedisTranscriptFeed:
 
 
 class TapSpeechListener:
-    """:class:`~telephony.inbound.listening.CallerSpeech` over the caller's media tap."""
+    """:class:`~telephony.ivr.listening.CallerSpeech` over the caller's media tap."""
 
     def __init__(
         self,

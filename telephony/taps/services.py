@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from telephony.ari_ import AriError, AriRest
+from telephony.ari import AriError, AriRest
 from telephony.taps.exceptions import TapError
 from telephony.taps.ports import MediaPorts
 from telephony.taps.store import LegTap, TapStore

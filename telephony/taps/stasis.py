@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as aredis
 
-from telephony.ari_ import AriError, AriRest, EventStream, HandlerRegistry
-from telephony.ari_.events import ChannelDestroyed, ChannelEnteredBridge, StasisEnd, StasisStart
+from telephony.ari import AriError, AriRest, EventStream, HandlerRegistry
+from telephony.ari.events import ChannelDestroyed, ChannelEnteredBridge, StasisEnd, StasisStart
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
 from telephony.taps.listening import Heard, RedisTranscriptFeed, TapSpeechListener

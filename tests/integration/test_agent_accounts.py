@@ -27,8 +27,8 @@ from config.models import Role
 from telephony.admin_config import RoutingSource
 from telephony.controller import AriAccess, Controller
 from telephony.endpoints import SandboxAgentConfig
-from telephony.prompts import PromptRenderer
-from telephony.prompts.engines import EspeakEngine
+from telephony.ivr.prompts import PromptRenderer
+from telephony.ivr.prompts.engines import EspeakEngine
 from telephony.sipua.client import SipAgentError, start_softphone
 from telephony.sipua.plan import SoftphonePlan
 from web.app import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from telephony.ari_.timing import AnswerTiming
+from telephony.ari.timing import AnswerTiming
 
 
 def test_an_answered_channel_counts_its_delivery_and_answer_time_and_unknown_channels_do_not() -> None:

@@ -11,7 +11,7 @@ from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.jobs import create_celery
 from config.settings import load_settings
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.smtp_server import start_smtp_server
 from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.outbox import DeskRuntime

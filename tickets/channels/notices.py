@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from config.settings import ChannelSettings, Settings
-from tickets.channels.email_ import deliver_via_relay
+from tickets.channels.email import deliver_via_relay
 from tickets.desk.outbox import NoticeMail, NoticeMailer
 
 

@@ -8,7 +8,7 @@ from config.events import Notifier
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings
 from tickets.channels.base import ChannelAdapter
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.providers import HttpMessagingProvider
 from tickets.channels.sms import SmsAdapter
 from tickets.channels.webchat import WebChatAdapter

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import VoxdeskError
 from config.settings import ChannelSettings
-from tickets.channels.email_ import EmailAdapter, parse_email
+from tickets.channels.email import EmailAdapter, parse_email
 from tickets.channels.exceptions import PayloadError
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickets.channels.base import OutboundMessage
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.sms import SmsAdapter
 from tickets.conversations.models import Channel, Message
 from tickets.conversations.services import find_by_external_ref, open_conversation

@@ -12,7 +12,7 @@ from config.db import make_engine, make_session_factory
 from config.jobs import celery_app
 from config.secrets_store import get_or_create_secret
 from config.settings import load_settings
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.exceptions import DeliveryError
 from tickets.channels.registry import build_adapters
 from tickets.channels.sms import SmsAdapter

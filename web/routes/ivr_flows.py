@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from config.models import Role
 from telephony.admin_config import ivr_flow_path
 from telephony.commands.schemas import ReloadIvrFlow
-from telephony.inbound.flows import check_queues
 from telephony.ivr import Flow, FlowStore
+from telephony.ivr.flow_source import check_queues
 from telephony.ivr.service import MAX_FLOW_BYTES
 from web.auth import CurrentPrincipal, require_roles
 from web.deps import SettingsDep

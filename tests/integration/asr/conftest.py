@@ -22,7 +22,7 @@ def vosk_ko_path() -> Path:
 
 @pytest.fixture(scope="session")
 def vosk_recognizer(vosk_ko_path: Path):
-    from asr.engines.vosk_ import VoskRecognizer
+    from asr.engines.vosk import VoskRecognizer
 
     return VoskRecognizer(vosk_ko_path)
 

@@ -10,7 +10,7 @@ import pytest
 from speech_audio import KOREAN_SENTENCES, espeak_16k, silence
 
 from asr.engines.stream import RecognizeStream
-from asr.engines.vosk_ import VoskRecognizer, load_vosk_model
+from asr.engines.vosk import VoskRecognizer, load_vosk_model
 from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript
 from asr.pipeline import LegPipeline
 from asr.sinks import CollectingSink

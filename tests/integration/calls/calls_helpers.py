@@ -29,7 +29,7 @@ from telephony.calls.model import Call
 from telephony.commands.bus import send_command
 from telephony.commands.schemas import AgentLogin, Command
 from telephony.controller import AriAccess, Controller
-from telephony.prompts import PromptRenderer
+from telephony.ivr.prompts import PromptRenderer
 from telephony.records.models import CallRecord
 from telephony.sipua.client import place_call, start_softphone
 from telephony.sipua.plan import CallPlan, CallResult, SoftphonePlan

@@ -22,7 +22,7 @@ from calls_helpers import (
 from config.migrate import upgrade
 from config.telephony_settings import TelephonySettings
 from telephony.controller import AriAccess, prompt_renderer
-from telephony.prompts import PromptRenderer
+from telephony.ivr.prompts import PromptRenderer
 from telephony.sipua.audio import synthesise
 
 

@@ -9,7 +9,7 @@ import pytest
 from calls_helpers import AGENT_PASSWORD, DEFAULT_QUEUES, heard
 
 from config.db import make_engine, make_session_factory, session_scope
-from telephony.prompts import PromptRenderer
+from telephony.ivr.prompts import PromptRenderer
 from telephony.sipua.audio import wav_stats
 from telephony.sipua.client import place_call, start_softphone
 from telephony.sipua.plan import CallPlan, DtmfStep, SoftphonePlan

@@ -16,7 +16,7 @@ from calls_helpers import RunningController, heard
 from speech_audio import spoken_wav
 from taps_helpers import MEDIA_REDIS_URL, LiveEvents, MediaWorkerProcess, attach_taps, clear_media_workers
 
-from telephony.prompts import PromptRenderer
+from telephony.ivr.prompts import PromptRenderer
 from telephony.sipua.client import place_call
 from telephony.sipua.plan import CallPlan, DtmfStep
 

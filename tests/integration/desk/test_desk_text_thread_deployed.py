@@ -38,7 +38,7 @@ from config.models import Role, User
 from config.settings import ChannelSettings, Settings
 from desk.celery_worker import Worker, wait_for
 from desk.desk_helpers import RecordingScheduler, chat_thread, make_user, redis_db_url
-from tickets.channels.email_ import EmailAdapter, parse_email
+from tickets.channels.email import EmailAdapter, parse_email
 from tickets.conversations.models import AuthorKind, Conversation, Direction
 from tickets.conversations.models import Message as StoredMessage
 from tickets.conversations.services import add_message

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from telephony.prompts import EspeakEngine, PiperEngine, PromptRenderer
+from telephony.ivr.prompts import EspeakEngine, PiperEngine, PromptRenderer
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from config.jobs import celery_app
 from config.settings import ChannelSettings
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.providers import HttpMessagingProvider
 from tickets.channels.sms import SmsAdapter
 from tickets.conversations.voice import record_call_conversation

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 from config.events import Notifier
 from config.models import Role
 from config.settings import Settings
-from tickets.channels.email_ import EmailAdapter
+from tickets.channels.email import EmailAdapter
 from tickets.channels.smtp_server import start_smtp_server
 from tickets.conversations.voice import add_transcript_message, record_call_conversation
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from config.models import Role, User
 from config.settings import ChannelSettings
 from tickets.channels.base import OutboundMessage
-from tickets.channels.email_ import EmailAdapter, parse_email
+from tickets.channels.email import EmailAdapter, parse_email
 from tickets.channels.exceptions import DeliveryError
 from tickets.channels.providers import HttpMessagingProvider
 from tickets.channels.sms import SmsAdapter

@@ -10,8 +10,8 @@ from routing import AgentState
 from telephony.agent_profiles.repository import AgentIdentity
 from telephony.agents.presence import AgentPresence
 from telephony.agents.services import AgentService
-from telephony.ari_ import AriError, HandlerRegistry, parse_event
-from telephony.ari_.models import Endpoint
+from telephony.ari import AriError, HandlerRegistry, parse_event
+from telephony.ari.models import Endpoint
 
 S = AgentState
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from telephony.ari_ import AriNotFoundError, AriRest, Backoff, EventStream, HandlerRegistry, parse_event
-from telephony.ari_.events import ChannelDtmfReceived, EndpointStateChange, StasisStart, UnknownEvent
-from telephony.ari_.exceptions import AriConflictError, AriUnavailableError
+from telephony.ari import AriNotFoundError, AriRest, Backoff, EventStream, HandlerRegistry, parse_event
+from telephony.ari.events import ChannelDtmfReceived, EndpointStateChange, StasisStart, UnknownEvent
+from telephony.ari.exceptions import AriConflictError, AriUnavailableError
 
 
 def test_stasis_start_is_parsed_into_typed_fields() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from telephony.inbound.ivr_driver import IvrExits, IvrRun
 from telephony.ivr import IvrSession, Lookup, OrderStatus, RouteToQueue, TerminalAction, parse_flow
-from telephony.prompts import PromptRenderer, Speech
+from telephony.ivr.driver import IvrExits, IvrRun
+from telephony.ivr.prompts import PromptRenderer, Speech
 
 FLOW = """
 name: t

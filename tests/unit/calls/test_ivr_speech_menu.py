@@ -8,9 +8,9 @@ from pathlib import Path
 
 from test_ivr_driver import FakeRest, SilentEngine
 
-from telephony.inbound.ivr_driver import IvrExits, IvrRun
 from telephony.ivr import IvrSession, Lookup, RouteToQueue, TerminalAction, parse_flow
-from telephony.prompts import PromptRenderer
+from telephony.ivr.driver import IvrExits, IvrRun
+from telephony.ivr.prompts import PromptRenderer
 
 FLOW = """
 name: t

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from asr.media.control import PortAllocation
-from telephony.ari_ import AriRest
-from telephony.ari_.events import ChannelEnteredBridge, StasisEnd, StasisStart
-from telephony.ari_.models import Bridge, Channel
+from telephony.ari import AriRest
+from telephony.ari.events import ChannelEnteredBridge, StasisEnd, StasisStart
+from telephony.ari.models import Bridge, Channel
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
 from telephony.taps import MediaTapService, MediaTapStasis, TapStore

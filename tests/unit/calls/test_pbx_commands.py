@@ -21,8 +21,8 @@ from config.telephony_settings import TelephonySettings
 from telephony.admin_config import RoutingSource
 from telephony.commands.schemas import Command, ReloadIvrFlow, ReloadSipEndpoints, ReplaceRoutingFile
 from telephony.controller import AriAccess, Controller
+from telephony.ivr.prompts import PromptRenderer
 from telephony.keys import TelephonyKeys
-from telephony.prompts import PromptRenderer
 from telephony.readmodel import TelephonyReadModel
 
 ARI_URL = "http://ari.test:8088/ari"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ivr_helpers import main_flow
 
-from telephony.prompts import PromptError, PromptRenderer, Speech, flow_texts, render_flow_prompts
+from telephony.ivr.prompts import PromptError, PromptRenderer, Speech, flow_texts, render_flow_prompts
 
 
 class ToneEngine:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tickets.channels.email_ import parse_email
+from tickets.channels.email import parse_email
 from tickets.channels.exceptions import PayloadError, SignatureError
 from tickets.channels.signing import read_token, sign_token, verify_webhook, webhook_signature
 from tickets.channels.sms import parse_sms_webhook

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
-from telephony.ari_.models import Bridge, Channel, Endpoint, LiveRecording, Playback
-from telephony.ari_.timing import ANSWER_TIMING
+from telephony.ari.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
+from telephony.ari.models import Bridge, Channel, Endpoint, LiveRecording, Playback
+from telephony.ari.timing import ANSWER_TIMING
 
 Params = Mapping[str, str | int | float | bool | Iterable[str] | None]
 
@@ -30,7 +30,7 @@ def _query(params: Params) -> dict[str, str]:
 
 
 class AriRest:
-    """Typed wrappers for the ARI resources Voxdesk uses; raises :mod:`telephony.ari_.exceptions`."""
+    """Typed wrappers for the ARI resources Voxdesk uses; raises :mod:`telephony.ari.exceptions`."""
 
     def __init__(
         self,

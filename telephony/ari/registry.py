@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telephony.ari_.events import AriEvent
+from telephony.ari.events import AriEvent
 
 log = logging.getLogger(__name__)
 

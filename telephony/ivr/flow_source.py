@@ -14,7 +14,7 @@ from pathlib import Path
 
 from telephony.ivr import Flow, FlowProblem, FlowSource, FlowStore, IvrFlowError, IvrSession
 from telephony.ivr.nodes import CallbackNode, RouteQueueNode
-from telephony.prompts import PromptRenderer, render_flow_prompts
+from telephony.ivr.prompts import PromptRenderer, render_flow_prompts
 
 log = logging.getLogger(__name__)
 

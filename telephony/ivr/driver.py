@@ -1,13 +1,13 @@
 """Drives one caller's :class:`telephony.ivr.IvrSession` over ARI and feeds it the caller's events.
 
-``Play`` -> a prompt rendered by :mod:`telephony.prompts` (cached; Asterisk's own sounds as they are).
+``Play`` -> a prompt rendered by :mod:`telephony.ivr.prompts` (cached; Asterisk's own sounds as they are).
 An input action (``CollectDtmf``/``ListenSpeech``) opens input at once, so a digit stops the prompts
 (barge-in); its no-input timer starts when the prompts before it have finished and restarts on every
 digit. ``Lookup`` runs in its own task. A terminal action waits for the prompts before it (the
 "connecting you" line is heard) and then leaves through :class:`IvrExits`. Any error on the way sends
 the caller to the flow's fallback queue: nobody is left in silence.
 
-A menu with spoken keywords also asks :class:`~telephony.inbound.listening.CallerSpeech` to hear the
+A menu with spoken keywords also asks :class:`~telephony.ivr.listening.CallerSpeech` to hear the
 caller with its phrases; the words come back through :meth:`IvrRun.speech` and count like a digit.
 The IVR's end returns the leg to free speech.
 """
@@ -21,8 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from telephony.ari_ import AriNotFoundError, AriRest
-from telephony.inbound.listening import CallerSpeech, NoCallerSpeech
+from telephony.ari import AriNotFoundError, AriRest
 from telephony.ivr import (
     CollectDtmf,
     IvrAction,
@@ -34,9 +33,10 @@ from telephony.ivr import (
     TerminalAction,
     Waiting,
 )
+from telephony.ivr.listening import CallerSpeech, NoCallerSpeech
 from telephony.ivr.lookups import LookupResult
 from telephony.ivr.nodes import RouteQueueNode
-from telephony.prompts import PromptRenderer
+from telephony.ivr.prompts import PromptRenderer
 
 log = logging.getLogger(__name__)
 

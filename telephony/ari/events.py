@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from telephony.ari_.models import Bridge, Channel, Endpoint, LiveRecording, Playback
+from telephony.ari.models import Bridge, Channel, Endpoint, LiveRecording, Playback
 
 
 @dataclass(frozen=True, slots=True)

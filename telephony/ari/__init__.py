@@ -3,12 +3,12 @@
 ``telephony/`` is the only package that talks to Asterisk; everything else sends commands to it.
 """
 
-from telephony.ari_.backoff import Backoff
-from telephony.ari_.events import AriEvent, parse_event
-from telephony.ari_.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
-from telephony.ari_.registry import HandlerRegistry
-from telephony.ari_.rest import AriRest
-from telephony.ari_.stream import EventStream, events_url
+from telephony.ari.backoff import Backoff
+from telephony.ari.events import AriEvent, parse_event
+from telephony.ari.exceptions import AriConflictError, AriError, AriNotFoundError, AriUnavailableError
+from telephony.ari.registry import HandlerRegistry
+from telephony.ari.rest import AriRest
+from telephony.ari.stream import EventStream, events_url
 
 __all__ = [
     "AriConflictError",

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 
 import websockets
 
-from telephony.ari_.backoff import Backoff
-from telephony.ari_.events import AriEvent, StasisStart, parse_event
-from telephony.ari_.registry import HandlerRegistry
-from telephony.ari_.timing import ANSWER_TIMING
+from telephony.ari.backoff import Backoff
+from telephony.ari.events import AriEvent, StasisStart, parse_event
+from telephony.ari.registry import HandlerRegistry
+from telephony.ari.timing import ANSWER_TIMING
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import soxr
 
-from telephony.prompts.engines import EspeakEngine, PiperEngine, Speech, TtsEngine
-from telephony.prompts.exceptions import PromptError
+from telephony.ivr.prompts.engines import EspeakEngine, PiperEngine, Speech, TtsEngine
+from telephony.ivr.prompts.exceptions import PromptError
 
 log = logging.getLogger(__name__)
 ASTERISK_RATE = 8000

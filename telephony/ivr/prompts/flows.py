@@ -6,8 +6,8 @@ from pathlib import Path
 
 from telephony.ivr.flow import Flow
 from telephony.ivr.nodes import NO_INPUT, NO_MATCH, Prompt
+from telephony.ivr.prompts.renderer import PromptRenderer, RenderedPrompt
 from telephony.ivr.templates import placeholders
-from telephony.prompts.renderer import PromptRenderer, RenderedPrompt
 
 
 def flow_texts(flow: Flow) -> set[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """E-mail: parse inbound mail, thread it by Message-ID / In-Reply-To / References, reply via SMTP.
 
-Named ``email_`` so it does not shadow the standard library's ``email`` package.
+Its absolute name never shadows the standard library's ``email`` package.
 """
 
 from __future__ import annotations

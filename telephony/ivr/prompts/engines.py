@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from telephony.prompts.exceptions import PromptError
+from telephony.ivr.prompts.exceptions import PromptError
 
 Samples = npt.NDArray[np.int16]
 

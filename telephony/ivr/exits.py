@@ -13,8 +13,8 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from telephony.ari_ import AriError, AriNotFoundError
-from telephony.ari_.models import Channel
+from telephony.ari import AriError, AriNotFoundError
+from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import now
 from telephony.context import ControlContext
