@@ -37,7 +37,7 @@ from asr.engines.stream import WARMUP_SPEECH_SECONDS
 from asr.media.control import WORKER_KEY_PREFIX
 from config.settings import AsteriskMode, load_settings
 from config.telephony_settings import TelephonySettings
-from routing import load_routing_config
+from telephony.admin_config import load_routing_config
 from telephony.commands.schemas import AgentLogin
 from telephony.controller import AriAccess, Controller, prompt_renderer
 from telephony.sandbox import AsteriskSandbox, SipCredentialSpec

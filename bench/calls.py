@@ -33,7 +33,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 
 from config.settings import AsteriskMode, load_settings  # noqa: E402
 from config.telephony_settings import TelephonySettings  # noqa: E402
-from routing import load_routing_config  # noqa: E402
+from telephony.admin_config import load_routing_config  # noqa: E402
 from telephony.ari.timing import ANSWER_TIMING  # noqa: E402
 from telephony.commands.schemas import AgentLogin  # noqa: E402
 from telephony.controller import AriAccess, Controller, prompt_renderer  # noqa: E402

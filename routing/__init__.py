@@ -5,7 +5,7 @@ acts on the decisions that come out.
 """
 
 from routing.agents import ALLOWED_TRANSITIONS, Agent, AgentState
-from routing.config import RoutingConfig, load_routing_config, parse_queues, parse_rules
+from routing.config import RoutingConfig, parse_queues, parse_rules
 from routing.exceptions import AgentTransitionError, RoutingConfigError, RoutingError
 from routing.pool import AgentChoice, AgentPool, pick_agent
 from routing.queues import Queue, Strategy
@@ -50,7 +50,6 @@ __all__ = [
     "WaitingCall",
     "announcement_text",
     "estimate_wait",
-    "load_routing_config",
     "next_call_for_agent",
     "next_queue_action",
     "parse_queues",

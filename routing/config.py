@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +30,6 @@ from routing.exceptions import RoutingConfigError
 from routing.queues import Queue, Strategy
 from routing.rules import DAY_NAMES, RoutingRule, RuleSet, TimeWindow
 
-DEFAULT_ROUTING_DIR = Path(__file__).resolve().parents[1] / "config" / "routing"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -239,13 +237,3 @@ class RoutingConfig:
     queues: dict[str, Queue]
     rules: RuleSet
 
-
-def load_routing_config(directory: Path = DEFAULT_ROUTING_DIR) -> RoutingConfig:
-    """Read ``queues.yaml`` and ``rules.yaml`` from ``directory``."""
-    try:
-        queues_text = (directory / "queues.yaml").read_text(encoding="utf-8")
-        rules_text = (directory / "rules.yaml").read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RoutingConfigError(str(directory), [f"cannot read: {exc}"]) from None
-    queues = parse_queues(queues_text, str(directory / "queues.yaml"))
-    return RoutingConfig(queues, parse_rules(rules_text, queues, str(directory / "rules.yaml")))

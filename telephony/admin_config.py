@@ -42,6 +42,16 @@ def parse_routing(queues_text: str, rules_text: str, directory: Path) -> Routing
     return RoutingConfig(queues, parse_rules(rules_text, queues, str(directory / "rules.yaml")))
 
 
+def load_routing_config(directory: Path = PACKAGED_ROUTING) -> RoutingConfig:
+    """Read and parse ``queues.yaml`` and ``rules.yaml`` from ``directory`` (routing itself does no I/O)."""
+    try:
+        queues_text = (directory / "queues.yaml").read_text(encoding="utf-8")
+        rules_text = (directory / "rules.yaml").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RoutingConfigError(str(directory), [f"cannot read: {exc}"]) from None
+    return parse_routing(queues_text, rules_text, directory)
+
+
 class RoutingSource:
     """The routing config of one directory, parsed again only when a file changed (by mtime)."""
 

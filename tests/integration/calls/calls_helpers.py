@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from config.db import make_engine, make_session_factory, session_scope
 from config.telephony_settings import TelephonySettings
-from routing import load_routing_config
+from telephony.admin_config import load_routing_config
 from telephony.calls.model import Call
 from telephony.commands.bus import send_command
 from telephony.commands.schemas import AgentLogin, Command

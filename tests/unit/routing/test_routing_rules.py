@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from routing import (
     CallContext,
     RoutingConfigError,
-    load_routing_config,
     parse_queues,
     parse_rules,
     route_call,
 )
+from telephony.admin_config import load_routing_config
 
-CONFIG = load_routing_config()
+CONFIG = load_routing_config()  # the packaged files (read by telephony; routing does no I/O)
 MONDAY_NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
 
