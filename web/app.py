@@ -79,5 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(webhooks.router)
     app.include_router(calls.router)
+    app.include_router(calls.transcript_router)
     app.include_router(calls.live_router)
     return app
