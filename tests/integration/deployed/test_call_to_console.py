@@ -46,12 +46,17 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
     results: list[CallResult] = []
     phone = SoftphonePlan(AGENT_SIP, AGENT_PASSWORD, deployed_asterisk.sip_server, wav=agent_wav)
     with deployment.console("dp-sue") as supervisor, deployment.console("dp-alice") as agent:
+
+        def why() -> str:
+            feeds = (
+                f"\nconsole feeds closed with: supervisor {supervisor.closed_with}, agent {agent.closed_with}"
+            )
+            return feeds + deployment.describe()
+
         with start_softphone(phone):
             caller = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
             caller.start()
-            wait_for(
-                lambda: bool(agent.call_ids()), 20, "the call on the agent's console", deployment.describe
-            )
+            wait_for(lambda: bool(agent.call_ids()), 20, "the call on the agent's console", why)
             call_id = agent.call_ids()[0]
             caller.join(plan.hangup_after + 25)
         assert results and results[0].answered, results
@@ -63,7 +68,7 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
             )
 
         wait_for(lambda: both_legs_final(supervisor) and both_legs_final(agent), 60,
-                 "both legs' finals and the call's end on both consoles", deployment.describe)  # fmt: skip
+                 "both legs' finals and the call's end on both consoles", why)  # fmt: skip
     for console in (supervisor, agent):
         assert console.closed_with is None, console.closed_with  # the feed survived every event
         states = [m["data"]["state"] for m in console.of_call(call_id, "call.state_changed")]
