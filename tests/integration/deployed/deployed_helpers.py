@@ -4,7 +4,7 @@ The child processes (web, Celery worker, mail server, media worker, call control
 supervisor's own list (``children_for``) with the supervisor's environment (``_child_env``), so a
 wiring mistake there fails these tests. Settings reach them only through ``VOXDESK_*`` variables,
 as in production: a throwaway data dir shared with the session's sandbox Asterisk (so they find its
-generated ARI password), a migrated scratch PostgreSQL database, Redis db 13 and a key prefix of
+generated ARI password), a migrated scratch PostgreSQL database, Redis db 14 and a key prefix of
 their own. Redis pub/sub ignores the db number, so live-event consumers still filter by call id.
 """
 
@@ -29,12 +29,15 @@ import yaml
 from websockets.sync.client import connect
 
 from asr.media.control import WORKER_KEY_PREFIX
-from config.models import Role
+from config.db import make_engine, make_session_factory, session_scope
+from config.models import Role, SipCredential, User
 from config.settings import Settings, load_settings
 from config.supervisor import ChildProcess, _child_env, children_for
+from telephony.sandbox import AriEndpoint, SipCredentialSpec
+from web.auth import Principal, issue_token
 
 REDIS_BASE = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
-DEPLOYED_REDIS_URL = f"{REDIS_BASE}/13"
+DEPLOYED_REDIS_URL = f"{REDIS_BASE}/14"  # bench/asr_calls.py uses 13, the call-tap tests 12
 SECRET = "deployed-test-secret"
 AGENT_SIP = "dp-agent1"
 AGENT_PASSWORD = "deployed-agent-pass"
@@ -114,6 +117,42 @@ def deployment_env(asterisk_settings: Settings, db_url: str, work: Path, engine:
         "VOXDESK_ASR__MEDIA_PORT_END": str(rtp + 199),
         "VOXDESK_CHANNELS__SMTP_PORT": str(free_port()),
     }
+
+
+def agent_credential() -> SipCredentialSpec:
+    return SipCredentialSpec.from_password(AGENT_SIP, "voxdesk", AGENT_PASSWORD)
+
+
+def seed_users(db_url: str) -> dict[str, int]:
+    """The agent (with the SIP account the sandbox knows) and the supervisor; returns their ids."""
+    factory = make_session_factory(make_engine(db_url))
+    ids: dict[str, int] = {}
+    with session_scope(factory) as session:
+        for name, (role, sip) in USERS.items():
+            user = User(username=name, display_name=name, role=role, password_hash="x")
+            session.add(user)
+            session.flush()
+            ids[name] = user.id
+            if sip:
+                session.add(SipCredential(user_id=user.id, username=sip, ha1=agent_credential().ha1))
+    return ids
+
+
+def start_deployment(
+    asterisk_settings: Settings, ari: AriEndpoint, db_url: str, ids: dict[str, int], work: Path, engine: str
+) -> Deployment:
+    """Start every process and wait until each is ready (stopping them all if one is not)."""
+    deployment = Deployment.from_env(deployment_env(asterisk_settings, db_url, work, engine))
+    deployment.ari = (ari.url, ari.user, ari.password)
+    deployment.tokens = {
+        name: issue_token(SECRET, Principal(ids[name], name, role)) for name, (role, _) in USERS.items()
+    }
+    try:
+        deployment.start()
+    except BaseException:
+        deployment.stop()
+        raise
+    return deployment
 
 
 @dataclass
