@@ -42,9 +42,11 @@ sys.path[:0] = [
 
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
+import redis  # noqa: E402
 from deployed_helpers import (  # noqa: E402
     AGENT_PASSWORD,
     AGENT_SIP,
+    DEPLOYED_REDIS_URL,
     ConsoleClient,
     Deployment,
     agent_credential,
@@ -124,6 +126,42 @@ def latencies(
     return found
 
 
+class RedisFinals:
+    """When each final reached Redis (a subscriber in this process): splits off the web relay's share."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._pubsub = redis.Redis.from_url(DEPLOYED_REDIS_URL).pubsub(ignore_subscribe_messages=True)
+        self._pubsub.psubscribe("voxdesk:call:*")
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            message = self._pubsub.get_message(timeout=0.2)
+            if message and message["type"] == "pmessage":
+                event = json.loads(message["data"])
+                if event.get("type") == "transcript.final":
+                    self.arrived.setdefault(event["data"]["id"], time.monotonic())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def relay_share(console: ConsoleClient, call_id: str, at_redis: dict[str, float]) -> dict[str, Any]:
+    """Redis -> console WebSocket time of the call's finals (the web process's part of the latency)."""
+    gaps = sorted(
+        t - at_redis[m["data"]["id"]]
+        for t, m in list(console.messages)
+        if m["type"] == "transcript.final" and m["data"].get("call_id") == call_id
+        and m["data"]["id"] in at_redis
+    )  # fmt: skip
+    if not gaps:
+        return {}
+    return {"finals": len(gaps), "p50_ms": round(1000 * statistics.median(gaps), 1),
+            "max_ms": round(1000 * gaps[-1], 1)}  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="voxdesk-bench-e2e-"))
     base = load_settings()
@@ -180,6 +218,7 @@ def measure(deployment: Deployment, sip_server: str, work: Path, args: argparse.
                     dtmf=(DtmfStep("1", 0.5),), hangup_after=1.0 + talk)  # fmt: skip
     phone = SoftphonePlan(AGENT_SIP, AGENT_PASSWORD, sip_server, wav=work / "agent.wav")
     results: list[CallResult] = []
+    at_redis = RedisFinals()
     with deployment.console("dp-sue") as console, start_softphone(phone, on_event=on("agent")):
         caller = threading.Thread(
             target=lambda: results.append(place_call(plan, on_event=on("caller"))), daemon=True
@@ -194,6 +233,7 @@ def measure(deployment: Deployment, sip_server: str, work: Path, args: argparse.
         )
         call_id = console_call(console, deployment)
         time.sleep(3.0)  # finals of the last words, flushed at hang-up
+    at_redis.stop()
     assert results and results[0].answered, "the call was not answered"
     caller_lat = latencies(console, call_id, "caller", played["caller"], caller_ends)
     agent_lat = latencies(console, call_id, "agent", played["agent"], agent_ends)
@@ -211,6 +251,7 @@ def measure(deployment: Deployment, sip_server: str, work: Path, args: argparse.
             "caller": [None if x is None else round(1000 * x) for x in caller_lat],
             "agent": [None if x is None else round(1000 * x) for x in agent_lat],
         },
+        "redis_to_websocket": relay_share(console, call_id, at_redis.arrived),
         "vad_hangover_ms": deployment.settings.asr.vad_hangover_ms,
         "goal_p95_ms": 800,
         "console_feed_closed_with": console.closed_with,
