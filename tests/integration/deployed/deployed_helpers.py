@@ -139,10 +139,17 @@ def seed_users(db_url: str) -> dict[str, int]:
 
 
 def start_deployment(
-    asterisk_settings: Settings, ari: AriEndpoint, db_url: str, ids: dict[str, int], work: Path, engine: str
+    asterisk_settings: Settings,
+    ari: AriEndpoint,
+    db_url: str,
+    ids: dict[str, int],
+    work: Path,
+    engine: str,
+    extra_env: dict[str, str] | None = None,
 ) -> Deployment:
     """Start every process and wait until each is ready (stopping them all if one is not)."""
-    deployment = Deployment.from_env(deployment_env(asterisk_settings, db_url, work, engine))
+    env = deployment_env(asterisk_settings, db_url, work, engine) | (extra_env or {})
+    deployment = Deployment.from_env(env)
     deployment.ari = (ari.url, ari.user, ari.password)
     deployment.tokens = {
         name: issue_token(SECRET, Principal(ids[name], name, role)) for name, (role, _) in USERS.items()
