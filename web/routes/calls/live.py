@@ -13,6 +13,7 @@ import logging
 
 import redis.asyncio as aredis
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from redis.exceptions import RedisError
 
 from config.db import session_scope
 from config.errors import EventBusError
@@ -110,7 +111,7 @@ async def calls_feed(websocket: WebSocket) -> None:
             if viewer.agent_id is not None:
                 await relay.follow_calls(await _calls_on(websocket, viewer.agent_id))
             await _relay_until_closed(websocket, relay)
-    except EventBusError as exc:
+    except (EventBusError, RedisError) as exc:
         log.warning("console feed of %s stopped: %s", viewer.scope, exc)
         with contextlib.suppress(RuntimeError):
             await websocket.close(code=status.WS_1011_INTERNAL_ERROR, reason="live events unavailable")
@@ -129,8 +130,10 @@ async def _relay_until_closed(websocket: WebSocket, relay: ConsoleRelay) -> None
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             error = None if task.cancelled() else task.exception()
-            if isinstance(error, EventBusError):
-                raise error
+            if isinstance(error, EventBusError | RedisError):
+                raise error  # the caller closes the socket with 1011
+            if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
+                log.error("console feed failed", exc_info=error)  # a client gone mid-send is OSError
     finally:
         for task in tasks:
             task.cancel()
