@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(webhooks.router)
     app.include_router(calls.router)
+    app.include_router(calls.transcript_router)
     app.include_router(calls.live_router)
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)

@@ -1,109 +1,140 @@
-"""``/ws/calls``: the console's live feed of ``call.*`` and ``agent.*`` events.
+"""``/ws/calls``: the console's live feed of call, agent, transcript and ticket-notice events.
 
-Supervisors (and admins) get every call and agent; an agent gets the events routed to their own
-agent channel (their status, and the calls offered to or taken by them). The token is in ``?token=``.
+Events are relayed as ``{"type": ..., "data": ...}`` envelopes by type, without their classes, so an
+event type this process never imported is still passed on (or skipped with a log line), never fatal.
+Who sees what is decided in :mod:`web.routes.calls.feed`. The token is in ``?token=``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+import logging
 
-import redis
+import redis.asyncio as aredis
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from redis.exceptions import RedisError
 
 from config.db import session_scope
 from config.errors import EventBusError
-from config.events import Event, Subscription, channel_name, parse_event
+from config.events import Envelope, Subscription, channel_name
 from config.models import Role
 from telephony.agent_profiles.repository import agent_identity
+from telephony.calls.store import CallStore
 from web.auth import read_token
+from web.routes.calls.feed import CONSOLE_ROLES, FeedFilter, SeenEvents, Viewer
 
+log = logging.getLogger(__name__)
 live_router = APIRouter(tags=["calls"])
-RELAYED_PREFIXES = ("call.", "agent.")
-EVERYTHING_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+HISTORY_ON_FOLLOW = 200  # recent events of a call, for the finals said before the console followed it
 
 
-class PatternSubscription(Subscription):
-    """A :class:`Subscription` on channel patterns (``voxdesk:call:*``): a supervisor sees every call."""
-
-    async def __aenter__(self) -> PatternSubscription:
-        try:
-            await self._pubsub.psubscribe(*self._channels)
-        except redis.RedisError as exc:
-            raise EventBusError(f"could not subscribe to {self._channels}: {exc}") from exc
-        return self
-
-    async def _events(self) -> AsyncIterator[Event]:
-        async for message in self._pubsub.listen():
-            if message.get("type") in ("message", "pmessage"):
-                yield parse_event(message["data"])
+async def _viewer(websocket: WebSocket) -> Viewer | None:
+    token = websocket.query_params.get("token") or ""
+    principal = read_token(websocket.app.state.secret_key, token) if token else None
+    if principal is None or principal.role not in CONSOLE_ROLES:
+        return None
+    if principal.role != Role.AGENT:
+        return Viewer(principal.role, principal.user_id)
+    with session_scope(websocket.app.state.session_factory) as session:
+        identity = agent_identity(session, principal.user_id)
+    return Viewer(principal.role, principal.user_id, identity.agent_id if identity else None)
 
 
-def _once(events: AsyncIterator[Event], remember: int = 512) -> AsyncIterator[Event]:
-    """Each event once: a call event is published on its call, agent and queue channels alike."""
-    seen: OrderedDict[str, None] = OrderedDict()
-
-    async def unique() -> AsyncIterator[Event]:
-        async for event in events:
-            if event.id in seen:
-                continue
-            seen[event.id] = None
-            if len(seen) > remember:
-                seen.popitem(last=False)
-            if event.event_type.startswith(RELAYED_PREFIXES):
-                yield event
-
-    return unique()
+async def _calls_on(websocket: WebSocket, agent_id: str) -> list[str]:
+    """Live calls the agent is on or is being offered when the console connects."""
+    client = aredis.Redis.from_url(websocket.app.state.redis_url)
+    try:
+        calls = await CallStore(client, websocket.app.state.settings.telephony.key_prefix).live_calls()
+    finally:
+        await client.aclose()
+    return [c.call_id for c in calls if agent_id in (c.agent_id, c.offer_agent_id, c.consult_agent_id)]
 
 
-def _subscription(redis_url: str, patterns: Iterable[str] | None, channels: Iterable[str]) -> Subscription:
-    if patterns is not None:
-        return PatternSubscription(redis_url, patterns)
-    return Subscription(redis_url, channels)
+class ConsoleRelay:
+    """Sends one console the envelopes its :class:`FeedFilter` admits, following calls as they come."""
+
+    def __init__(
+        self, websocket: WebSocket, feed: Subscription, rules: FeedFilter, history: aredis.Redis
+    ) -> None:
+        self._websocket, self._feed, self._rules, self._history = websocket, feed, rules, history
+        self._seen = SeenEvents()
+
+    async def follow(self, call_id: str) -> None:
+        """Listen to the call's channel, then send what was said on it before (ids dedupe overlaps)."""
+        channel = channel_name("call", call_id)
+        await self._feed.add_channels(channel)
+        rows = await self._history.xrevrange(f"{channel}:log", count=HISTORY_ON_FOLLOW)
+        for _id, fields in reversed(rows or []):
+            raw = (fields or {}).get(b"event")
+            with contextlib.suppress(ValueError):
+                envelope = Envelope.decode(raw if isinstance(raw, bytes | str) else b"")
+                if envelope.type == "transcript.final":  # old partials are superseded by their finals
+                    await self._send(envelope)
+
+    async def follow_calls(self, call_ids: list[str]) -> None:
+        """Follow calls the agent was already on when the console connected."""
+        for call_id in call_ids:
+            self._rules.following.add(call_id)
+            await self.follow(call_id)
+
+    async def run(self) -> None:
+        async for envelope in self._feed.envelopes():
+            await self._send(envelope)
+
+    async def _send(self, envelope: Envelope) -> None:
+        verdict = self._rules.admit(envelope)
+        if verdict.relay and self._seen.first_time(envelope):
+            await self._websocket.send_json(envelope.envelope())
+        if verdict.follow is not None:
+            await self.follow(verdict.follow)
+        if verdict.unfollow is not None:
+            await self._feed.remove_channels(channel_name("call", verdict.unfollow))
 
 
 @live_router.websocket("/ws/calls")
 async def calls_feed(websocket: WebSocket) -> None:
-    """Relays call and agent events as ``{"type": ..., "data": ...}`` envelopes."""
-    token = websocket.query_params.get("token") or ""
-    principal = read_token(websocket.app.state.secret_key, token) if token else None
-    if principal is None or principal.role not in (Role.AGENT, *EVERYTHING_ROLES):
+    """Relays the events the signed-in user may see as ``{"type": ..., "data": ...}`` envelopes."""
+    viewer = await _viewer(websocket)
+    if viewer is None:
         await websocket.close(
-            code=status.WS_1008_POLICY_VIOLATION, reason="sign in as an agent or supervisor"
+            code=status.WS_1008_POLICY_VIOLATION, reason="sign in as an agent, supervisor or QA manager"
         )
         return
-    patterns: list[str] | None = None
-    channels: list[str] = []
-    scope = "all"
-    if principal.role in EVERYTHING_ROLES:
-        patterns = [channel_name("call", "*"), channel_name("agent", "*")]
-    else:
-        with session_scope(websocket.app.state.session_factory) as session:
-            identity = agent_identity(session, principal.user_id)
-        if identity is None:
-            await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="you have no SIP account")
-            return
-        channels, scope = [channel_name("agent", identity.agent_id)], identity.agent_id
     await websocket.accept()
-    async with _subscription(websocket.app.state.redis_url, patterns, channels) as feed:
-        await websocket.send_json({"type": "subscribed", "data": {"scope": scope}})
+    redis_url = websocket.app.state.redis_url
+    history = aredis.Redis.from_url(redis_url)
+    try:
+        async with Subscription(redis_url, viewer.channels(), viewer.patterns()) as feed:
+            relay = ConsoleRelay(websocket, feed, FeedFilter(viewer), history)
+            await websocket.send_json({"type": "subscribed", "data": {"scope": viewer.scope}})
+            if viewer.agent_id is not None:
+                await relay.follow_calls(await _calls_on(websocket, viewer.agent_id))
+            await _relay_until_closed(websocket, relay)
+    except (EventBusError, RedisError) as exc:
+        log.warning("console feed of %s stopped: %s", viewer.scope, exc)
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=status.WS_1011_INTERNAL_ERROR, reason="live events unavailable")
+    finally:
+        await history.aclose()
 
-        async def forward() -> None:
-            async for event in _once(aiter(feed)):
-                await websocket.send_json(event.envelope())
 
-        async def until_closed() -> None:
-            with contextlib.suppress(WebSocketDisconnect):
-                while True:
-                    await websocket.receive_text()  # consoles send nothing; this notices them leave
+async def _relay_until_closed(websocket: WebSocket, relay: ConsoleRelay) -> None:
+    async def until_closed() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()  # consoles send nothing; this notices them leave
 
-        tasks = [asyncio.create_task(forward()), asyncio.create_task(until_closed())]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(until_closed())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, EventBusError | RedisError):
+                raise error  # the caller closes the socket with 1011
+            if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
+                log.error("console feed failed", exc_info=error)  # a client gone mid-send is OSError
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

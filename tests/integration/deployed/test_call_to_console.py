@@ -1,0 +1,96 @@
+"""A call through Voxdesk as deployed, watched from the console: a pjsua2 caller picks the support
+queue by DTMF, an agent softphone answers, both talk; clients on ``/ws/calls`` (this process; web
+runs in its own) receive the call's state changes and the live transcript of both legs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import jiwer
+import pytest
+from deployed_helpers import AGENT_PASSWORD, AGENT_SIP, Deployment, wait_for
+from speech_audio import AGENT_SENTENCES, CUSTOMER_SENTENCES, spoken_wav, words_of
+
+from telephony.sipua.client import place_call, start_softphone
+from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
+
+pytestmark = pytest.mark.integration
+
+CALLER = CUSTOMER_SENTENCES[:3]
+AGENT = AGENT_SENTENCES[:2]
+
+
+def leg_text(finals: list[dict[str, Any]], leg: str) -> str:
+    return words_of(" ".join(f["data"]["text"] for f in finals if f["data"]["leg"] == leg))
+
+
+def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_legs_transcripts(
+    deployment: Deployment, deployed_asterisk: Any, tmp_path: Path
+) -> None:
+    caller_wav, agent_wav = tmp_path / "caller.wav", tmp_path / "agent.wav"
+    spoken_wav(CALLER, caller_wav, pause=1.2)
+    spoken_wav(AGENT, agent_wav, pause=1.2, lead=1.0)
+    caller_seconds = len(caller_wav.read_bytes()) / 16000
+    login = deployment.api("dp-alice", "POST", "/api/agents/me/login")
+    assert login.status_code == 202, login.text
+    wait_for(
+        lambda: deployment.api("dp-alice", "GET", "/api/agents/me").json().get("status") == "available",
+        15, "the agent available", deployment.describe,
+    )  # fmt: skip
+    plan = CallPlan(
+        "1000", deployed_asterisk.sip_server, wav=caller_wav, play_at=2.5,
+        dtmf=(DtmfStep("1", 0.5),), hangup_after=2.5 + caller_seconds + 1.5,
+    )  # fmt: skip
+    results: list[CallResult] = []
+    phone = SoftphonePlan(AGENT_SIP, AGENT_PASSWORD, deployed_asterisk.sip_server, wav=agent_wav)
+    with deployment.console("dp-sue") as supervisor, deployment.console("dp-alice") as agent:
+
+        def why() -> str:
+            feeds = (
+                f"\nconsole feeds closed with: supervisor {supervisor.closed_with}, agent {agent.closed_with}"
+            )
+            return feeds + deployment.describe()
+
+        with start_softphone(phone):
+            caller = threading.Thread(target=lambda: results.append(place_call(plan)), daemon=True)
+            caller.start()
+            wait_for(lambda: bool(agent.call_ids()), 20, "the call on the agent's console", why)
+            call_id = agent.call_ids()[0]
+            caller.join(plan.hangup_after + 25)
+        assert results and results[0].answered, results
+
+        def both_legs_final(console: Any) -> bool:
+            finals = console.of_call(call_id, "transcript.final")
+            return {"caller", "agent"} <= {f["data"]["leg"] for f in finals} and bool(
+                console.of_call(call_id, "call.ended")
+            )
+
+        wait_for(lambda: both_legs_final(supervisor) and both_legs_final(agent), 60,
+                 "both legs' finals and the call's end on both consoles", why)  # fmt: skip
+    for console in (supervisor, agent):
+        assert console.closed_with is None, console.closed_with  # the feed survived every event
+        states = [m["data"]["state"] for m in console.of_call(call_id, "call.state_changed")]
+        assert "connected" in states, states
+        finals = console.of_call(call_id, "transcript.final")
+        for leg, said in (("caller", CALLER), ("agent", AGENT)):
+            error = jiwer.wer(words_of(" ".join(said)), leg_text(finals, leg))
+            assert error <= 0.35, f"{leg}: WER {error:.0%}: {leg_text(finals, leg)!r}"
+    supervisor_states = [m["data"]["state"] for m in supervisor.of_call(call_id, "call.state_changed")]
+    assert {"queued", "offering", "connected"} <= set(supervisor_states), supervisor_states
+    # Partials exist only where the engine streams them (Vosk); the deployed English engine is Whisper.
+    partials = supervisor.of_call(call_id, "transcript.partial")
+    if deployment.settings.asr.engine.value == "vosk":
+        assert {"caller", "agent"} <= {p["data"]["leg"] for p in partials}
+
+    # The agent who took the call reads its stored transcript; it matches what was relayed live.
+    def stored() -> list[dict[str, Any]]:
+        answer = deployment.api("dp-alice", "GET", f"/api/calls/{call_id}/transcript")
+        assert answer.status_code == 200, answer.text
+        segments: list[dict[str, Any]] = answer.json()["segments"]
+        return segments
+
+    wait_for(lambda: len(stored()) >= len(supervisor.of_call(call_id, "transcript.final")), 30,
+             "every final stored", deployment.describe)  # fmt: skip
+    assert {s["leg"] for s in stored()} == {"caller", "agent"}
