@@ -10,6 +10,7 @@ import typer
 
 from config.errors import VoxdeskError
 from config.settings import Settings, load_settings
+from voxdesk.events import import_event_modules
 
 app = typer.Typer(
     help="Voxdesk: an open-source, voice-first contact center.\n\n"
@@ -134,7 +135,8 @@ _mount_features()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (the mail server runs through it too: every event type known)."""
+    import_event_modules()
     app()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config.jobs import celery_app
+from voxdesk.events import import_event_modules
 from voxdesk.modules import TASK_MODULES, import_all, import_models
 
 # Explicit imports rather than Celery's lazy ``include``: a task module that fails to import stops
@@ -10,5 +11,6 @@ from voxdesk.modules import TASK_MODULES, import_all, import_models
 import_all(TASK_MODULES)
 # Jobs load rows across features (a ticket's customer, conversation, assignee): every table is known.
 import_models()
+import_event_modules()
 
 __all__ = ["celery_app"]

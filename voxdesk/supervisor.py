@@ -134,7 +134,7 @@ def children_for(settings: Settings) -> list[ChildProcess]:
     web = settings.web
     return [
         ChildProcess(
-            "web", [python, "-m", "uvicorn", "web.app:create_app", "--factory",
+            "web", [python, "-m", "uvicorn", "voxdesk.processes:web_app", "--factory",
                     "--host", web.host, "--port", str(web.port), "--log-level", "warning"],
             logs / "web.log",
         ),
@@ -144,24 +144,13 @@ def children_for(settings: Settings) -> list[ChildProcess]:
                        "--schedule", str(settings.data_dir / "celerybeat-schedule")],
             logs / "worker.log",
         ),
-        *extra_children(settings, python, logs),
-    ]
-
-
-def extra_children(settings: Settings, python: str, logs: Path) -> list[ChildProcess]:
-    """The inbound mail server, a media worker for live transcription, and the call controller."""
-    children = [
         ChildProcess("mail", [python, "-m", "voxdesk.cli", "channels", "smtp-server"], logs / "mail.log"),
-        ChildProcess("media", [python, "-m", "asr.media.worker"], logs / "media.log"),
+        # Live transcription of both legs, and the call controller (the ARI Stasis app).
+        ChildProcess("media", [python, "-m", "voxdesk.processes", "media"], logs / "media.log"),
+        ChildProcess(
+            "controller", [python, "-m", "voxdesk.processes", "controller"], logs / "controller.log"
+        ),
     ]
-    try:
-        import telephony.controller  # noqa: F401  (only checks that it exists)
-    except ImportError:
-        return children
-    children.append(
-        ChildProcess("controller", [python, "-m", "telephony.controller"], logs / "controller.log")
-    )
-    return children
 
 
 def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[], object] | None],

@@ -32,8 +32,8 @@ from asr.media.control import WORKER_KEY_PREFIX
 from config.db import make_engine, make_session_factory, session_scope
 from config.models import Role, SipCredential, User
 from config.settings import Settings, load_settings
-from config.supervisor import ChildProcess, _child_env, children_for
 from telephony.sandbox import AriEndpoint, SipCredentialSpec
+from voxdesk.supervisor import ChildProcess, _child_env, children_for
 from web.auth import Principal, issue_token
 
 REDIS_BASE = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]

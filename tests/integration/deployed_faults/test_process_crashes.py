@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deployed_helpers import (
+from fault_helpers import (
     AGENT,
     AGENT_PASSWORD,
     Deployed,
@@ -36,7 +36,7 @@ from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
-MEDIA, CONTROLLER, WEB = "asr.media.worker", "telephony.controller", "uvicorn"
+MEDIA, CONTROLLER, WEB = "voxdesk.processes media", "voxdesk.processes controller", "uvicorn"
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import redis
 import redis.asyncio as aredis
-from config.demo import create_user
 from fastapi.testclient import TestClient
 
+from config.accounts import create_user
 from config.admin_files import PACKAGED_IVR, PACKAGED_ROUTING, seeded_dir, write_atomically
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade

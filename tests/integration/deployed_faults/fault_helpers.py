@@ -94,8 +94,7 @@ def deployed_env(base: Path) -> dict[str, str]:
 
 def add_agent(database_url: str) -> None:
     """The agent whose softphone answers, so ``voxdesk up`` renders its SIP endpoint."""
-    from config.demo import create_user
-
+    from config.accounts import create_user
     from config.db import make_engine, make_session_factory, session_scope
     from config.migrate import upgrade
     from config.models import Role
