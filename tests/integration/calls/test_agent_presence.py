@@ -38,9 +38,12 @@ def test_a_registered_softphone_makes_its_agent_available_for_their_queues_witho
     assert running.agent_status("cc-agent3") is None
     # Registrations come on an app of their own, sent nothing else: an endpoint subscription on the
     # call app would have doubled every channel event there (each DTMF digit twice).
-    app = running.run(lambda c: c.rest.request("GET", "/applications/voxdesk-presence"))
-    assert app["events_allowed"] == [{"type": "EndpointStateChange"}]
-    assert "endpoint:PJSIP" in app["endpoint_ids"] or any("PJSIP" in e for e in app["endpoint_ids"])
+    # The presence app subscribes once its own event stream is connected, which may be just after start.
+    def presence_app() -> dict[str, Any]:
+        return dict(running.run(lambda c: c.rest.request("GET", "/applications/voxdesk-presence")))
+
+    wait_until(lambda: any("PJSIP" in e for e in presence_app()["endpoint_ids"]), 5, "presence subscription")
+    assert presence_app()["events_allowed"] == [{"type": "EndpointStateChange"}]
     calls_app = running.run(lambda c: c.rest.request("GET", "/applications/voxdesk"))
     assert not any(e.startswith("PJSIP") for e in calls_app["endpoint_ids"])
     with softphone(call_center_asterisk, "cc-super1", tmp_path):

@@ -87,7 +87,7 @@ def test_kill_9_of_the_media_worker_then_of_the_controller_leaves_the_call_up_an
     ) as phone:
         send_command(deployed.redis, AgentLogin(agent_id=AGENT, endpoint=f"PJSIP/{AGENT}", queues=["sales"]))
         wait_until(
-            lambda: deployed.redis.hget(f"voxdesk:agent:{AGENT}", "status") == b'"available"',
+            lambda: deployed.redis.hget(f"voxdesk:agent:{AGENT}", "state") == b'"available"',
             20,
             "the agent logged in",
             deployed.child_log("controller"),

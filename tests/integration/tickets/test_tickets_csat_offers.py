@@ -13,7 +13,6 @@ from loopback_servers import GATEWAY_SECRET, Gateway, RelayInbox
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.jobs import celery_app
 from config.settings import ChannelSettings
 from tickets.channels.email import EmailAdapter
 from tickets.channels.providers import HttpMessagingProvider
@@ -23,6 +22,7 @@ from tickets.csat.models import CsatSurvey
 from tickets.csat.offers import SEND_CSAT_TASK, offer_call_survey, send_survey
 from tickets.csat.services import CsatError
 from tickets.customers.services import add_identity
+from voxdesk.jobs import celery_app  # the worker's app: every feature's tasks registered
 
 pytestmark = pytest.mark.integration
 BASE_URL = "https://desk.example"
