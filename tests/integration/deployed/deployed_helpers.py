@@ -41,7 +41,11 @@ DEPLOYED_REDIS_URL = f"{REDIS_BASE}/14"  # bench/asr_calls.py uses 13, the call-
 SECRET = "deployed-test-secret"
 AGENT_SIP = "dp-agent1"
 AGENT_PASSWORD = "deployed-agent-pass"
-USERS = {"dp-alice": (Role.AGENT, AGENT_SIP), "dp-sue": (Role.SUPERVISOR, None)}
+USERS = {
+    "dp-alice": (Role.AGENT, AGENT_SIP),
+    "dp-sue": (Role.SUPERVISOR, None),
+    "dp-ada": (Role.ADMIN, None),
+}
 
 FLOW = """
 name: deployed

@@ -1,6 +1,8 @@
 """A call through Voxdesk as deployed, watched from the console: a pjsua2 caller picks the support
 queue by DTMF, an agent softphone answers, both talk; clients on ``/ws/calls`` (this process; web
-runs in its own) receive the call's state changes and the live transcript of both legs."""
+runs in its own) receive the call's state changes and the live transcript of both legs. After the
+hang-up the call's conversation holds the transcript, and the ticket an admin's rule asks for links
+the call (the controller, the media worker and the Celery worker each in their own process)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ pytestmark = pytest.mark.integration
 
 CALLER = CUSTOMER_SENTENCES[:3]
 AGENT = AGENT_SENTENCES[:2]
+RULES = """
+rules:
+  - name: support-calls
+    when: {channel: voice, ivr_choice: support}
+    then: {group: Support, category: Technical}
+"""
 
 
 def leg_text(finals: list[dict[str, Any]], leg: str) -> str:
@@ -33,6 +41,11 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
     spoken_wav(CALLER, caller_wav, pause=1.2)
     spoken_wav(AGENT, agent_wav, pause=1.2, lead=1.0)
     caller_seconds = len(caller_wav.read_bytes()) / 16000
+    # An admin's ticket rule, saved through the API by the web process, read by the Celery worker.
+    group = deployment.api("dp-sue", "POST", "/api/desk/groups", json={"name": "Support"})
+    assert group.status_code == 201, group.text
+    rules = deployment.api("dp-ada", "PUT", "/api/ticket-rules", json={"yaml": RULES})
+    assert rules.status_code == 200, rules.text
     login = deployment.api("dp-alice", "POST", "/api/agents/me/login")
     assert login.status_code == 202, login.text
     wait_for(
@@ -94,3 +107,26 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
     wait_for(lambda: len(stored()) >= len(supervisor.of_call(call_id, "transcript.final")), 30,
              "every final stored", deployment.describe)  # fmt: skip
     assert {s["leg"] for s in stored()} == {"caller", "agent"}
+
+    # The call became a conversation: IVR choice, agent, the transcript of both legs, and the ticket.
+    def conversation() -> dict[str, Any]:
+        answer = deployment.api("dp-alice", "GET", f"/api/calls/{call_id}/conversation")
+        assert answer.status_code == 200, answer.text
+        summary: dict[str, Any] = answer.json()
+        return summary
+
+    wait_for(lambda: bool(conversation()["ticket_ids"]) and conversation()["call"]["ended_at"] is not None,
+             30, "the call's conversation closed with its ticket", deployment.describe)  # fmt: skip
+    summary = conversation()
+    call = summary["call"]
+    assert (call["ivr_choice"], call["queue_id"], call["agent_id"]) == ("support", "support", AGENT_SIP)
+    assert call["outcome"] == "answered" and call["talk_s"] > 0
+    speakers = {line["speaker"] for line in summary["transcript"]}
+    assert {"caller", AGENT_SIP} <= speakers, speakers
+    assert len(summary["transcript"]) >= len(stored())  # every stored final is in the conversation
+    [ticket_id] = summary["ticket_ids"]
+    ticket = deployment.api("dp-sue", "GET", f"/api/tickets/{ticket_id}")
+    assert ticket.status_code == 200, ticket.text
+    body = ticket.json()
+    assert (body["call_id"], body["conversation_id"]) == (call_id, summary["id"])
+    assert body["group_id"] == group.json()["id"] and "Technical" in body["tags"]
