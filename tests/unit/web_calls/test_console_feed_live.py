@@ -147,3 +147,27 @@ def test_the_transcript_route_applies_the_feeds_rule(desk: Desk) -> None:
     assert desk.get("bob", f"/api/calls/{live.call_id}/transcript").json()["segments"] == []
     assert desk.get("alice", f"/api/calls/{live.call_id}/transcript").status_code == 403
     assert desk.client.get(path).status_code == 401
+
+
+def test_a_reconnecting_console_gets_every_event_of_its_calls_published_since_it_left(desk: Desk) -> None:
+    mine = connected_call(agent_id="ag-alice")
+    theirs = connected_call(agent_id="ag-bob")
+    desk.put_call(mine)
+    desk.put_call(theirs)
+    notifier().publish(final(mine.call_id, "caller", "before the console left"))
+    left_at = final(mine.call_id, "caller", "x").at  # the console's last event, as epoch ms
+    since = int(left_at.timestamp() * 1000)
+    missed = [final(mine.call_id, "agent", f"missed {n}") for n in range(3)]
+    for event in missed:
+        notifier().publish(event)
+    notifier().publish(final(theirs.call_id, "caller", "bob's customer, missed too"))
+    for who, call in (("alice", mine), ("quinn", theirs)):
+        with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens[who]}&since={since}") as console:
+            assert console.receive_json()["type"] == "subscribed"
+            got = receive_until(console, marker(desk.user_ids[who] if who == "alice" else 0))
+        texts = [m["data"].get("text") for m in got if m["data"].get("call_id") == call.call_id]  # type: ignore[union-attr]
+        if who == "alice":  # her own call: what she missed (after the finals said before she followed it)
+            assert texts[-3:] == ["missed 0", "missed 1", "missed 2"], texts
+            assert "bob's customer, missed too" not in [m["data"].get("text") for m in got]  # type: ignore[union-attr]
+        else:  # a QA manager sees every live call, so bob's missed final comes back too
+            assert texts == ["bob's customer, missed too"], texts

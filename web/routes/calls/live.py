@@ -3,6 +3,11 @@
 Events are relayed as ``{"type": ..., "data": ...}`` envelopes by type, without their classes, so an
 event type this process never imported is still passed on (or skipped with a log line), never fatal.
 Who sees what is decided in :mod:`web.routes.calls.feed`. The token is in ``?token=``.
+
+A console that reconnects (after a network drop, or a restart of the web process) passes
+``?since=<epoch ms>``, the ``at`` of the last event it received: every event of the live calls it may
+see published from then on is sent again from the calls' streams before the live feed, so nothing in
+between is lost. An event can then arrive twice; consoles keep the first of each ``id``.
 """
 
 from __future__ import annotations
@@ -41,14 +46,23 @@ async def _viewer(websocket: WebSocket) -> Viewer | None:
     return Viewer(principal.role, principal.user_id, identity.agent_id if identity else None)
 
 
-async def _calls_on(websocket: WebSocket, agent_id: str) -> list[str]:
-    """Live calls the agent is on or is being offered when the console connects."""
+async def _calls_on(websocket: WebSocket, agent_id: str | None) -> list[str]:
+    """Live calls the agent is on or is being offered when the console connects (every live call
+    when ``agent_id`` is None: supervisors and QA managers see all)."""
     client = aredis.Redis.from_url(websocket.app.state.redis_url)
     try:
         calls = await CallStore(client, websocket.app.state.settings.telephony.key_prefix).live_calls()
     finally:
         await client.aclose()
+    if agent_id is None:
+        return [c.call_id for c in calls]
     return [c.call_id for c in calls if agent_id in (c.agent_id, c.offer_agent_id, c.consult_agent_id)]
+
+
+def _since_ms(websocket: WebSocket) -> int | None:
+    """``?since=`` as epoch milliseconds; anything else is ignored (the console just gets the live feed)."""
+    value = websocket.query_params.get("since", "")
+    return int(value) if value.isdigit() and len(value) <= 15 else None
 
 
 class ConsoleRelay:
@@ -77,6 +91,15 @@ class ConsoleRelay:
         for call_id in call_ids:
             self._rules.following.add(call_id)
             await self.follow(call_id)
+
+    async def replay_since(self, call_ids: list[str], since_ms: int) -> None:
+        """Send again every event of these calls published since ``since_ms`` (a reconnecting console)."""
+        for call_id in call_ids:
+            rows = await self._history.xrange(f"{channel_name('call', call_id)}:log", min=f"{since_ms}-0")
+            for _id, fields in rows or []:
+                raw = (fields or {}).get(b"event")
+                with contextlib.suppress(ValueError):
+                    await self._send(Envelope.decode(raw if isinstance(raw, bytes | str) else b""))
 
     async def run(self) -> None:
         async for envelope in self._feed.envelopes():
@@ -108,8 +131,12 @@ async def calls_feed(websocket: WebSocket) -> None:
         async with Subscription(redis_url, viewer.channels(), viewer.patterns()) as feed:
             relay = ConsoleRelay(websocket, feed, FeedFilter(viewer), history)
             await websocket.send_json({"type": "subscribed", "data": {"scope": viewer.scope}})
-            if viewer.agent_id is not None:
-                await relay.follow_calls(await _calls_on(websocket, viewer.agent_id))
+            own = await _calls_on(websocket, viewer.agent_id) if viewer.agent_id is not None else []
+            await relay.follow_calls(own)
+            since = _since_ms(websocket)
+            if since is not None:
+                visible = await _calls_on(websocket, None) if viewer.sees_everything else own
+                await relay.replay_since(visible, since)
             await _relay_until_closed(websocket, relay)
     except (EventBusError, RedisError) as exc:
         log.warning("console feed of %s stopped: %s", viewer.scope, exc)
