@@ -41,3 +41,21 @@ class EventBusError(VoxdeskError):
 
 class SandboxError(VoxdeskError):
     """The Asterisk sandbox cannot be installed, started or reached."""
+
+
+class WeakPasswordError(VoxdeskError):
+    """A new password fails the password policy (too short, common, or the username)."""
+
+
+class LoginThrottledError(VoxdeskError):
+    """Too many failed sign-ins for this user or address; ``retry_after`` says when to try again."""
+
+    recoverable = True
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OutboundAddressRefusedError(VoxdeskError):
+    """An outbound URL resolves to a loopback, private, link-local or metadata address."""

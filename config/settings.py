@@ -86,6 +86,24 @@ class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8800, ge=1, le=65535)
     secret_key: str | None = Field(default=None, description="Generated when not set")
+    login_user_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed sign-ins of one user before lockouts with backoff"
+    )
+    login_address_failures: int = Field(
+        default=20, ge=1, le=10000, description="Failed sign-ins from one address before lockouts"
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=10, le=86400, description="How long a failed sign-in is remembered"
+    )
+    login_lockout_max_seconds: int = Field(
+        default=900, ge=1, le=86400, description="Longest lockout (each lockout doubles the last)"
+    )
+    login_hash_workers: int = Field(
+        default=2, ge=1, le=64, description="Password hashes computed at once (Argon2 is CPU-bound)"
+    )
+    login_hash_queue: int = Field(
+        default=8, ge=0, le=10000, description="Sign-ins waiting for a hash slot before 503 Busy"
+    )
 
 
 class RedisSettings(Section):

@@ -10,6 +10,7 @@ from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
+from web.hardening import install_hardening
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.redis_url = resolve_redis_url(settings)
     app.state.ari = resolve_ari(settings)
     app.add_exception_handler(DataError, _invalid_value)
+    install_hardening(app)
     app.include_router(system.router)
     app.include_router(accounts.router)
     app.include_router(customers.router)

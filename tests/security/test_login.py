@@ -1,0 +1,110 @@
+"""Issue 9, log-in: throttling, equal timing, bounded Argon2 work, password policy, change and reset."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import httpx
+import pytest
+from security_helpers import PASSWORDS, SecureApp
+
+pytestmark = pytest.mark.integration
+
+
+def sign_in(env: SecureApp, username: str, password: str) -> httpx.Response:
+    return env.client.post("/api/auth/token", json={"username": username, "password": password})
+
+
+def test_after_100_wrong_passwords_the_right_one_is_refused_for_a_while(secure_app: SecureApp) -> None:
+    codes = [sign_in(secure_app, "agent1", f"wrong-guess-{n}").status_code for n in range(100)]
+    assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}  # locked after five failures
+    right = sign_in(secure_app, "agent1", PASSWORDS["agent1"])
+    assert right.status_code == 429
+    assert int(right.headers["Retry-After"]) >= 1
+
+
+def test_an_unknown_user_takes_as_long_to_refuse_as_a_known_one(secure_app: SecureApp) -> None:
+    def timed(username: str) -> float:
+        started = time.perf_counter()
+        assert sign_in(secure_app, username, "not-the-password").status_code == 401
+        return time.perf_counter() - started
+
+    known = statistics.median(timed("agent2") for _ in range(4))  # below the lockout threshold
+    unknown = statistics.median(timed(f"nobody{n}") for n in range(4))
+    assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+async def test_a_real_users_sign_in_stays_under_a_second_while_120_wrong_ones_flood(
+    secure_app: SecureApp,
+) -> None:
+    attacker = httpx.AsyncClient(transport=httpx.ASGITransport(secure_app.app, client=("203.0.113.7", 4000)),
+                                 base_url="http://voxdesk")  # fmt: skip
+    agent = httpx.AsyncClient(transport=httpx.ASGITransport(secure_app.app, client=("198.51.100.5", 5000)),
+                              base_url="http://voxdesk")  # fmt: skip
+
+    async def wrong(n: int) -> int:
+        answer = await attacker.post("/api/auth/token", json={"username": "supervisor", "password": f"w{n}"})
+        return answer.status_code
+
+    async with attacker, agent:
+        flood = [asyncio.create_task(wrong(n)) for n in range(120)]
+        await asyncio.sleep(0.05)  # the flood is in
+        started = time.perf_counter()
+        credentials = {"username": "agent1", "password": PASSWORDS["agent1"]}
+        answer = await agent.post("/api/auth/token", json=credentials)
+        latency = time.perf_counter() - started
+        codes = await asyncio.gather(*flood)
+    assert answer.status_code == 200
+    print(f"real sign-in during the flood: {latency * 1000:.0f} ms")
+    assert latency < 1.0, f"sign-in took {latency:.2f} s during the flood"
+    assert set(codes) <= {401, 429} and codes.count(401) <= 10
+
+
+WEAK = ["1234567890", "short-Pw1", "password1234", "qwertyuiop123", "aaaaaaaaaaaaaa", "newagent-2024-x"]
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_a_weak_password_is_refused_when_an_admin_creates_a_user(secure_app: SecureApp, weak: str) -> None:
+    body = {"username": "newagent", "display_name": "New", "role": "supervisor", "password": weak}
+    answer = secure_app.client.post("/api/admin/users", json=body, headers=secure_app.bearer("admin"))
+    assert answer.status_code == 422, answer.text
+    assert weak not in answer.text
+
+
+def test_a_user_changes_their_password_with_the_current_one_and_signs_in_with_the_new(
+    secure_app: SecureApp,
+) -> None:
+    headers = secure_app.bearer("agent2")
+    url = "/api/auth/password"
+    current, new = PASSWORDS["agent2"], "Tide-Lantern-83x"
+    wrong = secure_app.client.post(url, headers=headers, json={"current_password": "no", "new_password": new})
+    assert wrong.status_code == 403
+    weak = secure_app.client.post(url, headers=headers,
+                                  json={"current_password": current, "new_password": "password1234"})
+    assert weak.status_code == 422
+    body = {"current_password": current, "new_password": new}
+    done = secure_app.client.post(url, headers=headers, json=body)
+    assert done.status_code == 204
+    assert sign_in(secure_app, "agent2", PASSWORDS["agent2"]).status_code == 401
+    assert sign_in(secure_app, "agent2", "Tide-Lantern-83x").status_code == 200
+
+
+def test_an_admin_resets_a_users_password_and_an_agent_cannot(secure_app: SecureApp) -> None:
+    url = f"/api/admin/users/{secure_app.ids['agent1']}/password"
+    new = {"new_password": "Copper-Harbour-52k"}
+    assert secure_app.client.post(url, json=new, headers=secure_app.bearer("agent2")).status_code == 403
+    assert secure_app.client.post(url, json=new, headers=secure_app.bearer("admin")).status_code == 204
+    assert sign_in(secure_app, "agent1", "Copper-Harbour-52k").status_code == 200
+
+
+def test_a_422_never_echoes_a_submitted_password(secure_app: SecureApp) -> None:
+    secret = "my-Secret-Pass-\x00" + "x" * 300  # too long: refused by the schema
+    answer = secure_app.client.post("/api/auth/token", json={"username": "agent1", "password": secret})
+    assert answer.status_code == 422
+    assert "my-Secret-Pass" not in answer.text
+    body = {"username": "bad name!", "display_name": "x", "role": "agent", "password": "Echo-Me-Not-9931"}
+    answer = secure_app.client.post("/api/admin/users", json=body, headers=secure_app.bearer("admin"))
+    assert answer.status_code == 422
+    assert "Echo-Me-Not" not in answer.text
