@@ -31,7 +31,7 @@ from config.security import dummy_password_hash, verify_password
 log = logging.getLogger(__name__)
 # Sign-ins from one address being checked at once; more are a flood (a shift start behind one NAT
 # still gets through, one after the other, in well under a second each).
-MAX_IN_FLIGHT_PER_ADDRESS = 4
+MAX_IN_FLIGHT_PER_ADDRESS = 2
 IN_FLIGHT_TTL_SECONDS = 30  # a worker that dies mid-check frees its slots after this
 
 
@@ -42,6 +42,9 @@ class CounterStore(Protocol):
     async def decr(self, key: str) -> None: ...
     async def lock(self, key: str, seconds: int) -> None: ...
     async def locked_for(self, key: str) -> float: ...
+    async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
+        """Longest remaining lock of ``lock_keys`` and ``counter`` incremented, in one round trip."""
+        ...
     async def clear(self, *keys: str) -> None: ...
 
 
@@ -74,6 +77,10 @@ class MemoryCounters:
     async def clear(self, *keys: str) -> None:
         for key in keys:
             self._values.pop(key, None)
+
+    async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
+        remaining = max([await self.locked_for(key) for key in lock_keys], default=0.0)
+        return remaining, await self.incr(counter, ttl)
 
 
 class RedisCounters:
@@ -149,6 +156,19 @@ class RedisCounters:
             self._warn(exc)
             await self._fallback.clear(*keys)
 
+    async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
+        try:
+            async with self._client() as client, client.pipeline(transaction=False) as pipe:
+                for key in lock_keys:
+                    pipe.pttl(key)
+                pipe.incr(counter)
+                pipe.expire(counter, ttl)
+                *millis, count, _ = await pipe.execute()
+            return max([int(m) / 1000 for m in millis] + [0.0]), int(count)
+        except (RedisError, OSError) as exc:
+            self._warn(exc)
+            return await self._fallback.admit(lock_keys, counter, ttl)
+
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
@@ -180,24 +200,22 @@ class LoginGuard:
     def _keys(self, kind: str, username: str, address: str) -> tuple[str, str]:
         return f"{self.prefix}:{kind}:user:{username}", f"{self.prefix}:{kind}:addr:{address}"
 
-    async def check(self, username: str, address: str) -> None:
-        """Raises LoginThrottledError while the user or the address is locked out."""
-        user_lock, address_lock = self._keys("lock", username, address)
-        remaining = max(await self.store.locked_for(user_lock), await self.store.locked_for(address_lock))
-        if remaining > 0:
-            raise LoginThrottledError("too many failed sign-ins; wait and try again",
-                                      retry_after=math.ceil(remaining))  # fmt: skip
-
     @asynccontextmanager
-    async def in_flight(self, address: str) -> AsyncIterator[None]:
-        """Admits a few concurrent checks per address; a burst beyond them is refused at once."""
-        key = f"{self.prefix}:inflight:addr:{address}"
+    async def attempt(self, username: str, address: str) -> AsyncIterator[None]:
+        """Admits a sign-in unless the user or address is locked out, or the address already has a
+        few being checked (a burst beyond them is refused at once). Raises LoginThrottledError."""
+        counter = f"{self.prefix}:inflight:addr:{address}"
+        remaining, in_flight = await self.store.admit(self._keys("lock", username, address), counter,
+                                                      IN_FLIGHT_TTL_SECONDS)  # fmt: skip
         try:
-            if await self.store.incr(key, IN_FLIGHT_TTL_SECONDS) > MAX_IN_FLIGHT_PER_ADDRESS:
+            if remaining > 0:
+                raise LoginThrottledError("too many failed sign-ins; wait and try again",
+                                          retry_after=math.ceil(remaining))  # fmt: skip
+            if in_flight > MAX_IN_FLIGHT_PER_ADDRESS:
                 raise LoginThrottledError("too many sign-ins at once from this address", retry_after=1)
             yield
         finally:
-            await self.store.decr(key)
+            await self.store.decr(counter)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Check the password in the hash pool; no user means the dummy hash (same cost, never true)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
@@ -17,11 +17,11 @@ from config.models import Role
 from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.exceptions import ConflictError, DeskError, InvalidInputError, NotFoundError, SignatureError
 from tickets.desk.outbox import DeskRuntime
-from tickets.desk.schemas import MAX_ID
 from tickets.desk.services import Actor
 from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
+from web import ids
 from web.auth import Principal, require_roles
 
 READERS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -94,4 +94,4 @@ Reader = Annotated[Principal, READERS]
 Worker = Annotated[Principal, WORKERS]
 Manager = Annotated[Principal, MANAGERS]
 Editor = Annotated[Principal, EDITORS]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdPath = ids.IdPath  # the one bounded id type (web/ids.py), re-exported for the desk routes

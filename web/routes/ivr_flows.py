@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
 from telephony.ivr import FlowNotFoundError, FlowStore, IvrFlowError
@@ -24,6 +24,8 @@ ADMINS = require_roles(Role.ADMIN)
 
 
 class FlowText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     yaml: str = Field(min_length=1, max_length=MAX_FLOW_BYTES)
 
 

@@ -63,6 +63,8 @@ def console_home(request: Request) -> HTMLResponse:
 
 
 class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -118,8 +120,7 @@ async def sign_in(body: TokenRequest, request: Request) -> TokenResponse:
     state = request.app.state
     guard = login_guard(state)
     address = request.client.host if request.client else "unknown"
-    await guard.check(body.username, address)
-    async with guard.in_flight(address):
+    async with guard.attempt(body.username, address):
         record = await anyio.to_thread.run_sync(_find_user, state.session_factory, body.username)
         matched = await guard.verify(record.password_hash if record else None, body.password)
     if record is None or not record.is_active or not matched:
@@ -153,8 +154,7 @@ async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, 
     state = request.app.state
     guard = login_guard(state)
     address = request.client.host if request.client else "unknown"
-    await guard.check(principal.username, address)
-    async with guard.in_flight(address):
+    async with guard.attempt(principal.username, address):
         record = await anyio.to_thread.run_sync(_find_user, state.session_factory, principal.username)
         matched = await guard.verify(record.password_hash if record else None, body.current_password)
     if record is None or not matched or record.user_id != principal.user_id:
