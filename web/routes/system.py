@@ -19,7 +19,7 @@ from config.db import session_scope
 from config.errors import WeakPasswordError
 from config.models import Role, User
 from config.passwords import check_password_policy
-from web.auth import CurrentPrincipal, Principal, issue_token
+from web.auth import CurrentPrincipal, Principal, issue_token, read_token, token_from_request
 from web.health import CheckResult, check_ari, check_database, check_redis
 from web.login_guard import LoginGuard, MemoryCounters, RedisCounters, ThrottlePolicy
 
@@ -34,14 +34,26 @@ def _run_checks(request: Request) -> list[CheckResult]:
     return checks
 
 
+def _signed_in(request: Request) -> bool:
+    """Whether the caller may see versions and error details (any valid sign-in)."""
+    token = token_from_request(request)
+    return token is not None and read_token(request.app.state.secret_key, token) is not None
+
+
 @router.get("/health", tags=["system"])
 def health(request: Request) -> JSONResponse:
-    """Public: whether the database, Redis and Asterisk answer (no data, only states)."""
+    """Whether the database, Redis and Asterisk answer: up or down for anyone; versions, errors and
+    timings only for a signed-in caller (they tell an attacker what to aim at)."""
     checks = _run_checks(request)
     healthy = all(c.ok for c in checks)
+    detailed = _signed_in(request)
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail, "ms": c.millis} for c in checks},
+        "checks": {
+            c.name: {"ok": c.ok, "state": "up" if c.ok else "down"}
+            | ({"detail": c.detail, "ms": c.millis} if detailed else {})
+            for c in checks
+        },
     }
     return JSONResponse(body, status_code=200 if healthy else 503)
 
@@ -49,9 +61,10 @@ def health(request: Request) -> JSONResponse:
 @router.get("/", response_class=HTMLResponse, tags=["system"])
 def console_home(request: Request) -> HTMLResponse:
     """The console's landing page: what runs and where to sign in."""
+    detailed = _signed_in(request)  # versions and errors only for a signed-in user
     rows = "".join(
         f"<tr><td>{html.escape(c.name)}</td><td class={'ok' if c.ok else 'bad'}>"
-        f"{'up' if c.ok else 'down'}</td><td>{html.escape(c.detail)}</td></tr>"
+        f"{'up' if c.ok else 'down'}</td><td>{html.escape(c.detail) if detailed else ''}</td></tr>"
         for c in _run_checks(request)
     )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Voxdesk</title>
