@@ -8,6 +8,7 @@ with a :class:`SettingsError` that names the key and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -157,6 +158,11 @@ class DeskSettings(Section):
         default=None, description="HMAC secret of the device-alert webhook; generated when not set"
     )
     alert_tolerance_seconds: int = Field(default=300, ge=10, le=3600, description="Replay window")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) outgoing webhooks may reach although loopback, private or "
+        "link-local, e.g. [\"10.0.5.0/24\"]; everything public is always allowed",
+    )
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"
     )
@@ -169,6 +175,13 @@ class DeskSettings(Section):
         description="Also e-mail SLA reminders and escalations (through channels.relay_*) to the "
         "assignee or group lead that has an e-mail address",
     )
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # the ValueError names the bad entry
+        return value
 
 
 class AsrEngineChoice(StrEnum):
