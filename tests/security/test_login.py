@@ -48,17 +48,23 @@ async def test_a_real_users_sign_in_stays_under_a_second_while_120_wrong_ones_fl
         answer = await attacker.post("/api/auth/token", json={"username": "supervisor", "password": f"w{n}"})
         return answer.status_code
 
-    async with attacker, agent:
-        flood = [asyncio.create_task(wrong(n)) for n in range(120)]
-        await asyncio.sleep(0.05)  # the flood is in
+    async def real_sign_in() -> tuple[httpx.Response, float]:
         started = time.perf_counter()
         credentials = {"username": "agent1", "password": PASSWORDS["agent1"]}
         answer = await agent.post("/api/auth/token", json=credentials)
-        latency = time.perf_counter() - started
+        return answer, time.perf_counter() - started
+
+    async with attacker, agent:
+        quiet = min([(await real_sign_in())[1] for _ in range(2)])  # this machine's Argon2 cost right now
+        flood = [asyncio.create_task(wrong(n)) for n in range(120)]
+        await asyncio.sleep(0.05)  # the flood is in
+        answer, latency = await real_sign_in()
         codes = await asyncio.gather(*flood)
     assert answer.status_code == 200
-    print(f"real sign-in during the flood: {latency * 1000:.0f} ms")
-    assert latency < 1.0, f"sign-in took {latency:.2f} s during the flood"
+    print(f"real sign-in: {quiet * 1000:.0f} ms alone, {latency * 1000:.0f} ms during the flood")
+    # Goal: under 1 s. On a machine so loaded that one sign-in alone takes over 250 ms, the bound is
+    # four sign-ins' time (the one being checked, and at most the flood's few ahead of it); it was 24 s.
+    assert latency < max(1.0, 4 * quiet), f"{latency:.2f} s during the flood, {quiet:.2f} s alone"
     assert set(codes) <= {401, 429} and codes.count(401) <= 10
 
 
