@@ -23,6 +23,7 @@ from typing import Protocol
 
 import anyio
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from config.errors import LoginThrottledError
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 # still gets through, one after the other, in well under a second each).
 MAX_IN_FLIGHT_PER_ADDRESS = 2
 IN_FLIGHT_TTL_SECONDS = 30  # a worker that dies mid-check frees its slots after this
+REDIS_RETRY_SECONDS = 5.0  # after a Redis failure, per-process counters only, then Redis again
 
 
 class CounterStore(Protocol):
@@ -90,6 +92,7 @@ class RedisCounters:
         self._url = url
         self._fallback = fallback
         self._warned_at = 0.0
+        self._down_until = 0.0  # after a failure, skip Redis for a while instead of waiting on it
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
@@ -98,6 +101,8 @@ class RedisCounters:
     async def _client(self) -> AsyncIterator[aioredis.Redis]:
         # One pooled client per event loop: its connections belong to the loop that opened them
         # (a test client runs a loop per request; a server, one for its life).
+        if time.monotonic() < self._down_until:
+            raise RedisConnectionError("Redis failed moments ago; using this process's counters")
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
@@ -108,6 +113,7 @@ class RedisCounters:
         yield client
 
     def _warn(self, exc: Exception) -> None:
+        self._down_until = max(self._down_until, time.monotonic() + REDIS_RETRY_SECONDS)
         if time.monotonic() - self._warned_at > 60:
             self._warned_at = time.monotonic()
             log.warning("sign-in counters fall back to this process (Redis: %s)", type(exc).__name__)

@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from security_helpers import PASSWORDS, SecureApp
+from fastapi.testclient import TestClient
+from security_helpers import PASSWORDS, SecureApp, make_settings
+
+from config.db import session_scope
+from config.demo import create_user
+from config.migrate import upgrade
+from config.models import Role
+from web.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -114,3 +122,18 @@ def test_a_422_never_echoes_a_submitted_password(secure_app: SecureApp) -> None:
     answer = secure_app.client.post("/api/admin/users", json=body, headers=secure_app.bearer("admin"))
     assert answer.status_code == 422
     assert "Echo-Me-Not" not in answer.text
+
+
+def test_without_redis_each_worker_still_locks_out_with_counters_of_its_own(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    upgrade(settings.effective_database_url)
+    app = create_app(settings)
+    with session_scope(app.state.session_factory) as session:
+        create_user(session, "agent1", "One", Role.AGENT, PASSWORDS["agent1"])
+    client = TestClient(app)
+    right = {"username": "agent1", "password": PASSWORDS["agent1"]}
+    assert client.post("/api/auth/token", json=right).status_code == 200
+    codes = [client.post("/api/auth/token", json={"username": "agent1", "password": "x"}).status_code
+             for _ in range(8)]  # fmt: skip
+    assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+    assert client.post("/api/auth/token", json=right).status_code == 429
