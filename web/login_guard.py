@@ -202,6 +202,7 @@ class LoginGuard:
         self.policy = policy
         self.prefix = f"{key_prefix}:login"
         self._hash_limiter = anyio.CapacityLimiter(policy.hash_workers)
+        self._hashing = 0  # checks running or waiting, counted before the first await (no race)
 
     def _keys(self, kind: str, username: str, address: str) -> tuple[str, str]:
         return f"{self.prefix}:{kind}:user:{username}", f"{self.prefix}:{kind}:addr:{address}"
@@ -225,12 +226,16 @@ class LoginGuard:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Check the password in the hash pool; no user means the dummy hash (same cost, never true)."""
-        if self._hash_limiter.statistics().tasks_waiting >= self.policy.hash_queue:
+        if self._hashing >= self.policy.hash_workers + self.policy.hash_queue:
             raise LoginThrottledError("the server is busy checking passwords; try again", retry_after=1)
         known = password_hash is not None
         target = password_hash if password_hash is not None else dummy_password_hash()
-        matched = await anyio.to_thread.run_sync(verify_password, target, password,
-                                                 limiter=self._hash_limiter)  # fmt: skip
+        self._hashing += 1
+        try:
+            matched = await anyio.to_thread.run_sync(verify_password, target, password,
+                                                     limiter=self._hash_limiter)  # fmt: skip
+        finally:
+            self._hashing -= 1
         return matched and known
 
     async def failed(self, username: str, address: str) -> None:

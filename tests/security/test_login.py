@@ -14,9 +14,12 @@ from security_helpers import PASSWORDS, SecureApp, make_settings
 
 from config.db import session_scope
 from config.demo import create_user
+from config.errors import LoginThrottledError
 from config.migrate import upgrade
 from config.models import Role
+from config.security import hash_password
 from web.app import create_app
+from web.login_guard import LoginGuard, MemoryCounters, ThrottlePolicy
 
 pytestmark = pytest.mark.integration
 
@@ -70,9 +73,9 @@ async def test_a_real_users_sign_in_stays_under_a_second_while_120_wrong_ones_fl
         codes = await asyncio.gather(*flood)
     assert answer.status_code == 200
     print(f"real sign-in: {quiet * 1000:.0f} ms alone, {latency * 1000:.0f} ms during the flood")
-    # Goal: under 1 s. On a machine so loaded that one sign-in alone takes over 250 ms, the bound is
-    # four sign-ins' time (the one being checked, and at most the flood's few ahead of it); it was 24 s.
-    assert latency < max(1.0, 4 * quiet), f"{latency:.2f} s during the flood, {quiet:.2f} s alone"
+    # Goal: under 1 s (bench/login_flood.py measures it on a real server). Here the 120 clients share
+    # the server's event loop, so on a loaded machine the bound is six sign-ins' time; it was 24 s.
+    assert latency < max(1.0, 6 * quiet), f"{latency:.2f} s during the flood, {quiet:.2f} s alone"
     assert set(codes) <= {401, 429} and codes.count(401) <= 10
 
 
@@ -137,3 +140,13 @@ def test_without_redis_each_worker_still_locks_out_with_counters_of_its_own(tmp_
              for _ in range(8)]  # fmt: skip
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
     assert client.post("/api/auth/token", json=right).status_code == 429
+
+
+async def test_password_checks_beyond_the_pool_and_its_queue_are_refused_at_once() -> None:
+    guard = LoginGuard(MemoryCounters(), ThrottlePolicy(hash_workers=1, hash_queue=2))
+    stored = hash_password("Some-Long-Password-1")
+    checks = (guard.verify(stored, "wrong") for _ in range(8))
+    outcomes = await asyncio.gather(*checks, return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, LoginThrottledError)]
+    assert outcomes.count(False) == 3  # one hashing, two waiting
+    assert len(refused) == 5 and all(o.retry_after == 1 for o in refused)
