@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from config import errors
 from config.errors import VoxdeskError
 from config.models import AuditEntry, Role, SipCredential, User
+from config.passwords import check_password_policy
 from config.security import generate_secret, hash_password, sip_ha1
 
 SIP_REALM = "voxdesk"
@@ -55,7 +56,13 @@ def create_user(
 def add_user(
     session: Session, *, actor: str, username: str, display_name: str, role: Role, password: str
 ) -> tuple[User, str | None]:
-    """Create a user; agents also get a SIP account. Returns the user and the SIP password (once)."""
+    """Create a user; agents also get a SIP account. Returns the user and the SIP password (once).
+
+    Raises:
+        WeakPasswordError: the password fails the policy (config/passwords.py).
+        AccountExistsError: the username is taken.
+    """
+    check_password_policy(password, username)
     sip_password = generate_secret(12) if role is Role.AGENT else None
     try:
         with session.begin_nested():
@@ -88,3 +95,20 @@ def rotate_sip_password(session: Session, *, actor: str, user_id: int) -> tuple[
 def sip_account_of(session: Session, user_id: int) -> SipCredential | None:
     """The agent's SIP account (username and realm; the password is never kept)."""
     return session.scalar(select(SipCredential).where(SipCredential.user_id == user_id))
+
+
+def set_password(session: Session, *, actor: str, user_id: int, new_password: str) -> User:
+    """Replace a user's console password (the policy applies); audited as a change or an admin reset.
+
+    The caller has already checked who may do this (the user with their current password, or an
+    admin).
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFoundError(f"no user {user_id}")
+    check_password_policy(new_password, user.username)
+    user.password_hash = hash_password(new_password)
+    action = "user.password_changed" if actor == user.username else "user.password_reset"
+    session.add(AuditEntry(actor=actor, action=action, target=f"user:{user_id}", details={}))
+    session.flush()
+    return user

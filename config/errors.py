@@ -13,6 +13,7 @@ VoxdeskError                      a bug or an unexpected failure                
 ├── NotFoundError                 no such thing (call, agent, ticket, flow, customer...)    -> 404
 ├── ConflictError                 not possible in the thing's current state                 -> 409
 ├── PayloadTooLargeError          a body over its size limit                                -> 413
+├── TooManyRequestsError          too many attempts; ``retry_after`` seconds say when again -> 429
 ├── NotConfiguredError            the feature is not set up on this installation            -> 501
 ├── UpstreamError                 a provider or relay we depend on refused or failed        -> 502
 ├── UnavailableError              a backing service is down; trying again can help          -> 503
@@ -23,7 +24,9 @@ VoxdeskError                      a bug or an unexpected failure                
 
 Where each feature's errors sit (leaf -> kind):
 - config.accounts: AccountExistsError -> Conflict, AccountNotFoundError -> NotFound,
-  InvalidAccountError -> InvalidInput
+  InvalidAccountError and WeakPasswordError -> InvalidInput
+- sign-in: LoginThrottledError -> TooManyRequests; outbound webhooks: OutboundAddressRefusedError ->
+  InvalidInput
 - telephony.calls: CallNotFoundError -> NotFound, NotOnThisCallError -> Forbidden,
   CallStateConflictError and InvalidTransitionError -> Conflict, BadTransferTargetError -> InvalidInput
 - telephony.agents: AgentNotFoundError -> NotFound, NoAgentAccountError -> Conflict
@@ -88,6 +91,16 @@ class PayloadTooLargeError(VoxdeskError):
     """A body over its configured size limit."""
 
 
+class TooManyRequestsError(VoxdeskError):
+    """Too many attempts (failed sign-ins); ``retry_after`` says in how many seconds to try again."""
+
+    recoverable = True
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotConfiguredError(VoxdeskError):
     """The feature is not set up on this installation (for example no SMS provider)."""
 
@@ -120,3 +133,16 @@ class SandboxError(UnavailableError):
     """The Asterisk sandbox cannot be installed, started or reached."""
 
     recoverable = False  # most causes (no root, a port taken) need a person; a few set it per error
+
+
+# Leaves of the floor's own features (accounts, sign-in, outbound addresses).
+class WeakPasswordError(InvalidInputError):
+    """A new password fails the password policy (too short, common, or the username)."""
+
+
+class LoginThrottledError(TooManyRequestsError):
+    """Too many failed sign-ins for this user or address; ``retry_after`` says when to try again."""
+
+
+class OutboundAddressRefusedError(InvalidInputError):
+    """An outbound URL resolves to a loopback, private, link-local or metadata address."""

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from config.files import private_dir, private_file
 from config.security import generate_secret
 
 
@@ -19,10 +20,12 @@ def _load(path: Path) -> dict[str, str]:
 def get_or_create_secret(data_dir: Path, name: str) -> str:
     """Return the secret called ``name``, generating and saving it on first use."""
     path = data_dir / "secrets.json"
+    if path.exists():
+        private_file(path)  # written by an older version with the umask's mode
     secrets = _load(path)
     if name not in secrets:
         secrets[name] = generate_secret(24)
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         # Create with 0600 before writing so the secret is never readable by others.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

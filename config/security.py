@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,3 +36,9 @@ def sip_ha1(username: str, realm: str, password: str) -> str:
 def generate_secret(nbytes: int = 18) -> str:
     """A URL-safe random secret for generated credentials."""
     return secrets.token_urlsafe(nbytes)
+
+
+@cache
+def dummy_password_hash() -> str:
+    """A hash of a random password: unknown users are checked against it, so they cost the same."""
+    return _hasher.hash(secrets.token_urlsafe(24))

@@ -8,6 +8,7 @@ with a :class:`SettingsError` that names the key and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -86,6 +87,24 @@ class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8800, ge=1, le=65535)
     secret_key: str | None = Field(default=None, description="Generated when not set")
+    login_user_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed sign-ins of one user before lockouts with backoff"
+    )
+    login_address_failures: int = Field(
+        default=20, ge=1, le=10000, description="Failed sign-ins from one address before lockouts"
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=10, le=86400, description="How long a failed sign-in is remembered"
+    )
+    login_lockout_max_seconds: int = Field(
+        default=900, ge=1, le=86400, description="Longest lockout (each lockout doubles the last)"
+    )
+    login_hash_workers: int = Field(
+        default=2, ge=1, le=64, description="Password hashes computed at once (Argon2 is CPU-bound)"
+    )
+    login_hash_queue: int = Field(
+        default=8, ge=0, le=10000, description="Sign-ins waiting for a hash slot before 503 Busy"
+    )
 
 
 class RedisSettings(Section):
@@ -139,6 +158,11 @@ class DeskSettings(Section):
         default=None, description="HMAC secret of the device-alert webhook; generated when not set"
     )
     alert_tolerance_seconds: int = Field(default=300, ge=10, le=3600, description="Replay window")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) outgoing webhooks may reach although loopback, private or "
+        "link-local, e.g. [\"10.0.5.0/24\"]; everything public is always allowed",
+    )
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"
     )
@@ -151,6 +175,13 @@ class DeskSettings(Section):
         description="Also e-mail SLA reminders and escalations (through channels.relay_*) to the "
         "assignee or group lead that has an e-mail address",
     )
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # the ValueError names the bad entry
+        return value
 
 
 class AsrEngineChoice(StrEnum):

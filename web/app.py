@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from config.db import make_engine, make_session_factory
+from config.files import private_dir
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
 from web.errors import install_error_handlers
+from web.headers import SecurityHeadersMiddleware
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to :func:`load_settings` (for uvicorn's factory mode)."""
     settings = settings or load_settings()
     app = FastAPI(title="Voxdesk", version="0.1.0", description="Voice-first contact center API")
+    private_dir(settings.data_dir)  # 0700: the database, secrets and credentials live here
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ivr_flows.router)
     app.include_router(routing_config.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, a 413 included
     app.include_router(tickets.router)
     app.include_router(desk_admin.router)
     app.include_router(kb.router)

@@ -2,7 +2,9 @@
 
 A declared ``Content-Length`` over the limit is refused before the body is read; a chunked body is
 counted as it streams and cut off with 413 the moment it passes the limit, so nothing downstream
-ever sees (or stores) a partial oversized request.
+ever sees (or stores) a partial oversized request. The 413 is sent here, and the app is told the
+client left: raising inside ``receive`` would be caught by FastAPI's body reader and turned into a
+400, which is what callers saw before.
 """
 
 from __future__ import annotations
@@ -10,10 +12,6 @@ from __future__ import annotations
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-
-class BodyTooLargeError(Exception):
-    """Raised inside the app's ``receive`` when a streamed body passes the limit."""
 
 
 class BodySizeLimitMiddleware:
@@ -51,25 +49,28 @@ class BodySizeLimitMiddleware:
                     await self._refuse(send)
                     return
         received = 0
-        started = False
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLargeError
+                    refused = True
+                    if not started:
+                        await self._refuse(send)
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLargeError:
-            if not started:
-                await self._refuse(send)
+        await self.app(scope, limited_receive, tracking_send)

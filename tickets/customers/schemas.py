@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tickets.connectors.lookup import OrderInfo
 from tickets.conversations.call_schemas import CallSummary
 from tickets.customers.models import CustomerSegment, IdentityKind, SuggestionStatus
+from tickets.desk.schemas import MAX_ID
 
 
 class IdentityBase(BaseModel):
@@ -44,7 +45,7 @@ class CustomerPublic(BaseModel):
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    merged_id: int = Field(description="The customer that disappears into this one", ge=1)
+    merged_id: int = Field(description="The customer that disappears into this one", ge=1, le=MAX_ID)
 
 
 class MergePublic(BaseModel):

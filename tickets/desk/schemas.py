@@ -45,7 +45,7 @@ def _refuse_nul(value: Any) -> Any:
 class Strict(BaseModel):
     """Input models: a misspelt or unknown field is a 422, never silently dropped; no NUL in text."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

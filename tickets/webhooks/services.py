@@ -13,7 +13,9 @@ import httpx
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from tickets.desk.exceptions import NotFoundError
+from config.errors import OutboundAddressRefusedError
+from tickets.desk.exceptions import InvalidInputError, NotFoundError
+from tickets.webhooks.egress import OutboundGuard
 from tickets.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
@@ -26,8 +28,18 @@ def backoff_seconds(attempt: int, base: float = 10.0) -> float:
     return float(min(base * 3 ** (attempt - 1), 3600))
 
 
-def create_endpoint(session: Session, url: str, event_types: list[str]) -> tuple[WebhookEndpoint, str]:
-    """Register a receiver; the signing secret is returned here and never shown again."""
+def create_endpoint(
+    session: Session, url: str, event_types: list[str], guard: OutboundGuard
+) -> tuple[WebhookEndpoint, str]:
+    """Register a receiver; the signing secret is returned here and never shown again.
+
+    Raises:
+        InvalidInputError: the URL reaches an address webhooks may not (checked again at delivery).
+    """
+    try:
+        guard.check(url)
+    except OutboundAddressRefusedError as exc:
+        raise InvalidInputError(str(exc)) from None
     secret = secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint(url=url, secret=secret, event_types=sorted(set(event_types)))
     session.add(endpoint)
@@ -64,9 +76,16 @@ class DeliveryOutcome:
 
 
 def deliver(
-    session: Session, delivery_id: int, client: httpx.Client, now: datetime, backoff_base: float = 10.0
+    session: Session, delivery_id: int, client: httpx.Client, now: datetime, backoff_base: float = 10.0,
+    guard: OutboundGuard | None = None,
 ) -> DeliveryOutcome:
-    """POST one delivery, signed; a 2xx ends it, anything else schedules a retry (then gives up)."""
+    """POST one delivery, signed; a 2xx ends it, anything else schedules a retry (then gives up).
+
+    The URL's host is resolved and checked by ``guard`` (public addresses only, unless allow-listed)
+    and the POST goes to the checked address; a refused address fails the delivery at once, and the
+    log says only "refused" (no address, no port: it must not map the internal network).
+    """
+    guard = guard or OutboundGuard()
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None or delivery.state != DeliveryState.PENDING:
         session.rollback()
@@ -89,11 +108,20 @@ def deliver(
     }
     delivery.attempts += 1
     try:
-        response = client.post(endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        target = guard.pin(endpoint.url)
+    except OutboundAddressRefusedError as exc:
+        delivery.state, delivery.last_status = DeliveryState.FAILED.value, None
+        delivery.last_error, delivery.next_attempt_at = str(exc)[:500], None
+        session.commit()
+        return DeliveryOutcome(delivery.state)
+    try:
+        response = client.post(target.url, content=body, headers={**headers, **target.headers},
+                               extensions=target.extensions, timeout=TIMEOUT_SECONDS)  # fmt: skip
         delivery.last_status, ok = response.status_code, 200 <= response.status_code < 300
         delivery.last_error = "" if ok else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
-        ok, delivery.last_error = False, f"{type(exc).__name__}: {exc}"[:500]
+        # The class only (ConnectError, ReadTimeout): the message would quote addresses and ports.
+        ok, delivery.last_error = False, type(exc).__name__
     delivery.next_attempt_at = None
     if ok:
         delivery.state, delivery.delivered_at = DeliveryState.DELIVERED.value, now

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.accounts import AccountError, add_user, rotate_sip_password, sip_account_of
-from config.errors import InvalidInputError, NotFoundError
+from config.accounts import AccountError, add_user, rotate_sip_password, set_password, sip_account_of
+from config.errors import InvalidInputError, NotFoundError, WeakPasswordError
 from config.models import Role
 from config.settings import Settings
 from telephony.commands.schemas import ReloadSipEndpoints
@@ -34,7 +34,15 @@ class UserCreate(BaseModel):
     username: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="also the agent's SIP username")
     display_name: str = Field(min_length=1, max_length=128)
     role: Role
-    password: str = Field(min_length=10, max_length=256, description="console sign-in password")
+    password: str = Field(
+        min_length=1, max_length=256, description="console sign-in password (12+ characters, not common)"
+    )
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_password: str = Field(min_length=1, max_length=256, description="12+ characters, not a common one")
 
 
 class SipSetup(BaseModel):
@@ -87,7 +95,7 @@ def create_user_account(
             display_name=body.display_name, role=body.role, password=body.password,
         )  # fmt: skip
         session.commit()
-    except AccountError:
+    except (AccountError, WeakPasswordError):
         session.rollback()
         raise
     sip = None
@@ -118,6 +126,22 @@ def rotate_agent_sip_password(
         username=account.username, realm=account.realm, server=_server(settings), password=password
     )
     return SipRotated(sip=sip, endpoints_reload_command=reload_endpoints(commands, principal.username))
+
+
+@router.post("/api/admin/users/{user_id}/password", status_code=204, dependencies=[ADMINS])
+def reset_user_password(
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: PasswordReset,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> None:
+    """Set a user's console password (tell them by a channel of your own; it is never shown back)."""
+    try:
+        set_password(session, actor=principal.username, user_id=user_id, new_password=body.new_password)
+        session.commit()
+    except (AccountError, WeakPasswordError):
+        session.rollback()
+        raise
 
 
 @router.get("/api/agents/me/sip", dependencies=[AGENTS])

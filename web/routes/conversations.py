@@ -14,6 +14,7 @@ from tickets.conversations.models import AuthorKind
 from tickets.desk import services as desk
 from web.auth import Principal, require_roles
 from web.deps import SessionDep
+from web.ids import AfterIdQuery, BodyId, IdPath
 from web.routes.desk_support import RuntimeDep, actor_of
 from web.routes.ticket_support import AdaptersDep, NotifierDep
 
@@ -47,14 +48,14 @@ class ReplyCreate(BaseModel):
 class ReadMark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    up_to_message_id: int = Field(ge=1)
+    up_to_message_id: BodyId
 
 
 @router.get("/{conversation_id}/messages", dependencies=[AGENTS])
 def list_messages(
-    conversation_id: int,
+    conversation_id: IdPath,
     session: SessionDep,
-    after_id: int = Query(0, ge=0),
+    after_id: AfterIdQuery = 0,
     limit: int = Query(200, ge=1, le=500),
 ) -> list[MessagePublic]:
     services.get_conversation(session, conversation_id)
@@ -66,7 +67,7 @@ def list_messages(
 
 @router.post("/{conversation_id}/replies", status_code=201)
 def reply(
-    conversation_id: int,
+    conversation_id: IdPath,
     body: ReplyCreate,
     session: SessionDep,
     adapters: AdaptersDep,
@@ -88,7 +89,7 @@ def reply(
 
 @router.post("/{conversation_id}/read", dependencies=[AGENTS])
 def mark_read(
-    conversation_id: int, body: ReadMark, session: SessionDep, notifier: NotifierDep
+    conversation_id: IdPath, body: ReadMark, session: SessionDep, notifier: NotifierDep
 ) -> dict[str, int]:
     services.get_conversation(session, conversation_id)
     changed = services.mark_read(

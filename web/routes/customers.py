@@ -23,6 +23,7 @@ from tickets.customers.schemas import (
 from tickets.customers.view import customer_view
 from web.auth import Principal, require_roles
 from web.deps import SessionDep, SettingsDep
+from web.ids import IdPath, IdQuery
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -49,7 +50,7 @@ def lookup_customer(body: CustomerLookup, session: SessionDep, settings: Setting
 def list_merge_suggestions(
     session: SessionDep,
     status_: Annotated[SuggestionStatus | None, Query(alias="status")] = SuggestionStatus.PENDING,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    customer_id: IdQuery = None,
 ) -> list[MergeSuggestionPublic]:
     """Web-chat visitors' claims to identities other customers own (pending ones by default)."""
     found = suggestions.list_suggestions(session, status_, customer_id)
@@ -58,7 +59,7 @@ def list_merge_suggestions(
 
 @router.post("/merge-suggestions/{suggestion_id}/accept")
 def accept_merge_suggestion(
-    suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
+    suggestion_id: IdPath, session: SessionDep, principal: Principal = AGENTS
 ) -> MergeSuggestionPublic:
     """The agent checked who they are talking to: merge the visitor into the matched customer."""
     suggestion = suggestions.accept_suggestion(session, suggestion_id, actor=principal.username)
@@ -67,7 +68,7 @@ def accept_merge_suggestion(
 
 @router.post("/merge-suggestions/{suggestion_id}/reject")
 def reject_merge_suggestion(
-    suggestion_id: int, session: SessionDep, principal: Principal = AGENTS
+    suggestion_id: IdPath, session: SessionDep, principal: Principal = AGENTS
 ) -> MergeSuggestionPublic:
     """The claim was not confirmed: the customers stay apart; the decision is recorded."""
     suggestion = suggestions.reject_suggestion(session, suggestion_id, actor=principal.username)
@@ -75,14 +76,14 @@ def reject_merge_suggestion(
 
 
 @router.get("/{customer_id}", dependencies=[AGENTS])
-def get_customer_view(customer_id: int, session: SessionDep) -> CustomerView:
+def get_customer_view(customer_id: IdPath, session: SessionDep) -> CustomerView:
     """Every conversation, call, ticket, order and device of the customer."""
     return customer_view(session, customer_id)
 
 
 @router.post("/{customer_id}/identities", dependencies=[AGENTS], status_code=201)
 def add_identity(
-    customer_id: int, body: IdentityBase, session: SessionDep, settings: SettingsDep
+    customer_id: IdPath, body: IdentityBase, session: SessionDep, settings: SettingsDep
 ) -> IdentityPublic:
     """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead)."""
     identity = services.add_identity(
@@ -93,7 +94,7 @@ def add_identity(
 
 @router.post("/{customer_id}/merge", status_code=201)
 def merge_into(
-    customer_id: int, body: MergeRequest, session: SessionDep, principal: Principal = SUPERVISORS
+    customer_id: IdPath, body: MergeRequest, session: SessionDep, principal: Principal = SUPERVISORS
 ) -> MergePublic:
     """Merge ``merged_id`` into this customer; the record lets a supervisor undo it."""
     record = services.merge_customers(session, customer_id, body.merged_id, actor=principal.username)
@@ -101,7 +102,7 @@ def merge_into(
 
 
 @router.post("/merges/{merge_id}/unmerge")
-def unmerge(merge_id: int, session: SessionDep, principal: Principal = SUPERVISORS) -> MergePublic:
+def unmerge(merge_id: IdPath, session: SessionDep, principal: Principal = SUPERVISORS) -> MergePublic:
     """Undo a merge: the merged customer gets back the identities and records it brought."""
     record = services.unmerge_customers(session, merge_id, actor=principal.username)
     return MergePublic.model_validate(record)

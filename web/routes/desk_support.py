@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from config.events import Notifier
@@ -12,11 +12,11 @@ from config.jobs import create_celery
 from config.models import Role
 from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.outbox import DeskRuntime
-from tickets.desk.schemas import MAX_ID
 from tickets.desk.services import Actor
 from tickets.desk.surveys import CsatSurveys, enqueue_on
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
+from web import ids
 from web.auth import Principal, require_roles
 
 READERS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
@@ -58,4 +58,4 @@ Reader = Annotated[Principal, READERS]
 Worker = Annotated[Principal, WORKERS]
 Manager = Annotated[Principal, MANAGERS]
 Editor = Annotated[Principal, EDITORS]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdPath = ids.IdPath  # the one bounded id type (web/ids.py), re-exported for the desk routes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
 from telephony.admin_config import ivr_flow_path
@@ -28,6 +28,8 @@ ADMINS = require_roles(Role.ADMIN)
 
 
 class FlowText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     yaml: str = Field(min_length=1, max_length=MAX_FLOW_BYTES)
 
 

@@ -13,6 +13,7 @@ from tickets.connectors.lookup import OrderInfo, TableOrderLookup
 from tickets.csat import services as csat
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
+from web.ids import BodyId
 from web.routes.ticket_support import read_limited_body
 
 router = APIRouter(tags=["orders", "csat"])
@@ -55,10 +56,10 @@ async def import_orders(request: Request, session: SessionDep, settings: Setting
 
 class SurveyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    conversation_id: int = Field(ge=1)
+    conversation_id: BodyId
     via: str = Field(pattern="^(chat|email|sms|ivr)$")
-    agent_id: int | None = None
-    ticket_id: int | None = None
+    agent_id: BodyId | None = None
+    ticket_id: BodyId | None = None
 
 
 class SurveyPublic(BaseModel):

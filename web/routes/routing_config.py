@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
 from telephony.admin_config import MAX_ROUTING_BYTES
@@ -25,6 +25,8 @@ RoutingFile = Literal["queues", "rules"]
 
 
 class RoutingText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     yaml: str = Field(min_length=1, max_length=MAX_ROUTING_BYTES)
 
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
-from config.errors import UnauthorizedError
-from config.models import User
-from config.security import verify_password
-from web.auth import CurrentPrincipal, Principal, issue_token
-from web.deps import SessionDep
+from config.accounts import set_password
+from config.db import session_scope
+from config.errors import ForbiddenError, UnauthorizedError
+from config.models import Role, User
+from config.passwords import check_password_policy
+from web.auth import CurrentPrincipal, Principal, issue_token, read_token, token_from_request
 from web.health import CheckResult, check_call_control, check_database, check_redis
+from web.login_guard import LoginGuard, MemoryCounters, RedisCounters, ThrottlePolicy
 from web.telephony import get_read_model
 
 router = APIRouter()
@@ -28,14 +34,26 @@ def _run_checks(request: Request) -> list[CheckResult]:
     return checks
 
 
+def _signed_in(request: Request) -> bool:
+    """Whether the caller may see versions and error details (any valid sign-in)."""
+    token = token_from_request(request)
+    return token is not None and read_token(request.app.state.secret_key, token) is not None
+
+
 @router.get("/health", tags=["system"])
 def health(request: Request) -> JSONResponse:
-    """Public: whether the database, Redis and Asterisk answer (no data, only states)."""
+    """Whether the database, Redis and Asterisk answer: up or down for anyone; versions, errors and
+    timings only for a signed-in caller (they tell an attacker what to aim at)."""
     checks = _run_checks(request)
     healthy = all(c.ok for c in checks)
+    detailed = _signed_in(request)
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail, "ms": c.millis} for c in checks},
+        "checks": {
+            c.name: {"ok": c.ok, "state": "up" if c.ok else "down"}
+            | ({"detail": c.detail, "ms": c.millis} if detailed else {})
+            for c in checks
+        },
     }
     return JSONResponse(body, status_code=200 if healthy else 503)
 
@@ -43,9 +61,10 @@ def health(request: Request) -> JSONResponse:
 @router.get("/", response_class=HTMLResponse, tags=["system"])
 def console_home(request: Request) -> HTMLResponse:
     """The console's landing page: what runs and where to sign in."""
+    detailed = _signed_in(request)  # versions and errors only for a signed-in user
     rows = "".join(
         f"<tr><td>{html.escape(c.name)}</td><td class={'ok' if c.ok else 'bad'}>"
-        f"{'up' if c.ok else 'down'}</td><td>{html.escape(c.detail)}</td></tr>"
+        f"{'up' if c.ok else 'down'}</td><td>{html.escape(c.detail) if detailed else ''}</td></tr>"
         for c in _run_checks(request)
     )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Voxdesk</title>
@@ -57,6 +76,8 @@ def console_home(request: Request) -> HTMLResponse:
 
 
 class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -67,14 +88,90 @@ class TokenResponse(BaseModel):
     role: str
 
 
-@router.post("/api/auth/token", tags=["auth"])
-def sign_in(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
-    """Exchange a username and password for a signed token."""
-    user = session.scalar(select(User).where(User.username == body.username))
-    if user is None or not user.is_active or not verify_password(user.password_hash, body.password):
+@dataclass(frozen=True)
+class _SignInRecord:
+    user_id: int
+    username: str
+    role: Role
+    password_hash: str
+    is_active: bool
+
+
+def _find_user(factory: sessionmaker[Session], username: str) -> _SignInRecord | None:
+    # Its own short session: a sign-in must not hold a pooled connection while Argon2 runs.
+    with factory() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            return None
+        return _SignInRecord(user.id, user.username, user.role, user.password_hash, user.is_active)
+
+
+def login_guard(state: State) -> LoginGuard:
+    """The app's guard, made on first use from the web settings."""
+    guard: LoginGuard | None = getattr(state, "login_guard", None)
+    if guard is None:
+        web = state.settings.web
+        policy = ThrottlePolicy(
+            user_failures=web.login_user_failures, address_failures=web.login_address_failures,
+            window_seconds=web.login_failure_window_seconds,
+            max_lockout_seconds=web.login_lockout_max_seconds,
+            hash_workers=web.login_hash_workers, hash_queue=web.login_hash_queue,
+        )  # fmt: skip
+        counters = RedisCounters(state.redis_url, MemoryCounters())
+        guard = state.login_guard = LoginGuard(counters, policy, state.settings.telephony.key_prefix)
+    return guard
+
+
+@router.post("/api/auth/token", tags=["auth"],
+             responses={429: {"description": "locked out, see Retry-After"}})  # fmt: skip
+async def sign_in(body: TokenRequest, request: Request) -> TokenResponse:
+    """Exchange a username and password for a signed token.
+
+    Failures are counted per user and per address; past a few the answer is 429 with Retry-After,
+    for longer each time. Unknown users cost as much time as known ones.
+    """
+    state = request.app.state
+    guard = login_guard(state)
+    address = request.client.host if request.client else "unknown"
+    async with guard.attempt(body.username, address):
+        record = await anyio.to_thread.run_sync(_find_user, state.session_factory, body.username)
+        matched = await guard.verify(record.password_hash if record else None, body.password)
+    if record is None or not record.is_active or not matched:
+        await guard.failed(body.username, address)
         raise UnauthorizedError("wrong username or password")
-    token = issue_token(request.app.state.secret_key, Principal(user.id, user.username, user.role))
-    return TokenResponse(access_token=token, role=user.role.value)
+    await guard.succeeded(body.username, address)
+    token = issue_token(state.secret_key, Principal(record.user_id, record.username, record.role))
+    return TokenResponse(access_token=token, role=record.role.value)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256, description="12+ characters, not a common one")
+
+
+def _store_password(factory: sessionmaker[Session], user_id: int, username: str, new_password: str) -> None:
+    with session_scope(factory) as session:
+        set_password(session, actor=username, user_id=user_id, new_password=new_password)
+
+
+@router.post("/api/auth/password", status_code=204, tags=["auth"],
+             responses={403: {"description": "the current password is wrong"}})  # fmt: skip
+async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, request: Request) -> None:
+    """Change your own password; the current one is checked (and throttled) like a sign-in."""
+    check_password_policy(body.new_password, principal.username)
+    state = request.app.state
+    guard = login_guard(state)
+    address = request.client.host if request.client else "unknown"
+    async with guard.attempt(principal.username, address):
+        record = await anyio.to_thread.run_sync(_find_user, state.session_factory, principal.username)
+        matched = await guard.verify(record.password_hash if record else None, body.current_password)
+    if record is None or not matched or record.user_id != principal.user_id:
+        await guard.failed(principal.username, address)
+        raise ForbiddenError("the current password is wrong")
+    await anyio.to_thread.run_sync(_store_password, state.session_factory, record.user_id,
+                                   record.username, body.new_password)  # fmt: skip
 
 
 class MePublic(BaseModel):

@@ -8,7 +8,7 @@ used for the next contact by every process (each re-reads it when it changes), n
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
 from tickets.rules import RuleFileError, RuleSet, parse_rules, rule_book
@@ -23,6 +23,8 @@ ADMINS = require_roles(Role.ADMIN)
 
 
 class RulesText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     yaml: str = Field(max_length=MAX_RULES_BYTES, description="The whole rules file")
 
 

@@ -29,6 +29,7 @@ from tickets.conversations.models import AuthorKind, Channel
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
 from web.auth import read_token
+from web.ids import BodyId, IdPath
 from web.routes.desk_support import runtime_of
 from web.routes.ticket_support import get_adapters, get_notifier
 
@@ -61,7 +62,7 @@ class Typing(BaseModel):
 class Read(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["read"]
-    up_to_message_id: int = Field(ge=1)
+    up_to_message_id: BodyId
 
 
 Frame = TypeAdapter(Annotated[ChatText | Typing | Read, Field(discriminator="type")])
@@ -230,7 +231,7 @@ async def visitor_socket(ws: WebSocket, visitor_token: str = Query(max_length=51
 
 
 @router.websocket("/ws/webchat/agent/{conversation_id}")
-async def agent_socket(ws: WebSocket, conversation_id: int, token: str = Query(max_length=1024)) -> None:
+async def agent_socket(ws: WebSocket, conversation_id: IdPath, token: str = Query(max_length=1024)) -> None:
     """An agent's side of one chat; needs an agent, supervisor, QA manager or admin token."""
     principal = read_token(ws.app.state.secret_key, token)
     if principal is None:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from tickets.desk.schemas import Strict
 from tickets.webhooks import services
-from web.deps import SessionDep
+from tickets.webhooks.egress import OutboundGuard
+from web.deps import SessionDep, SettingsDep
 from web.routes.desk_support import IdPath, Manager
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -50,8 +51,13 @@ class DeliveryPublic(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_endpoint(body: EndpointCreate, session: SessionDep, _: Manager) -> EndpointCreated:
-    endpoint, secret = services.create_endpoint(session, str(body.url), body.event_types)
+def create_endpoint(
+    body: EndpointCreate, session: SessionDep, settings: SettingsDep, _: Manager
+) -> EndpointCreated:
+    """Register a receiver; loopback, private, link-local and metadata addresses are refused (422)
+    unless ``desk.webhook_allowed_networks`` lists them."""
+    guard = OutboundGuard.from_setting(settings.desk.webhook_allowed_networks)
+    endpoint, secret = services.create_endpoint(session, str(body.url), body.event_types, guard)
     return EndpointCreated(**EndpointPublic.model_validate(endpoint).model_dump(), secret=secret)
 
 

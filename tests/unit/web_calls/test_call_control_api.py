@@ -273,7 +273,9 @@ def test_an_agent_logs_in_with_the_endpoint_skills_and_queues_from_the_database(
     )
     assert saved.status_code == 200 and saved.json()["agent_id"] == "ag-alice"
     bad = desk.client.put(
-        f"/api/agents/{desk.user_ids['alice']}/profile", json={"queues": ["x"]}, headers=desk.auth("sue")
+        f"/api/agents/{desk.user_ids['alice']}/profile",
+        json={"skills": {}, "queues": ["x"]},
+        headers=desk.auth("sue"),
     )
     assert (bad.status_code, bad.json()["detail"]) == (422, "no such queues: x")
     assert desk.post("alice", "/api/agents/me/login").status_code == 202

@@ -14,23 +14,30 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 
 class PauseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=64, description="why (lunch, training, ...)")
 
 
 class BlindTransferBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     queue_id: Name
 
 
 class WarmTransferBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     target_agent_id: Name
 
 
 class AgentProfileBody(BaseModel):
-    skills: dict[Name, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict, max_length=50)
-    queues: list[Name] = Field(default_factory=list, max_length=50)
+    """The whole profile (a PUT replaces it): both fields are required, so a junk body erases nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    skills: dict[Name, Annotated[int, Field(ge=1, le=10)]] = Field(max_length=50)
+    queues: list[Name] = Field(max_length=50)
 
 
 class AgentProfilePublic(AgentProfileBody):
+    model_config = ConfigDict(extra="ignore")
     user_id: int
     agent_id: str | None
 

@@ -10,12 +10,13 @@ from typing import Annotated
 
 import anyio
 import redis.asyncio as aredis
-from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentPublic
+from config.errors import ForbiddenError, NotFoundError
 from config.models import Role
 from telephony.agent_profiles.repository import agent_identity
 from telephony.calls.model import Call
@@ -70,10 +71,10 @@ async def call_transcript(
     stored = await anyio.to_thread.run_sync(_read_stored, session, call_id, principal.user_id)
     live = await _live_call(request, call_id)
     if not stored.has_record and live is None and not stored.segments:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id}")
+        raise NotFoundError(f"no call {call_id}")
     if principal.role not in EVERYTHING_ROLES:
         me = stored.viewer_agent_id
         on_live = live is not None and me in (live.agent_id, live.offer_agent_id, live.consult_agent_id)
         if me is None or not (on_live or stored.record_agent_id == me):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"you are not on call {call_id}")
+            raise ForbiddenError(f"you are not on call {call_id}")
     return CallTranscriptPublic(call_id=call_id, segments=stored.segments)

@@ -1,0 +1,45 @@
+"""What the security suite shares: demo users with strong passwords, settings on a temp data dir."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from config.models import Role
+from config.settings import Settings
+from web.auth import Principal, issue_token
+
+PASSWORDS = {
+    "admin": "admin-Vox-7rq-long",
+    "supervisor": "sup-Vox-7rq-long",
+    "agent1": "agent1-Vox-7rq-long",
+    "agent2": "agent2-Vox-7rq-long",
+}
+ROLES = {"admin": Role.ADMIN, "supervisor": Role.SUPERVISOR, "agent1": Role.AGENT, "agent2": Role.AGENT}
+
+
+@dataclass
+class SecureApp:
+    app: FastAPI
+    client: TestClient
+    ids: dict[str, int]
+    data_dir: Path
+
+    def bearer(self, username: str) -> dict[str, str]:
+        principal = Principal(self.ids[username], username, ROLES[username])
+        return {"Authorization": f"Bearer {issue_token(self.app.state.secret_key, principal)}"}
+
+
+def make_settings(data_dir: Path, redis_url: str, **extra: Any) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{data_dir / 'voxdesk.db'}", data_dir=data_dir, redis={"url": redis_url},
+        asterisk={"mode": "external", "ari_url": "http://127.0.0.1:9/ari", "ari_password": "x"},
+        telephony={"key_prefix": f"sec-{uuid.uuid4().hex[:8]}"}, **extra,
+    )  # fmt: skip
+
+
