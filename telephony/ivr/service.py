@@ -10,15 +10,14 @@ they started with (a :class:`Flow` is immutable).
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from config.admin_files import write_atomically
 from config.errors import NotFoundError
 from telephony.ivr.exceptions import FlowProblem, IvrError, IvrFlowError
 from telephony.ivr.flow import Flow, parse_flow
@@ -101,18 +100,8 @@ class FlowStore:
         """
         path = self.path_of(name)
         flow = self.validate(name, text)
-        path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, text)
             self._loaded[name] = _Loaded(flow, path.stat().st_mtime_ns)
         log.info("IVR flow %s replaced (%d nodes)", name, len(flow.nodes))
         return flow

@@ -7,14 +7,13 @@ changes, so a saved rule applies to the next contact without a restart.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from config.admin_files import write_atomically
 from tickets.rules.exceptions import RuleFileError
 from tickets.rules.matching import match
 from tickets.rules.model import ContactFacts, RuleSet, TicketAction
@@ -96,15 +95,7 @@ class TicketRuleBook:
     def replace(self, text: str) -> RuleSet:
         """Validate ``text`` and make it the rules file (atomically); raises RuleFileError if invalid."""
         rules = parse_rules(text)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ticket_rules.", suffix=".yaml")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, text)
         with self._lock:
             self._seen = None
             self._refresh()
