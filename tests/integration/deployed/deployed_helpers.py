@@ -62,8 +62,8 @@ nodes:
     timeout: 4
     retries: 1
     options:
-      "1": {next: support, label: support}
-      "2": {next: sales, label: sales}
+      "1": {next: support, label: support, keywords: [support]}
+      "2": {next: sales, label: sales, keywords: [sales]}
   support: {type: route_queue, queue: support}
   sales: {type: route_queue, queue: sales}
   operator: {type: route_queue, queue: general, choice: fallback}

@@ -130,3 +130,37 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
     body = ticket.json()
     assert (body["call_id"], body["conversation_id"]) == (call_id, summary["id"])
     assert body["group_id"] == group.json()["id"] and "Technical" in body["tags"]
+
+
+def test_a_spoken_menu_choice_takes_its_branch_as_deployed(
+    deployment: Deployment, deployed_asterisk: Any, tmp_path: Path
+) -> None:
+    """The menu listens to the caller's leg through the media worker (another process); "sales" is
+    heard, the call leaves the IVR for the sales queue, and the console shows it queued there."""
+    wav = tmp_path / "sales.wav"
+    spoken_wav(["sales"], wav)
+    plan = CallPlan("1000", deployed_asterisk.sip_server, wav=wav, play_at=2.0, hangup_after=9.0)
+    with deployment.console("dp-sue") as supervisor:
+        result = place_call(plan)
+        assert result.answered, result
+
+        def queued_in_sales() -> bool:
+            return any(
+                m["data"].get("state") == "queued" and m["data"].get("queue_id") == "sales"
+                for call_id in supervisor.call_ids()
+                for m in supervisor.of_call(call_id, "call.state_changed")
+            )
+
+        wait_for(queued_in_sales, 15, "the spoken choice's call queued in sales", deployment.describe)
+    call_id = supervisor.call_ids()[-1]
+
+    def call_link() -> dict[str, Any]:
+        answer = deployment.api("dp-sue", "GET", f"/api/calls/{call_id}/conversation")
+        assert answer.status_code == 200, answer.text
+        link: dict[str, Any] = answer.json()["call"] or {}
+        return link
+
+    wait_for(lambda: call_link().get("ivr_choice") is not None, 15, "the IVR choice stored", deployment.describe)
+    call = call_link()
+    assert (call["ivr_choice"], call["queue_id"]) == ("sales", "sales"), call
+    assert any(step.startswith("menu:speech") for step in call["ivr_path"]), call["ivr_path"]
