@@ -160,7 +160,7 @@ def test_a_spoken_menu_choice_takes_its_branch_as_deployed(
         link: dict[str, Any] = answer.json()["call"] or {}
         return link
 
-    wait_for(lambda: call_link().get("ivr_choice") is not None, 15, "the IVR choice stored", deployment.describe)
+    wait_for(lambda: call_link().get("ivr_choice") is not None, 15, "the choice stored", deployment.describe)
     call = call_link()
     assert (call["ivr_choice"], call["queue_id"]) == ("sales", "sales"), call
     assert any(step.startswith("menu:speech") for step in call["ivr_path"]), call["ivr_path"]
