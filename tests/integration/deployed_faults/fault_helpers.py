@@ -18,7 +18,7 @@ from typing import Any
 import redis
 import yaml
 
-VOXDESK = [sys.executable, "-m", "config.cli"]
+VOXDESK = [sys.executable, "-m", "voxdesk.cli"]
 AGENT = "ft-agent"
 AGENT_PASSWORD = "fault-test-pass"
 
