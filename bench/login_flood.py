@@ -22,8 +22,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-from config.demo import create_user
 
+from config.accounts import create_user
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade
 from config.models import Role

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config.demo import create_user
 from fastapi.testclient import TestClient
 from security_helpers import PASSWORDS, ROLES, SecureApp, make_settings
 
+from config.accounts import create_user
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade
 from web.app import create_app

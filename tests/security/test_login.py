@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from config.demo import create_user
 from fastapi.testclient import TestClient
 from security_helpers import PASSWORDS, SecureApp, make_settings
 
+from config.accounts import create_user
 from config.db import session_scope
 from config.errors import LoginThrottledError
 from config.migrate import upgrade

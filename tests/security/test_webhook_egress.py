@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from config.demo import create_user
 from fastapi.testclient import TestClient
 from security_helpers import SecureApp, make_settings
 from sqlalchemy.orm import Session
 
+from config.accounts import create_user
 from config.db import session_scope
 from config.migrate import upgrade
 from config.models import Role
