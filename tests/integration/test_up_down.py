@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -90,10 +91,19 @@ def test_up_serves_a_healthy_console_with_asterisk_answering(
     # Asterisk is reported by the controller's heartbeat: it comes once the controller has rendered
     # its prompts and connected to ARI.
     deadline = time.monotonic() + 90
-    health = httpx.get(url + "health", timeout=10)
+    # Versions show only to a signed-in user: the demo supervisor's password is in the data dir.
+    credentials = (Path(up_env["VOXDESK_DATA_DIR"]) / "demo-credentials.txt").read_text()
+    password = re.search(r"^supervisor\s+supervisor\s+password=(\S+)", credentials, re.M)
+    assert password is not None, credentials
+    signed_in = httpx.post(
+        url + "api/auth/token", json={"username": "supervisor", "password": password[1]}, timeout=10
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    health = httpx.get(url + "health", headers=auth, timeout=10)
     while health.status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.5)
-        health = httpx.get(url + "health", timeout=10)
+        health = httpx.get(url + "health", headers=auth, timeout=10)
     assert health.status_code == 200, health.text
     checks = health.json()["checks"]
     assert checks["asterisk"]["ok"] and checks["asterisk"]["detail"].startswith("asterisk 22")

@@ -49,8 +49,13 @@ def test_a_wrong_password_gets_401_without_saying_which_part_was_wrong(client_an
 
 
 def test_health_reports_each_dependency_and_degrades_without_asterisk(client_and_accounts: Client) -> None:
-    client, _ = client_and_accounts
-    response = client.get("/health")
+    client, passwords = client_and_accounts
+    anonymous = client.get("/health").json()  # up or down only: details tell an attacker what to aim at
+    assert anonymous["checks"]["asterisk"]["ok"] is False
+    assert not any("detail" in check for check in anonymous["checks"].values())
+    credentials = {"username": "supervisor", "password": passwords["supervisor"]}
+    token = client.post("/api/auth/token", json=credentials).json()["access_token"]
+    response = client.get("/health", headers={"Authorization": f"Bearer {token}"})
     body = response.json()
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["redis"]["ok"] is True
