@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -80,7 +81,11 @@ def running_voxdesk(up_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[su
         time.sleep(0.2)
     yield process, url
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+        # A test that failed before `voxdesk down` must not leave Asterisk and the children running:
+        # they have process groups of their own (the supervisor restarts them), so ask it to stop all.
+        subprocess.run([*VOXDESK, "down"], env=up_env, capture_output=True, timeout=90, check=False)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
     log.close()
 
 
