@@ -57,6 +57,8 @@ from deployed_helpers import (  # noqa: E402
 from speech_audio import phone_band, piper_16k, silence  # noqa: E402
 
 from asr.audio import write_wav  # noqa: E402
+from bench.asr import AGENT_LINES  # noqa: E402  (the call benches' one dialogue)
+from bench.asr import SENTENCES as CALLER_LINES  # noqa: E402
 from config.migrate import upgrade  # noqa: E402
 from config.settings import AsteriskMode, load_settings  # noqa: E402
 from telephony.sandbox import AsteriskSandbox  # noqa: E402
@@ -64,24 +66,6 @@ from telephony.sipua.client import place_call, start_softphone  # noqa: E402
 from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan  # noqa: E402
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-CALLER_LINES = [
-    "I would like a refund for my last order.",
-    "The package arrived damaged and the box was open.",
-    "Can you check the status of my account please?",
-    "I was charged twice on my credit card this month.",
-    "My internet connection drops every evening.",
-    "Please send me a new invoice by email.",
-    "Thank you, that solves my problem.",
-]
-AGENT_LINES = [
-    "I am sorry to hear that, let me look at your order.",
-    "I can see the delivery, I will send a replacement today.",
-    "Your account is active and the last payment went through.",
-    "I see the second charge, I will refund it right away.",
-    "Let me run a line test from here, it takes a minute.",
-    "The invoice is on its way to the address we have on file.",
-    "You are welcome, is there anything else I can help with?",
-]
 
 
 def words(text: str) -> list[str]:
