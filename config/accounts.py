@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,6 +15,8 @@ from config.passwords import check_password_policy
 from config.security import generate_secret, hash_password, sip_ha1
 
 SIP_REALM = "voxdesk"
+GENERIC_PUBLIC_NAME = "Agent"  # when display_name offers nothing but the log-in name
+PUBLIC_NAME = re.compile(r"^[^\x00-\x1f\x7f<>]{1,64}$")
 
 
 class AccountError(VoxdeskError):
@@ -110,5 +114,44 @@ def set_password(session: Session, *, actor: str, user_id: int, new_password: st
     user.password_hash = hash_password(new_password)
     action = "user.password_changed" if actor == user.username else "user.password_reset"
     session.add(AuditEntry(actor=actor, action=action, target=f"user:{user_id}", details={}))
+    session.flush()
+    return user
+
+
+def default_public_name(display_name: str, username: str) -> str:
+    """The first name of ``display_name``; never the log-in name (a customer must not learn it)."""
+    first = (display_name.split() or [""])[0][:64]
+    return first if first and first.casefold() != username.casefold() else GENERIC_PUBLIC_NAME
+
+
+def public_name_of(user: User) -> str:
+    """What customers see of ``user``: their public name, else the default from display_name."""
+    return user.public_name or default_public_name(user.display_name, user.username)
+
+
+def public_name_for(session: Session, user_id: int | None) -> str:
+    """The public name of user ``user_id`` (the generic one when there is no such user)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    return public_name_of(user) if user is not None else GENERIC_PUBLIC_NAME
+
+
+def set_public_name(session: Session, *, actor: str, user_id: int, public_name: str) -> User:
+    """Set the name customers see (the user or an admin); refused when it is the log-in name.
+
+    Raises:
+        AccountNotFoundError: no such user.
+        InvalidAccountError: empty, too long, markup or control characters, or the username.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFoundError(f"no user {user_id}")
+    name = " ".join(public_name.split())
+    if not PUBLIC_NAME.match(name):
+        raise InvalidAccountError("a public name has 1 to 64 characters, without < > or control characters")
+    if name.casefold() == user.username.casefold():
+        raise InvalidAccountError("the public name must not be the log-in name: customers see it")
+    user.public_name = name
+    session.add(AuditEntry(actor=actor, action="user.public_name_set", target=f"user:{user_id}",
+                           details={"public_name": name}))  # fmt: skip
     session.flush()
     return user

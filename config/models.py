@@ -34,6 +34,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
+    # What customers see (chat, e-mail, surveys); unset means the first name of display_name.
+    public_name: Mapped[str | None] = mapped_column(String(64), default=None)
     email: Mapped[str | None] = mapped_column(String(255), default=None)
     role: Mapped[Role] = mapped_column(
         Enum(Role, name="user_role", values_callable=lambda roles: [r.value for r in roles])
@@ -63,13 +65,22 @@ class SipCredential(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which object, and when; written by services, never edited."""
+    """Who did what to which object, and when; never edited.
+
+    Two kinds share the table: domain events written by services (``user.created``, with details),
+    and one entry per state-changing request of an admin or supervisor, written by the web app
+    (action ``POST /api/admin/users``; those carry the role, the answer's status and the client).
+    """
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(255))
+    target: Mapped[str] = mapped_column(String(255))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    role: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[int | None] = mapped_column(Integer, default=None)
+    client: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -10,6 +10,9 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from telephony.ivr.sounds import sound_problem
 
 DTMF_KEYS = frozenset("0123456789*#")
 
@@ -31,6 +34,14 @@ class Prompt(_Frozen):
             return {"text": {"*": value}}
         if isinstance(value, dict) and isinstance(value.get("text"), str):
             return {**value, "text": {"*": value["text"]}}
+        return value
+
+    @field_validator("sound")
+    @classmethod
+    def _known_sound(cls, value: str | None) -> str | None:
+        problem = sound_problem(value) if value is not None else None
+        if problem is not None:
+            raise PydanticCustomError("unknown_sound", problem)
         return value
 
     @model_validator(mode="after")

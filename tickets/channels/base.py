@@ -38,6 +38,8 @@ class OutboundMessage:
     body: str
     agent_id: int | None = None
     agent_name: str = ""
+    # What the conversation keeps when it must differ from what is sent (a survey link's token).
+    record_body: str | None = None
 
 
 class ChannelAdapter(Protocol):

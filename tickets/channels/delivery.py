@@ -36,7 +36,7 @@ def store_then_deliver(
         conversation,
         Direction.OUTBOUND,
         AuthorKind.AGENT,
-        outbound.body,
+        outbound.body if outbound.record_body is None else outbound.record_body,
         author_id=outbound.agent_id,
         author_name=outbound.agent_name,
         external_id=external_id,

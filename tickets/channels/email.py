@@ -138,7 +138,9 @@ class EmailAdapter:
             mail["In-Reply-To"] = last_inbound.external_id
         if references:
             mail["References"] = " ".join(references)
-        mail.set_content(outbound.body)
+        # Signed with the agent's public name (the desk resolves it; never the log-in name).
+        signature = f"\n\n-- \n{outbound.agent_name}" if outbound.agent_name else ""
+        mail.set_content(outbound.body + signature)
 
         def deliver() -> None:
             self._deliver(mail)

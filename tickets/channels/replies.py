@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from config.accounts import public_name_for
 from tickets.channels.base import ChannelAdapter, OutboundMessage
 from tickets.channels.exceptions import ChannelNotConfiguredError
 from tickets.conversations.models import Channel, Conversation, Message
@@ -23,5 +24,7 @@ class ChannelReplies:
         adapter = self._adapters.get(Channel(conversation.channel))
         if adapter is None:
             raise ChannelNotConfiguredError(f"agents cannot write into a {conversation.channel} conversation")
-        outbound = OutboundMessage(conversation.id, body, agent_id=agent_id, agent_name=agent_name)
+        # Customers see the agent's public name, never the log-in name the desk passes as agent_name.
+        shown = public_name_for(session, agent_id) if agent_id is not None else agent_name
+        outbound = OutboundMessage(conversation.id, body, agent_id=agent_id, agent_name=shown)
         return adapter.send(session, conversation, outbound)

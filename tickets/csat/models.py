@@ -24,6 +24,8 @@ class CsatSurvey(Base):
     )
     # Tickets live in another feature's table; kept as a plain id so either can migrate alone.
     ticket_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # SHA-256 of the random token in the customer's link; the token itself is never stored.
+    token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True, index=True)
     via: Mapped[str] = mapped_column(String(16))  # chat, email, sms, ivr
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     score: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -1,9 +1,12 @@
 """Offer a CSAT survey after a call ends or a ticket is solved, and send its link by SMS or e-mail.
 
-``offer_call_survey`` is what the telephony controller calls when a call hangs up;
-``offer_ticket_survey`` is what the desk calls when a ticket becomes solved. Both create the survey
-now and leave the sending to the Celery job ``voxdesk.tickets.send_csat``, so neither the call path
-nor the ticket update waits on a relay or an SMS gateway.
+``offer_call_survey`` is for call control when a call hangs up (the agent is the one the call's
+record says answered); ``offer_ticket_survey`` is what the desk calls when a ticket becomes solved.
+These are the only ways a survey is created. Both create the survey now and leave the sending to the
+Celery job ``voxdesk.tickets.send_csat``, so neither the call path nor the ticket update waits on a
+relay or an SMS gateway. The link carries the survey's random token in its fragment (``#token=``),
+which browsers never send to a server, so no access log holds it; the copy kept in the conversation
+has the token left out, so an agent reading the thread cannot answer in the customer's place.
 """
 
 from __future__ import annotations
@@ -13,18 +16,22 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.models import SipCredential
 from tickets.channels.base import OutboundMessage
 from tickets.channels.email import EmailAdapter
 from tickets.channels.sms import SmsAdapter
 from tickets.conversations.models import Channel, Message
 from tickets.conversations.services import find_by_external_ref, open_conversation
+from tickets.conversations.voice import find_call_link
 from tickets.csat.models import CsatSurvey
-from tickets.csat.services import CsatError, create_survey, survey_token
+from tickets.csat.services import CsatError, create_survey, issue_survey_token
 from tickets.customers.models import CustomerIdentity, IdentityKind
 
 SEND_CSAT_TASK = "voxdesk.tickets.send_csat"
 DEFAULT_DELAY_SECONDS = 60  # after the hang-up, so the text does not arrive mid-goodbye
 SURVEY_SUBJECT = "How did we do?"
+SURVEY_TEXT = "Thank you for contacting us. How did we do? Rate us from 1 to 5: {link}"
+TOKEN_KEPT_OUT = "(token sent to the customer only)"  # noqa: S105 - a placeholder, not a secret
 
 # (task name, survey id, delay in seconds): the default sends a Celery job by name.
 Enqueue = Callable[[str, int, int], None]
@@ -87,23 +94,31 @@ def offer_survey(
     return survey
 
 
+def call_agent(session: Session, call_id: str) -> int | None:
+    """The user id of the agent who answered ``call_id`` (the call's record names their SIP account)."""
+    link = find_call_link(session, call_id)
+    if link is None or not link.agent_id:
+        return None
+    return session.scalar(select(SipCredential.user_id).where(SipCredential.username == link.agent_id))
+
+
 def offer_call_survey(
     session: Session,
     call_id: str,
     *,
-    agent_id: int | None = None,
     prefer: str = "sms",
     delay_seconds: int = DEFAULT_DELAY_SECONDS,
     enqueue: Enqueue = celery_enqueue,
 ) -> CsatSurvey:
-    """For the telephony controller, when call ``call_id`` ends: survey the caller by SMS or e-mail."""
+    """For call control, when call ``call_id`` ends: survey the caller by SMS or e-mail, for the
+    agent who answered it (none when nobody did)."""
     conversation = find_by_external_ref(session, Channel.VOICE, call_id)
     if conversation is None:
         raise CsatError(f"no conversation for call {call_id}")
     return offer_survey(
         session,
         conversation.id,
-        agent_id=agent_id,
+        agent_id=call_agent(session, call_id),
         prefer=prefer,
         delay_seconds=delay_seconds,
         enqueue=enqueue,
@@ -133,9 +148,10 @@ def offer_ticket_survey(
 
 
 def send_survey(
-    session: Session, survey_id: int, secret: str, base_url: str, email: EmailAdapter, sms: SmsAdapter
+    session: Session, survey_id: int, base_url: str, email: EmailAdapter, sms: SmsAdapter
 ) -> Message:
-    """Send the survey's signed link; a survey already sent is not sent again (jobs can run twice)."""
+    """Send the survey's link with a new token; a survey already sent is not sent again (jobs can
+    run twice; a retry after a failed delivery issues a new token, so only the delivered one works)."""
     survey = session.get(CsatSurvey, survey_id)
     if survey is None:
         raise CsatError(f"survey {survey_id} does not exist")
@@ -143,8 +159,9 @@ def send_survey(
         sent = session.get(Message, survey.message_id)
         if sent is not None:
             return sent
-    link = f"{base_url.rstrip('/')}/csat?token={survey_token(secret, survey)}"
-    text = f"Thank you for contacting us. How did we do? Rate us from 1 to 5: {link}"
+    page = f"{base_url.rstrip('/')}/csat#token="
+    text = SURVEY_TEXT.format(link=page + issue_survey_token(session, survey))
+    kept = SURVEY_TEXT.format(link=page + TOKEN_KEPT_OUT)
     if survey.via == "sms":
         phone = _contact(session, survey.customer_id, IdentityKind.PHONE)
         if phone is None:
@@ -152,14 +169,14 @@ def send_survey(
         conversation = open_conversation(
             session, survey.customer_id, Channel.SMS, external_ref=phone, subject="SMS"
         )
-        message = sms.send(
-            session, conversation, OutboundMessage(conversation.id, text, agent_name="Voxdesk")
-        )
+        outbound = OutboundMessage(conversation.id, text, agent_name="Voxdesk", record_body=kept)
+        message = sms.send(session, conversation, outbound)
     else:
         address = _contact(session, survey.customer_id, IdentityKind.EMAIL)
         if address is None:
             raise CsatError(f"customer {survey.customer_id} has no e-mail address")
-        outbound = OutboundMessage(0, text, agent_name="Voxdesk")  # the thread is opened by start_thread
+        # The thread is opened by start_thread (hence no conversation id yet).
+        outbound = OutboundMessage(0, text, agent_name="Voxdesk", record_body=kept)
         message = email.start_thread(session, survey.customer_id, address, SURVEY_SUBJECT, outbound)
     survey.message_id = message.id
     session.commit()

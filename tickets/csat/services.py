@@ -1,22 +1,30 @@
-"""Send a survey, take its answer (by signed link, chat or IVR digit), report scores per agent."""
+"""Surveys are created by the system for the agent who handled the contact; customers answer with
+the random token of their link, and scores are reported per agent.
+
+No console user creates or answers a survey: the desk offers one when a ticket is solved and call
+control when a call ends (:mod:`tickets.csat.offers`). The token in the customer's link is random
+per survey and stored only as its SHA-256, so neither the database nor an agent reading it can
+answer in the customer's place.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config import errors
 from config.errors import VoxdeskError
-from tickets.channels.signing import read_token, sign_token
-from tickets.conversations.models import Channel
-from tickets.conversations.services import find_by_external_ref, get_conversation
+from config.models import User
+from tickets.conversations.services import get_conversation
 from tickets.csat.models import CsatSurvey
 
-SURVEY_TOKEN_PURPOSE = "csat-survey"  # noqa: S105 - a label, not a secret
-SURVEY_TOKEN_TTL = 14 * 24 * 3600
+SURVEY_TOKEN_TTL = timedelta(days=14)
 VIA = ("chat", "email", "sms", "ivr")
+MAX_DB_ID = 2**31 - 1
 
 
 class CsatError(VoxdeskError):
@@ -24,15 +32,24 @@ class CsatError(VoxdeskError):
 
 
 class InvalidSurveyInputError(CsatError, errors.InvalidInputError):
-    """A score or digit out of range, or an unknown way to send the survey."""
+    """A score out of range, an unknown way to send the survey, or an id that cannot exist."""
 
 
 class SurveyNotFoundError(CsatError, errors.NotFoundError):
     """The survey (or the call's conversation) does not exist."""
 
 
+class SurveyTokenError(CsatError, errors.UnauthorizedError):
+    """The link's token is unknown or expired: only the customer's own link answers a survey."""
+
+
 class SurveyAnsweredError(CsatError, errors.ConflictError):
     """Each survey is answered once."""
+
+
+def _valid_id(value: int | None, what: str) -> None:
+    if value is not None and not 1 <= value <= MAX_DB_ID:
+        raise InvalidSurveyInputError(f"{what} must be between 1 and {MAX_DB_ID}")
 
 
 def create_survey(
@@ -42,8 +59,13 @@ def create_survey(
     agent_id: int | None = None,
     ticket_id: int | None = None,
 ) -> CsatSurvey:
+    """The system's survey of ``conversation_id`` for the agent who handled it (never a user's request)."""
     if via not in VIA:
         raise InvalidSurveyInputError(f"via must be one of {', '.join(VIA)}")
+    _valid_id(ticket_id, "ticket_id")
+    _valid_id(agent_id, "agent_id")
+    if agent_id is not None and session.get(User, agent_id) is None:
+        raise InvalidSurveyInputError(f"no user {agent_id} to credit the survey to")
     conversation = get_conversation(session, conversation_id)
     survey = CsatSurvey(
         conversation_id=conversation.id,
@@ -57,15 +79,26 @@ def create_survey(
     return survey
 
 
-def survey_token(secret: str, survey: CsatSurvey) -> str:
-    """The signed token in an e-mail/SMS survey link; it names one survey and expires."""
-    return sign_token(secret, SURVEY_TOKEN_PURPOSE, str(survey.id), SURVEY_TOKEN_TTL)
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def survey_from_token(session: Session, secret: str, token: str) -> CsatSurvey:
-    survey = session.get(CsatSurvey, int(read_token(secret, SURVEY_TOKEN_PURPOSE, token)))
+def issue_survey_token(session: Session, survey: CsatSurvey) -> str:
+    """A new random token for the customer's link (the last one issued is the one that works)."""
+    token = secrets.token_urlsafe(32)
+    survey.token_hash = _digest(token)
+    session.flush()
+    return token
+
+
+def survey_from_token(session: Session, token: str) -> CsatSurvey:
+    """The survey whose link carries ``token``; refused when unknown or older than the link's life."""
+    survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token_hash == _digest(token)))
     if survey is None:
-        raise SurveyNotFoundError("this survey no longer exists")
+        raise SurveyTokenError("this survey link is not valid")
+    sent_at = survey.sent_at if survey.sent_at.tzinfo else survey.sent_at.replace(tzinfo=UTC)
+    if datetime.now(UTC) - sent_at > SURVEY_TOKEN_TTL:
+        raise SurveyTokenError("this survey link has expired")
     return survey
 
 
@@ -77,19 +110,6 @@ def answer_survey(session: Session, survey: CsatSurvey, score: int, comment: str
     survey.score, survey.comment, survey.answered_at = score, comment[:2000], datetime.now(UTC)
     session.commit()
     return survey
-
-
-def record_ivr_answer(session: Session, call_id: str, digit: str, agent_id: int | None = None) -> CsatSurvey:
-    """The post-call IVR question: the caller pressed 1-5 after the agent hung up."""
-    if len(digit) != 1 or digit not in "12345":
-        raise InvalidSurveyInputError("press a digit from 1 to 5")
-    conversation = find_by_external_ref(session, Channel.VOICE, call_id)
-    if conversation is None:
-        raise SurveyNotFoundError(f"no conversation for call {call_id}")
-    survey = session.scalar(
-        select(CsatSurvey).where(CsatSurvey.conversation_id == conversation.id, CsatSurvey.via == "ivr")
-    ) or create_survey(session, conversation.id, "ivr", agent_id=agent_id)
-    return answer_survey(session, survey, int(digit))
 
 
 def agent_scores(session: Session) -> list[tuple[int | None, int, float]]:

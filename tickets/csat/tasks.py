@@ -10,7 +10,6 @@ from celery import Task
 
 from config.db import make_engine, make_session_factory
 from config.jobs import celery_app
-from config.secrets_store import get_or_create_secret
 from config.settings import load_settings
 from tickets.channels.email import EmailAdapter
 from tickets.channels.exceptions import DeliveryError
@@ -24,14 +23,13 @@ from tickets.csat.offers import SEND_CSAT_TASK, send_survey
 def send_csat(self: Task, survey_id: int) -> int:
     """Returns the id of the message that carried the link."""
     settings = load_settings()
-    secret = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
     adapters = build_adapters(settings, None)
     email, sms = adapters[Channel.EMAIL], adapters[Channel.SMS]
     assert isinstance(email, EmailAdapter) and isinstance(sms, SmsAdapter)
     engine = make_engine(settings.effective_database_url)
     try:
         with make_session_factory(engine)() as session:
-            message = send_survey(session, survey_id, secret, settings.channels.public_base_url, email, sms)
+            message = send_survey(session, survey_id, settings.channels.public_base_url, email, sms)
             return message.id
     except DeliveryError as exc:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc

@@ -13,7 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.accounts import AccountError, add_user, rotate_sip_password, set_password, sip_account_of
+from config.accounts import (
+    AccountError,
+    add_user,
+    public_name_of,
+    rotate_sip_password,
+    set_password,
+    set_public_name,
+    sip_account_of,
+)
 from config.errors import InvalidInputError, NotFoundError, WeakPasswordError
 from config.models import Role
 from config.settings import Settings
@@ -45,6 +53,17 @@ class PasswordReset(BaseModel):
     new_password: str = Field(min_length=1, max_length=256, description="12+ characters, not a common one")
 
 
+class PublicNameUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_name: str = Field(min_length=1, max_length=64, description="what customers see; not the username")
+
+
+class PublicNamePublic(BaseModel):
+    user_id: int
+    public_name: str
+
+
 class SipSetup(BaseModel):
     """What an agent types into a softphone (Linphone, Zoiper, MicroSIP, a desk phone)."""
 
@@ -62,6 +81,7 @@ RELOAD_NOTE = "id of the command that makes call control reload the SIP endpoint
 class UserCreated(BaseModel):
     id: int
     username: str
+    public_name: str = Field(description="what customers see (chat, e-mail signature)")
     role: Role
     sip: SipSetup | None
     endpoints_reload_command: str | None = Field(description=RELOAD_NOTE)
@@ -106,8 +126,9 @@ def create_user_account(
                        password=sip_password)  # fmt: skip
     reload = reload_endpoints(commands, principal.username) if sip else None
     return UserCreated(
-        id=user.id, username=user.username, role=user.role, sip=sip, endpoints_reload_command=reload
-    )
+        id=user.id, username=user.username, public_name=public_name_of(user), role=user.role, sip=sip,
+        endpoints_reload_command=reload,
+    )  # fmt: skip
 
 
 @router.post("/api/admin/users/{user_id}/sip-password", dependencies=[ADMINS])
@@ -142,6 +163,33 @@ def reset_user_password(
     except (AccountError, WeakPasswordError):
         session.rollback()
         raise
+
+
+def _rename(session: SessionDep, actor: str, user_id: int, public_name: str) -> PublicNamePublic:
+    try:
+        user = set_public_name(session, actor=actor, user_id=user_id, public_name=public_name)
+        session.commit()
+    except AccountError:
+        session.rollback()
+        raise
+    return PublicNamePublic(user_id=user.id, public_name=public_name_of(user))
+
+
+@router.put("/api/admin/users/{user_id}/public-name", dependencies=[ADMINS])
+def set_user_public_name(
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: PublicNameUpdate, principal: CurrentPrincipal,
+    session: SessionDep,
+) -> PublicNamePublic:  # fmt: skip
+    """Set the name customers see for a user (web chat, e-mail signatures); never their username."""
+    return _rename(session, principal.username, user_id, body.public_name)
+
+
+@router.put("/api/me/public-name")
+def set_my_public_name(
+    body: PublicNameUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> PublicNamePublic:
+    """Any signed-in user sets the name customers see for them (default: the first name)."""
+    return _rename(session, principal.username, principal.user_id, body.public_name)
 
 
 @router.get("/api/agents/me/sip", dependencies=[AGENTS])

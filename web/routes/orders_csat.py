@@ -1,4 +1,4 @@
-"""Order lookup and CSV import, and CSAT surveys (create, answer by signed link, post-call IVR)."""
+"""Order lookup and CSV import; CSAT answers (by the customer's link) and scores per agent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from tickets.connectors.lookup import OrderInfo, TableOrderLookup
 from tickets.csat import services as csat
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
-from web.ids import BodyId
 from web.routes.ticket_support import read_limited_body
 
 router = APIRouter(tags=["orders", "csat"])
@@ -54,31 +53,11 @@ async def import_orders(request: Request, session: SessionDep, settings: Setting
     return result
 
 
-class SurveyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    conversation_id: BodyId
-    via: str = Field(pattern="^(chat|email|sms|ivr)$")
-    agent_id: BodyId | None = None
-    ticket_id: BodyId | None = None
-
-
-class SurveyPublic(BaseModel):
-    survey_id: int
-    link: str
-
-
 class SurveyAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=10, max_length=512)
+    token: str = Field(min_length=10, max_length=512, description="the token from the customer's link")
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
-
-
-class IvrAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    call_id: str = Field(min_length=1, max_length=255)
-    digit: str = Field(min_length=1, max_length=1)
-    agent_id: int | None = None
 
 
 class AgentScore(BaseModel):
@@ -87,29 +66,16 @@ class AgentScore(BaseModel):
     average: float
 
 
-@router.post("/api/csat/surveys", dependencies=[AGENTS], status_code=201)
-def create_survey(
-    body: SurveyCreate, request: Request, session: SessionDep, settings: SettingsDep
-) -> SurveyPublic:
-    """Start a survey after a solved ticket or an ended call; the link goes out by e-mail, SMS or chat."""
-    survey = csat.create_survey(session, body.conversation_id, body.via, body.agent_id, body.ticket_id)
-    token = csat.survey_token(request.app.state.secret_key, survey)
-    return SurveyPublic(survey_id=survey.id, link=f"{settings.channels.public_base_url}/csat?token={token}")
-
-
 @router.post("/api/csat/answers")
-def answer_survey(body: SurveyAnswer, request: Request, session: SessionDep) -> dict[str, int]:
-    """Public, but only with the signed token from the survey link; each survey is answered once."""
-    survey = csat.survey_from_token(session, request.app.state.secret_key, body.token)
+def answer_survey(body: SurveyAnswer, session: SessionDep) -> dict[str, int]:
+    """Public, but only with the token from the customer's survey link; each survey is answered once.
+
+    Surveys are never created through the API: the system offers one when a ticket is solved or a
+    call ends, credited to the agent who handled it, and sends its link to the customer.
+    """
+    survey = csat.survey_from_token(session, body.token)
     csat.answer_survey(session, survey, body.score, body.comment)
     return {"survey_id": survey.id}
-
-
-@router.post("/api/csat/ivr", dependencies=[SUPERVISORS])
-def ivr_answer(body: IvrAnswer, session: SessionDep) -> dict[str, int]:
-    """The post-call IVR question (a service token: telephony runs as admin or supervisor)."""
-    survey = csat.record_ivr_answer(session, body.call_id, body.digit, body.agent_id)
-    return {"survey_id": survey.id, "score": survey.score or 0}
 
 
 @router.get("/api/csat/agents", dependencies=[LEADS])

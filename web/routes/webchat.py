@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from config.accounts import public_name_for
 from config.errors import VoxdeskError
 from config.events import Subscription, channel_name
 from config.models import Role
@@ -137,8 +138,9 @@ async def _chat_loop(
             else:
                 assert agent is not None
                 conversation = services.get_conversation(session, conversation_id)
+                shown = public_name_for(session, agent[0])  # the visitor sees this, never the username
                 message = adapter.send(
-                    session, conversation, OutboundMessage(conversation_id, body, agent[0], agent[1])
+                    session, conversation, OutboundMessage(conversation_id, body, agent[0], shown)
                 )
                 # The agent's chat line is the response of the chat's open tickets.
                 desk.agent_replied(session, runtime, conversation_id, message.id, Actor(agent[1], agent[0]))
