@@ -8,12 +8,14 @@ from config.db import make_engine, make_session_factory
 from config.files import private_dir
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
+from web.audit import AuditMiddleware
 from web.errors import install_error_handlers
 from web.headers import SecurityHeadersMiddleware
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
     alerts,
+    audit,
     call_conversations,
     calls,
     channel_webhooks,
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(accounts.router)
+    app.include_router(audit.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
     app.include_router(webchat.router)
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_csat.router)
     app.include_router(ivr_flows.router)
     app.include_router(routing_config.router)
+    app.add_middleware(AuditMiddleware)  # innermost: it reads the matched route and the principal
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, a 413 included
     app.include_router(tickets.router)

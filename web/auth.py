@@ -74,6 +74,7 @@ async def current_principal(request: Request) -> Principal:
     principal = read_token(request.app.state.secret_key, token) if token else None
     if principal is None:
         raise UnauthorizedError("sign in first")
+    request.state.principal = principal  # for the audit log (web/audit.py), which runs around the route
     return principal
 
 

@@ -29,6 +29,7 @@ from tickets.conversations.events import TypingChanged
 from tickets.conversations.models import AuthorKind, Channel
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
+from web.audit import audit_socket
 from web.auth import read_token
 from web.ids import BodyId, IdPath
 from web.routes.desk_support import runtime_of
@@ -253,4 +254,5 @@ async def agent_socket(ws: WebSocket, conversation_id: IdPath, token: str = Quer
         await ws.close(code=4404, reason="no such web chat")
         return
     await ws.accept()
+    await audit_socket(ws.scope, principal, f"conversation_id={conversation_id}")  # admins, supervisors
     await _chat_loop(ws, conversation_id, AuthorKind.AGENT, None, (principal.user_id, principal.username))

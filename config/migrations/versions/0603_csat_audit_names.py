@@ -10,7 +10,7 @@ from alembic import op
 revision = '0603'
 down_revision = '0501'
 branch_labels = None
-depends_on = None
+depends_on = ('0404',)  # csat_surveys and its message_id
 
 
 def upgrade() -> None:
