@@ -162,7 +162,9 @@ def test_an_ivr_flow_with_a_path_or_an_unknown_sound_is_refused_with_422(
 ) -> None:
     headers = secure_app.bearer("admin")
     for method, url in (("post", "/api/ivr/flows/main/validate"), ("put", "/api/ivr/flows/main")):
-        answer = secure_app.client.request(method, url, json={"yaml": _flow_with_sound(sound)}, headers=headers)
+        answer = secure_app.client.request(
+            method, url, json={"yaml": _flow_with_sound(sound)}, headers=headers
+        )
         assert answer.status_code == 422, answer.text
         [problem] = answer.json()["detail"]["problems"]
         assert problem["node"] == "greet" and reason in problem["reason"], problem
@@ -190,7 +192,9 @@ def test_supervisor_and_admin_actions_appear_in_the_audit_log_with_actor_and_tar
     group = client.post("/api/desk/groups", json={"name": "Returns"}, headers=secure_app.bearer("supervisor"))
     assert group.status_code == 201, group.text
     renamed = client.patch(
-        f"/api/desk/groups/{group.json()['id']}", json={"name": "Refunds"}, headers=secure_app.bearer("supervisor")
+        f"/api/desk/groups/{group.json()['id']}",
+        json={"name": "Refunds"},
+        headers=secure_app.bearer("supervisor"),
     )
     assert renamed.status_code == 200, renamed.text
     user = client.post(
@@ -254,7 +258,10 @@ def test_the_audit_log_pages_by_time_and_id(secure_app: SecureApp) -> None:
     assert len(first["entries"]) == 2 and first["next_before_id"] == first["entries"][-1]["id"]
     rest = _audit(secure_app, kind="request", before_id=first["next_before_id"])
     assert len(rest) == 1 and rest[0]["id"] < first["next_before_id"]
-    assert _audit(secure_app, kind="request", since="2000-01-01T00:00:00+00:00", until="2000-01-02T00:00:00Z") == []
+    assert (
+        _audit(secure_app, kind="request", since="2000-01-01T00:00:00+00:00", until="2000-01-02T00:00:00Z")
+        == []
+    )
 
 
 def test_no_password_appears_in_any_audit_entry(secure_app: SecureApp) -> None:
@@ -269,7 +276,9 @@ def test_no_password_appears_in_any_audit_entry(secure_app: SecureApp) -> None:
         "username": "qa3", "display_name": "Q", "role": "qa_manager", "password": "1234567890"})  # fmt: skip
     assert weak.status_code == 422
     reset = client.post(
-        f"/api/admin/users/{created.json()['id']}/password", json={"new_password": reset_password}, headers=admin
+        f"/api/admin/users/{created.json()['id']}/password",
+        json={"new_password": reset_password},
+        headers=admin,
     )
     assert reset.status_code == 204
     sip = client.post(f"/api/admin/users/{secure_app.ids['agent1']}/sip-password", headers=admin)

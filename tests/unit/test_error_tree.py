@@ -66,12 +66,12 @@ def test_feature_errors_answer_their_kinds_status() -> None:
     from telephony.ivr.service import FlowNotFoundError
     from tickets.alerts.replay import ReplayCheckUnavailableError, ReplayedRequestError
     from tickets.channels.exceptions import DeliveryError, PayloadError, PayloadTooLargeError
-    from tickets.csat.services import InvalidSurveyInputError, SurveyAnsweredError, SurveyNotFoundError
+    from tickets.csat.services import InvalidSurveyInputError, SurveyAnsweredError, SurveyTokenError
     from tickets.customers.exceptions import MergeError
 
     expected = {
         CallNotFoundError: 404, AgentNotFoundError: 404, FlowNotFoundError: 404, AccountNotFoundError: 404,
-        SurveyNotFoundError: 404, NotOnThisCallError: 403, CallStateConflictError: 409,
+        SurveyTokenError: 401, NotOnThisCallError: 403, CallStateConflictError: 409,
         AgentTransitionError: 409, NoAgentAccountError: 409, AccountExistsError: 409, MergeError: 409,
         SurveyAnsweredError: 409, ReplayedRequestError: 409, BadTransferTargetError: 422,
         InvalidAccountError: 422,

@@ -35,10 +35,6 @@ class InvalidSurveyInputError(CsatError, errors.InvalidInputError):
     """A score out of range, an unknown way to send the survey, or an id that cannot exist."""
 
 
-class SurveyNotFoundError(CsatError, errors.NotFoundError):
-    """The survey (or the call's conversation) does not exist."""
-
-
 class SurveyTokenError(CsatError, errors.UnauthorizedError):
     """The link's token is unknown or expired: only the customer's own link answers a survey."""
 

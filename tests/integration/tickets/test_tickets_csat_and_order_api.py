@@ -1,4 +1,4 @@
-"""CSAT by signed link and by post-call IVR digit, and the order import/lookup API."""
+"""CSAT answers by the customer's link and scores per agent, and the order import/lookup API."""
 
 from __future__ import annotations
 
@@ -9,47 +9,48 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from config.accounts import create_user
 from config.models import Role
 from tickets.conversations.voice import record_call_conversation
+from tickets.csat.services import create_survey, issue_survey_token
 
 pytestmark = pytest.mark.integration
 
 
 def test_survey_link_is_answered_once_and_a_forged_token_is_refused(
-    client: TestClient, session: Session, auth_header: Callable[[Role], dict[str, str]]
+    client: TestClient, session: Session
 ) -> None:
     call = record_call_conversation(session, f"call-{uuid.uuid4().hex}", "anonymous", "US")
-    created = client.post(
-        "/api/csat/surveys", json={"conversation_id": call.id, "via": "sms"}, headers=auth_header(Role.AGENT)
-    )
-    assert created.status_code == 201, created.text
-    token = created.json()["link"].split("token=", 1)[1]
+    survey = create_survey(session, call.id, "sms")  # what the desk or call control does
+    token = issue_survey_token(session, survey)
+    session.commit()
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert client.post("/api/csat/answers", json={"token": forged, "score": 5}).status_code == 401
     assert client.post("/api/csat/answers", json={"token": token, "score": 6}).status_code == 422
-    assert (
-        client.post("/api/csat/answers", json={"token": token, "score": 4, "comment": "quick"}).status_code
-        == 200
-    )
+    answered = client.post("/api/csat/answers", json={"token": token, "score": 4, "comment": "quick"})
+    assert answered.status_code == 200 and answered.json() == {"survey_id": survey.id}
     again = client.post("/api/csat/answers", json={"token": token, "score": 1})
     assert again.status_code == 409 and "already answered" in again.json()["detail"]
 
 
-def test_post_call_ivr_digit_is_stored_per_agent(
+def test_scores_per_agent_are_for_supervisors_and_no_route_creates_a_survey(
     client: TestClient, session: Session, auth_header: Callable[[Role], dict[str, str]]
 ) -> None:
-    call_id = f"call-{uuid.uuid4().hex}"
-    record_call_conversation(session, call_id, "1001", "US")
+    agent = create_user(session, f"ag{uuid.uuid4().hex[:8]}", "Ada Lovelace", Role.AGENT, "Ada-Vox-7rq-long")
+    session.commit()
+    call = record_call_conversation(session, f"call-{uuid.uuid4().hex}", "1001", "US")
+    survey = create_survey(session, call.id, "sms", agent_id=agent.id)
+    token = issue_survey_token(session, survey)
+    session.commit()
+    assert client.post("/api/csat/answers", json={"token": token, "score": 5}).status_code == 200
     supervisor = auth_header(Role.SUPERVISOR)
-    assert (
-        client.post("/api/csat/ivr", json={"call_id": call_id, "digit": "9"}, headers=supervisor).status_code
-        == 422
-    )
-    answered = client.post("/api/csat/ivr", json={"call_id": call_id, "digit": "5"}, headers=supervisor)
-    assert answered.status_code == 200 and answered.json()["score"] == 5
     scores = client.get("/api/csat/agents", headers=supervisor).json()
-    assert any(row["answered"] >= 1 for row in scores)
+    assert {"agent_id": agent.id, "answered": 1, "average": 5.0} in scores
     assert client.get("/api/csat/agents", headers=auth_header(Role.AGENT)).status_code == 403
+    made = {"conversation_id": call.id, "via": "sms", "agent_id": agent.id}
+    assert client.post("/api/csat/surveys", json=made, headers=supervisor).status_code in {404, 405}
+    ivr = {"call_id": call.external_ref, "digit": "5", "agent_id": agent.id}
+    assert client.post("/api/csat/ivr", json=ivr, headers=supervisor).status_code in {404, 405}
 
 
 def test_order_import_api_reports_bad_lines_and_lookup_finds_good_orders(
