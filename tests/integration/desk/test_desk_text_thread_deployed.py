@@ -254,7 +254,8 @@ def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_
         assert answer.status_code == 201, answer.text
         [mail] = relay_inbox.mails_to(sender)
         assert mail["In-Reply-To"] == again and mail["Subject"] == "Re: Kettle leaks"
-        assert mail.get_content().strip() == "A new kettle is on its way."
+        # Signed with the agent's public name (the first name), never their username.
+        assert mail.get_content().strip().splitlines() == ["A new kettle is on its way.", "", "-- ", "Amy"]
         shown = client.get(f"/api/tickets/{ticket.id}", headers=headers).json()
         assert shown["status"] == "open" and shown["first_response_at"] is not None
 
@@ -268,7 +269,7 @@ def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_
         assert client.post(f"/api/tickets/{ticket.id}/notes", json=public, headers=headers).status_code == 201
         latest = relay_inbox.mails_to(sender)[-1]
         assert len(relay_inbox.mails_to(sender)) == 2
-        assert latest.get_content().strip() == "Shipping refunded as well."
+        assert latest.get_content().strip().splitlines() == ["Shipping refunded as well.", "", "-- ", "Amy"]
         assert "Refund the shipping too" not in "".join(m.get_content() for m in relay_inbox.mails_to(sender))
 
 

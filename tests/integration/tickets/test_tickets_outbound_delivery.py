@@ -72,7 +72,8 @@ def test_an_email_reply_goes_through_the_relay_threaded_to_the_customers_mail(
     assert delivered["Message-ID"] == reply.external_id and reply.external_id.endswith("@shop.test>")
     assert delivered["In-Reply-To"] == latest
     assert delivered["References"].split() == [root, latest]
-    assert delivered.get_content().strip() == "We send a new one."
+    # Signed with the name the adapter is given (the desk gives the agent's public name).
+    assert delivered.get_content().strip().splitlines() == ["We send a new one.", "", "-- ", "li"]
     assert reply.delivery == "sent"
 
     # The customer answers our reply: it threads back into the same conversation.
