@@ -287,3 +287,17 @@ def test_no_password_appears_in_any_audit_entry(secure_app: SecureApp) -> None:
     assert log.status_code == 200 and len(log.json()["entries"]) >= 5
     secrets = [new_password, reset_password, "1234567890", sip.json()["sip"]["password"], *PASSWORDS.values()]
     assert [s for s in secrets if s in log.text] == []
+
+
+def test_a_supervisor_joining_a_customers_chat_room_is_in_the_audit_log(secure_app: SecureApp) -> None:
+    client = secure_app.client
+    visitor_token = client.post("/api/webchat/visitors").json()["visitor_token"]
+    with client.websocket_connect(f"/ws/webchat/visitor?visitor_token={visitor_token}") as visitor:
+        visitor.send_json({"type": "hello", "name": "Dee"})
+        conversation_id = visitor.receive_json()["conversation_id"]
+    token = secure_app.bearer("supervisor")["Authorization"].removeprefix("Bearer ")
+    with client.websocket_connect(f"/ws/webchat/agent/{conversation_id}?token={token}") as room:
+        assert room.receive_json()["type"] == "ready"
+    [joined] = _audit(secure_app, actor="supervisor", action="WS /ws/webchat/agent/{conversation_id}")
+    assert joined["target"] == f"conversation_id={conversation_id}" and joined["role"] == "supervisor"
+    assert token not in json.dumps(joined)
