@@ -47,6 +47,7 @@ class CounterStore(Protocol):
     async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
         """Longest remaining lock of ``lock_keys`` and ``counter`` incremented, in one round trip."""
         ...
+
     async def clear(self, *keys: str) -> None: ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +38,10 @@ class MessagePublic(BaseModel):
     speaker: str | None
     offset_ms: int | None
     delivery: str | None = Field(default=None, description="Replies: pending, sent or failed")
+    auth: dict[str, Any] | None = Field(
+        default=None,
+        description="Inbound e-mail: SPF, DKIM and DMARC results and the verdict (pass, fail, none)",
+    )
 
 
 class ReplyCreate(BaseModel):
@@ -92,7 +97,5 @@ def mark_read(
     conversation_id: IdPath, body: ReadMark, session: SessionDep, notifier: NotifierDep
 ) -> dict[str, int]:
     services.get_conversation(session, conversation_id)
-    changed = services.mark_read(
-        session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
-    )
+    changed = services.mark_read(session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier)
     return {"marked_read": changed}

@@ -35,9 +35,7 @@ def lookup_customer(body: CustomerLookup, session: SessionDep, settings: Setting
     """The customer with this phone number, address, chat or messaging id (created when asked)."""
     region = settings.customers.default_region
     if body.create:
-        customer = services.find_or_create_customer(
-            session, body.kind, body.value, region, body.display_name
-        )
+        customer = services.find_or_create_customer(session, body.kind, body.value, region, body.display_name)
     else:
         found = services.find_customer(session, body.kind, body.value, region)
         if found is None:
@@ -81,13 +79,25 @@ def get_customer_view(customer_id: IdPath, session: SessionDep) -> CustomerView:
     return customer_view(session, customer_id)
 
 
-@router.post("/{customer_id}/identities", dependencies=[AGENTS], status_code=201)
+@router.post("/{customer_id}/identities", status_code=201)
 def add_identity(
-    customer_id: IdPath, body: IdentityBase, session: SessionDep, settings: SettingsDep
+    customer_id: IdPath,
+    body: IdentityBase,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal = AGENTS,
 ) -> IdentityPublic:
-    """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead)."""
+    """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead).
+
+    Staff entering an identity vouch for it, so it is verified (``verified_by: agent:<name>``);
+    adding one the customer already has confirms it. E-mail replies go only to verified addresses."""
     identity = services.add_identity(
-        session, customer_id, body.kind, body.value, settings.customers.default_region
+        session,
+        customer_id,
+        body.kind,
+        body.value,
+        settings.customers.default_region,
+        verified_by=f"agent:{principal.username}",
     )
     return IdentityPublic.model_validate(identity)
 
