@@ -115,9 +115,16 @@ def check_spf(resolver: DnsResolver, peer_ip: str, mail_from: str, helo: str) ->
     return str(result)
 
 
+# dkimpy's own errors, and what its parser raises on hostile bytes (found by fuzzing).
+_DKIM_INPUT_ERRORS = (dkim.DKIMException, IndexError, ValueError, KeyError, TypeError)
+
+
 def check_dkim(resolver: DnsResolver, raw: bytes) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """(result, domains that passed, domains that failed) over every DKIM-Signature of the mail."""
-    signer = dkim.DKIM(raw)
+    try:
+        signer = dkim.DKIM(raw)
+    except _DKIM_INPUT_ERRORS:  # headers dkimpy cannot read: no signature of it can hold
+        return "permerror", (), ()
     count = sum(1 for name, _value in signer.headers if name.lower() == b"dkim-signature")
     if count == 0:
         return "none", (), ()
@@ -131,7 +138,7 @@ def check_dkim(resolver: DnsResolver, raw: bytes) -> tuple[str, tuple[str, ...],
         except DnsTemporaryError:
             temporary = True
             continue
-        except dkim.DKIMException:
+        except _DKIM_INPUT_ERRORS:
             ok = False
         domain = verifier.signature_fields.get(b"d", b"").decode("ascii", "replace").lower()
         (passed if ok else failed).append(domain)
