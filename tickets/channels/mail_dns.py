@@ -40,7 +40,10 @@ class SystemResolver:
     """The system's DNS servers through dnspython, each answer bounded by ``timeout`` seconds."""
 
     def __init__(self, timeout: float = 5.0, nameservers: Sequence[str] = ()) -> None:
-        self._resolver = dns.resolver.Resolver()
+        try:
+            self._resolver = dns.resolver.Resolver()
+        except dns.resolver.NoResolverConfiguration:  # no resolv.conf: every answer is a temperror
+            self._resolver = dns.resolver.Resolver(configure=False)
         if nameservers:
             self._resolver.nameservers = list(nameservers)
         self._resolver.lifetime = timeout
