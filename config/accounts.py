@@ -32,13 +32,8 @@ class AccountNotFoundError(AccountError, errors.NotFoundError):
 
 
 def create_user(
-    session: Session,
-    username: str,
-    display_name: str,
-    role: Role,
-    password: str,
-    sip_password: str | None = None,
-    actor: str = "system",
+    session: Session, username: str, display_name: str, role: Role, password: str,
+    sip_password: str | None = None, actor: str = "system",
 ) -> User:
     """Add a user (and an agent's SIP account) with hashed secrets; the caller commits."""
     user = User(
@@ -49,20 +44,12 @@ def create_user(
     if sip_password is not None:
         session.add(
             SipCredential(
-                user_id=user.id,
-                username=username,
-                realm=SIP_REALM,
+                user_id=user.id, username=username, realm=SIP_REALM,
                 ha1=sip_ha1(username, SIP_REALM, sip_password),
             )
         )
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action="user.created",
-            target=f"user:{user.id}",
-            details={"role": role.value, "sip": sip_password is not None},
-        )
-    )
+    session.add(AuditEntry(actor=actor, action="user.created", target=f"user:{user.id}",
+                           details={"role": role.value, "sip": sip_password is not None}))
     return user
 
 

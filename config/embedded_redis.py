@@ -62,22 +62,14 @@ class EmbeddedRedis:
             )
         args = [
             redis_server_binary(),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--dir",
-            str(self.data_dir),
-            "--dbfilename",
-            "redis.rdb",
-            "--pidfile",
-            str(self.pid_file),
-            "--save",
-            "60 1",
-            "--daemonize",
-            "no",
-            "--logfile",
-            str(self.data_dir / "redis.log"),
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.data_dir),
+            "--dbfilename", "redis.rdb",
+            "--pidfile", str(self.pid_file),
+            "--save", "60 1",
+            "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"),
         ]
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout

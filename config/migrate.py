@@ -12,7 +12,6 @@ from config.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-
 def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at Voxdesk's migrations and the given database."""
     cfg = Config()

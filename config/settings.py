@@ -184,7 +184,7 @@ class DeskSettings(Section):
     webhook_allowed_networks: list[str] = Field(
         default_factory=list,
         description="Networks (CIDR) outgoing webhooks may reach although loopback, private or "
-        'link-local, e.g. ["10.0.5.0/24"]; everything public is always allowed',
+        "link-local, e.g. [\"10.0.5.0/24\"]; everything public is always allowed",
     )
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"

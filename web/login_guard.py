@@ -47,7 +47,6 @@ class CounterStore(Protocol):
     async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
         """Longest remaining lock of ``lock_keys`` and ``counter`` incremented, in one round trip."""
         ...
-
     async def clear(self, *keys: str) -> None: ...
 
 

@@ -76,11 +76,7 @@ class DeliveryOutcome:
 
 
 def deliver(
-    session: Session,
-    delivery_id: int,
-    client: httpx.Client,
-    now: datetime,
-    backoff_base: float = 10.0,
+    session: Session, delivery_id: int, client: httpx.Client, now: datetime, backoff_base: float = 10.0,
     guard: OutboundGuard | None = None,
 ) -> DeliveryOutcome:
     """POST one delivery, signed; a 2xx ends it, anything else schedules a retry (then gives up).

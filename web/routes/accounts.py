@@ -113,10 +113,7 @@ def create_user_account(
 @router.post("/api/admin/users/{user_id}/sip-password", dependencies=[ADMINS])
 def rotate_agent_sip_password(
     user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    settings: SettingsDep,
-    commands: CommandsDep,
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep, commands: CommandsDep,
 ) -> SipRotated:
     """Issue a new SIP password for an agent (shown once); the old one stops working."""
     try:

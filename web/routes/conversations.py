@@ -97,5 +97,7 @@ def mark_read(
     conversation_id: IdPath, body: ReadMark, session: SessionDep, notifier: NotifierDep
 ) -> dict[str, int]:
     services.get_conversation(session, conversation_id)
-    changed = services.mark_read(session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier)
+    changed = services.mark_read(
+        session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
+    )
     return {"marked_read": changed}

@@ -35,7 +35,9 @@ def lookup_customer(body: CustomerLookup, session: SessionDep, settings: Setting
     """The customer with this phone number, address, chat or messaging id (created when asked)."""
     region = settings.customers.default_region
     if body.create:
-        customer = services.find_or_create_customer(session, body.kind, body.value, region, body.display_name)
+        customer = services.find_or_create_customer(
+            session, body.kind, body.value, region, body.display_name
+        )
     else:
         found = services.find_customer(session, body.kind, body.value, region)
         if found is None:

@@ -3,7 +3,6 @@
 Revision ID: 0300
 Revises: 0001
 """
-
 import sqlalchemy as sa
 from alembic import op
 

@@ -254,3 +254,4 @@ def call_record(call_id: CallId, session: SessionDep) -> CallRecordPublic:
 def _record(row: object) -> CallRecordPublic:
     public = CallRecordPublic.model_validate(row)
     return public.model_copy(update={"has_recording": getattr(row, "recording_name", None) is not None})
+
