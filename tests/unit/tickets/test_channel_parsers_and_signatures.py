@@ -180,3 +180,25 @@ def test_mail_authentication_asks_only_its_resolver_and_a_dns_timeout_is_a_tempe
     )
     assert (passed.spf, passed.dkim, passed.verdict) == ("pass", "pass", "pass")
     assert {("shop.example", "TXT"), (key.dns_name, "TXT")} <= set(static.questions)
+
+
+@pytest.mark.parametrize(("record", "dmarc", "verdict"), [
+    ("v=DMARC1; p=none; sp=reject", "pass", "pass"),  # relaxed: shop.example aligns with mail.shop.example
+    ("v=DMARC1; p=none; sp=reject; aspf=s", "fail", "fail"),  # strict: only the exact domain aligns
+])  # fmt: skip
+def test_dmarc_of_a_subdomain_uses_its_organisations_record_with_sp_and_alignment_mode(
+    record: str, dmarc: str, verdict: str
+) -> None:
+    resolver = StaticResolver(
+        {"shop.example": ["v=spf1 ip4:192.0.2.1 -all"], "_dmarc.shop.example": [record]}
+    )
+    raw = b"From: a@mail.shop.example\r\nSubject: hi\r\n\r\nhi\r\n"
+    result = authenticate_mail(
+        raw, "a@mail.shop.example", resolver, peer_ip="192.0.2.1", mail_from="bounce@shop.example", helo="mx"
+    )
+    assert (result.spf, result.dmarc, result.dmarc_policy, result.verdict) == (
+        "pass",
+        dmarc,
+        "reject",
+        verdict,
+    )
