@@ -32,11 +32,12 @@ Where each feature's errors sit (leaf -> kind):
 - telephony.agents: AgentNotFoundError -> NotFound, NoAgentAccountError -> Conflict
 - telephony.ivr: FlowNotFoundError -> NotFound, IvrFlowError -> InvalidInput (with ``problems``)
 - routing: RoutingConfigError -> InvalidInput (with ``problems``), AgentTransitionError -> Conflict
-- tickets.desk: its NotFound/InvalidInput/Conflict errors, ReplayCheckUnavailableError -> Unavailable
+- tickets.desk: its NotFound/InvalidInput/Conflict errors
 - tickets.customers, .conversations, .csat: *NotFoundError -> NotFound, Invalid*Error -> InvalidInput,
   MergeError and SurveyAnsweredError -> Conflict
 - tickets.channels: PayloadError -> MalformedRequest, PayloadTooLargeError -> PayloadTooLarge,
-  ChannelNotConfiguredError -> NotConfigured, DeliveryError -> Upstream
+  ChannelNotConfiguredError -> NotConfigured, DeliveryError -> Upstream, ReplayedRequestError and
+  UnverifiedRecipientError -> Conflict, ReplayCheckUnavailableError -> Unavailable
 
 Every error also says whether trying again can help (``recoverable``).
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from config.files import private_dir, private_file
@@ -17,14 +18,15 @@ def _load(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def get_or_create_secret(data_dir: Path, name: str) -> str:
-    """Return the secret called ``name``, generating and saving it on first use."""
+def get_or_create_secret(data_dir: Path, name: str, generate: Callable[[], str] | None = None) -> str:
+    """Return the secret called ``name``, generating (``generate``, else a random token) and saving
+    it on first use."""
     path = data_dir / "secrets.json"
     if path.exists():
         private_file(path)  # written by an older version with the umask's mode
     secrets = _load(path)
     if name not in secrets:
-        secrets[name] = generate_secret(24)
+        secrets[name] = generate() if generate is not None else generate_secret(24)
         private_dir(data_dir)
         # Create with 0600 before writing so the secret is never readable by others.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -12,7 +12,7 @@ import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import phonenumbers
 import yaml
@@ -147,6 +147,29 @@ class ChannelSettings(Section):
     sms_webhook_secret: str | None = Field(default=None, description="Generated when not set")
     sms_provider_url: str | None = Field(default=None, description="HTTP gateway for outbound SMS")
     wechat_token: str | None = Field(default=None, description="Generated when not set")
+    wechat_mode: Literal["safe", "plain"] = Field(
+        default="safe",
+        description="safe: pushes are AES-encrypted and their signature covers the body (WeChat's "
+        "'safe mode'); plain: unencrypted pushes whose signature does not cover the body, accepted "
+        "only when an admin sets this",
+    )
+    wechat_encoding_aes_key: str | None = Field(
+        default=None,
+        min_length=43,
+        max_length=43,
+        description="WeChat's EncodingAESKey (43 characters) for safe mode; generated when not set",
+    )
+    wechat_app_id: str | None = Field(
+        default=None, max_length=64, description="The Official Account's AppID; safe mode needs it"
+    )
+    mail_dns_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="Longest wait for one DNS answer while checking SPF/DKIM/DMARC"
+    )
+    mail_dns_static_txt: dict[str, list[str]] | None = Field(
+        default=None,
+        description="When set, SPF/DKIM/DMARC read DNS TXT records from this map only (name -> "
+        "records) and never ask a DNS server: for closed networks and tests",
+    )
     public_base_url: str = Field(default="http://127.0.0.1:8800", description="Base of survey links")
 
 

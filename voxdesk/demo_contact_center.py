@@ -175,7 +175,8 @@ def _customers(session: Session, rows: list[dict[str, Any]], region: str, summar
         others += [(IdentityKind.DEVICE_SERIAL, serial) for serial in row.get("devices", [])]
         for kind, value in others:
             if value:
-                add_identity(session, customer.id, kind, value, region)  # the same one again is a no-op
+                # Imported contact details count as verified (replies may go to these addresses).
+                add_identity(session, customer.id, kind, value, region, verified_by="import")
                 summary.added("devices" if kind is IdentityKind.DEVICE_SERIAL else "identities")
 
 

@@ -64,8 +64,14 @@ def test_feature_errors_answer_their_kinds_status() -> None:
         NotOnThisCallError,
     )
     from telephony.ivr.service import FlowNotFoundError
-    from tickets.alerts.replay import ReplayCheckUnavailableError, ReplayedRequestError
-    from tickets.channels.exceptions import DeliveryError, PayloadError, PayloadTooLargeError
+    from tickets.channels.exceptions import (
+        DeliveryError,
+        PayloadError,
+        PayloadTooLargeError,
+        ReplayCheckUnavailableError,
+        ReplayedRequestError,
+        UnverifiedRecipientError,
+    )
     from tickets.csat.services import InvalidSurveyInputError, SurveyAnsweredError, SurveyTokenError
     from tickets.customers.exceptions import MergeError
 
@@ -73,8 +79,8 @@ def test_feature_errors_answer_their_kinds_status() -> None:
         CallNotFoundError: 404, AgentNotFoundError: 404, FlowNotFoundError: 404, AccountNotFoundError: 404,
         SurveyTokenError: 401, NotOnThisCallError: 403, CallStateConflictError: 409,
         AgentTransitionError: 409, NoAgentAccountError: 409, AccountExistsError: 409, MergeError: 409,
-        SurveyAnsweredError: 409, ReplayedRequestError: 409, BadTransferTargetError: 422,
-        InvalidAccountError: 422,
+        SurveyAnsweredError: 409, ReplayedRequestError: 409, UnverifiedRecipientError: 409,
+        BadTransferTargetError: 422, InvalidAccountError: 422,
         InvalidSurveyInputError: 422, IvrFlowError: 422, PayloadError: 400, PayloadTooLargeError: 413,
         DeliveryError: 502, ReplayCheckUnavailableError: 503, tree.StorageError: 503,
         tree.SettingsError: UNEXPECTED, VoxdeskError: UNEXPECTED,

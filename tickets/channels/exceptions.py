@@ -28,11 +28,28 @@ class DeliveryError(ChannelError, errors.UpstreamError):
     recoverable = True
 
 
+class ReplayedRequestError(ChannelError, errors.ConflictError):
+    """The same signed request (SMS, WeChat, device alert) arrived again inside its window (409)."""
+
+
+class ReplayCheckUnavailableError(ChannelError, errors.UnavailableError):
+    """Redis did not answer, so a replay cannot be ruled out; the sender should retry (503)."""
+
+    recoverable = True
+
+
+class UnverifiedRecipientError(ChannelError, errors.ConflictError):
+    """The customer has no verified address to reply to on this channel (409)."""
+
+
 __all__ = [
     "ChannelError",
     "ChannelNotConfiguredError",
     "DeliveryError",
     "PayloadError",
     "PayloadTooLargeError",
+    "ReplayCheckUnavailableError",
+    "ReplayedRequestError",
     "SignatureError",
+    "UnverifiedRecipientError",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.events import Notifier
 from config.secrets_store import get_or_create_secret
@@ -12,15 +12,20 @@ from tickets.channels.email import EmailAdapter
 from tickets.channels.providers import HttpMessagingProvider
 from tickets.channels.sms import SmsAdapter
 from tickets.channels.webchat import WebChatAdapter
-from tickets.channels.wechat import WeChatAdapter
+from tickets.channels.wechat import WeChatAccount, WeChatAdapter
+from tickets.channels.wechat_crypto import generate_encoding_aes_key
 from tickets.conversations.models import Channel
 from tickets.desk.outbox import DeskRuntime
 
 
 @dataclass(frozen=True)
 class ChannelSecrets:
-    sms_webhook_secret: str
-    wechat_token: str
+    """The inbound channels' shared secrets (kept out of reprs, so out of logs)."""
+
+    sms_webhook_secret: str = field(repr=False)
+    wechat_token: str = field(repr=False)
+    wechat_encoding_aes_key: str = field(repr=False)
+    wechat_app_id: str | None = None
 
 
 def channel_secrets(settings: Settings) -> ChannelSecrets:
@@ -29,6 +34,20 @@ def channel_secrets(settings: Settings) -> ChannelSecrets:
         sms_webhook_secret=ch.sms_webhook_secret
         or get_or_create_secret(settings.data_dir, "sms_webhook_secret"),
         wechat_token=ch.wechat_token or get_or_create_secret(settings.data_dir, "wechat_token"),
+        wechat_encoding_aes_key=ch.wechat_encoding_aes_key
+        or get_or_create_secret(settings.data_dir, "wechat_encoding_aes_key", generate_encoding_aes_key),
+        wechat_app_id=ch.wechat_app_id,
+    )
+
+
+def wechat_account(settings: Settings) -> WeChatAccount:
+    """Our Official Account as the WeChat webhook checks it (safe mode unless an admin chose plain)."""
+    secrets = channel_secrets(settings)
+    return WeChatAccount(
+        token=secrets.wechat_token,
+        mode=settings.channels.wechat_mode,
+        encoding_aes_key=secrets.wechat_encoding_aes_key,
+        app_id=secrets.wechat_app_id,
     )
 
 

@@ -1,7 +1,10 @@
 """WeChat Official Account-style adapter: signed GET verification, XML push in, XML reply out.
 
-The signature is sha1 over the sorted (token, timestamp, nonce) strings, as WeChat defines it.
-XML is parsed with defusedxml (no entities, no DTDs), so entity bombs and external entities fail.
+Pushes come in WeChat's safe mode by default (:mod:`tickets.channels.wechat_crypto`: encrypted, and
+``msg_signature`` covers the body). Plain mode, whose ``signature`` is only sha1 over the sorted
+(token, timestamp, nonce) and so does not cover the body, is accepted only when an admin sets
+``channels.wechat_mode = "plain"``. In both modes each (timestamp, nonce) is accepted once
+(:mod:`tickets.channels.replay`). XML is parsed with defusedxml (no entities, no DTDs).
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -21,6 +25,7 @@ from tickets.channels.base import InboundMessage, OutboundMessage, store_inbound
 from tickets.channels.delivery import store_then_deliver
 from tickets.channels.exceptions import ChannelNotConfiguredError, PayloadError, SignatureError
 from tickets.channels.providers import MessagingProvider
+from tickets.channels.wechat_crypto import WeChatCrypto
 from tickets.conversations.models import Channel, Conversation, Message
 from tickets.customers.exceptions import InvalidIdentityError
 from tickets.customers.identities import normalise_messaging
@@ -59,16 +64,69 @@ def wechat_signature(token: str, timestamp: str, nonce: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
 
 
+def fresh_timestamp(timestamp: str | None, nonce: str | None, now: float | None = None) -> int:
+    """The request's timestamp when it is within 5 minutes of ``now`` and a nonce came with it."""
+    if not timestamp or not nonce:
+        raise SignatureError("signature, timestamp and nonce are required")
+    if not timestamp.isdigit() or abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
+        raise SignatureError("timestamp is malformed or more than 5 minutes off")
+    return int(timestamp)
+
+
 def verify_wechat_signature(
     token: str, signature: str | None, timestamp: str | None, nonce: str | None, now: float | None = None
 ) -> None:
     """Raise :class:`SignatureError` unless the request was signed with our token recently."""
-    if not signature or not timestamp or not nonce:
+    if not signature:
         raise SignatureError("signature, timestamp and nonce are required")
-    if not timestamp.isdigit() or abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
-        raise SignatureError("timestamp is malformed or more than 5 minutes off")
+    fresh_timestamp(timestamp, nonce, now)
+    assert timestamp is not None and nonce is not None  # checked just above
     if not hmac.compare_digest(wechat_signature(token, timestamp, nonce), signature.lower()):
         raise SignatureError("signature does not match")
+
+
+@dataclass(frozen=True)
+class WeChatAccount:
+    """How pushes of our Official Account are checked; the secrets never show in a repr or log."""
+
+    token: str = field(repr=False)
+    mode: Literal["safe", "plain"]
+    encoding_aes_key: str = field(repr=False)
+    app_id: str | None
+
+
+def open_wechat_push(
+    account: WeChatAccount,
+    raw: bytes,
+    *,
+    signature: str | None,
+    msg_signature: str | None,
+    timestamp: str | None,
+    nonce: str | None,
+    now: float | None = None,
+) -> bytes:
+    """The push's XML once its signature holds: decrypted in safe mode, as sent in plain mode.
+
+    Raises:
+        SignatureError: stale or forged, or a plain push while safe mode is on (the default).
+        ChannelNotConfiguredError: safe mode without an AppID to check the decrypted body against.
+    """
+    if account.mode == "plain":
+        verify_wechat_signature(account.token, signature, timestamp, nonce, now)
+        return raw
+    fresh_timestamp(timestamp, nonce, now)
+    assert timestamp is not None and nonce is not None  # checked just above
+    if not msg_signature:
+        raise SignatureError(
+            "WeChat safe mode: the push must be encrypted and carry msg_signature; plain pushes are "
+            'accepted only when an admin sets channels.wechat_mode = "plain"'
+        )
+    if not account.app_id:
+        raise ChannelNotConfiguredError(
+            "WeChat safe mode needs the Official Account's AppID (channels.wechat_app_id)"
+        )
+    crypto = WeChatCrypto(account.token, account.encoding_aes_key, account.app_id)
+    return crypto.open_push(raw, msg_signature, timestamp, nonce)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,9 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Security markers agents see, name -> reason: "thread_mismatch" (a mail pointed at another
+    # customer's thread and was kept apart), "spoof_suspected" (its sender failed SPF/DKIM/DMARC).
+    flags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class Message(Base):
@@ -86,3 +89,9 @@ class Message(Base):
         """Outbound delivery state kept in ``meta``: pending, sent or failed (None when not tracked)."""
         value = (self.meta or {}).get("delivery")
         return str(value) if value else None
+
+    @property
+    def auth(self) -> dict[str, Any] | None:
+        """Inbound e-mail: what SPF, DKIM and DMARC said (kept in ``meta``; None for other messages)."""
+        value = (self.meta or {}).get("auth")
+        return dict(value) if isinstance(value, dict) else None

@@ -34,15 +34,26 @@ def find_by_external_ref(session: Session, channel: Channel, external_ref: str) 
 
 
 def open_conversation(
-    session: Session, customer_id: int, channel: Channel, external_ref: str | None = None, subject: str = ""
+    session: Session,
+    customer_id: int,
+    channel: Channel,
+    external_ref: str | None = None,
+    subject: str = "",
+    flags: dict[str, str] | None = None,
 ) -> Conversation:
-    """The conversation with this channel key, or a new one (idempotent for retried webhooks/calls)."""
+    """The conversation with this channel key, or a new one (idempotent for retried webhooks/calls).
+
+    ``flags`` are security markers for agents (see :attr:`Conversation.flags`)."""
     if external_ref is not None:
         existing = find_by_external_ref(session, channel, external_ref)
         if existing is not None:
             return existing
     conversation = Conversation(
-        customer_id=customer_id, channel=channel.value, external_ref=external_ref, subject=subject[:300]
+        customer_id=customer_id,
+        channel=channel.value,
+        external_ref=external_ref,
+        subject=subject[:300],
+        flags=dict(flags or {}),
     )
     try:
         with session.begin_nested():

@@ -61,6 +61,15 @@ class CustomerIdentity(Base):
     kind: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when the identity was proved: "dkim:<domain>" or "spf:<domain>" (an authenticated mail
+    # from it), "agent:<username>" (entered or confirmed by staff) or "import". E-mail replies go
+    # only to verified addresses; a claim typed into the chat widget stays unverified.
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    verified_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
     customer: Mapped[Customer] = relationship(
         back_populates="identities", lazy="raise", foreign_keys=[customer_id]

@@ -25,6 +25,12 @@ class IdentityPublic(IdentityBase):
 
     id: int
     customer_id: int
+    verified_at: datetime | None = Field(
+        default=None, description="When it was proved (an authenticated mail, or staff); None: a claim"
+    )
+    verified_by: str | None = Field(
+        default=None, description='How: "dkim:<domain>", "spf:<domain>", "agent:<name>" or "import"'
+    )
 
 
 class CustomerLookup(IdentityBase):
@@ -87,6 +93,11 @@ class ConversationSummary(BaseModel):
     status: str
     external_ref: str | None
     last_message_at: datetime
+    flags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Security markers for agents, name -> reason: thread_mismatch, thread_unverified "
+        "(a mail named a thread it could not join), spoof_suspected (failed SPF/DKIM/DMARC)",
+    )
 
 
 class CustomerView(BaseModel):

@@ -70,9 +70,18 @@ def find_or_create_customer(
 
 
 def add_identity(
-    session: Session, customer_id: int, kind: IdentityKind | str, raw: str, region: str
+    session: Session,
+    customer_id: int,
+    kind: IdentityKind | str,
+    raw: str,
+    region: str,
+    verified_by: str | None = None,
 ) -> CustomerIdentity:
-    """Attach an identifier to a customer; one already owned by someone else asks for a merge."""
+    """Attach an identifier to a customer; one already owned by someone else asks for a merge.
+
+    ``verified_by`` (for example ``"agent:amy"``) marks it proved, also when the customer already
+    had it: that is how staff confirm an address. Without it the identity is a claim.
+    """
     customer = get_customer(session, customer_id)
     value = normalise_identity(kind, raw, region)
     existing = session.scalar(
@@ -80,14 +89,48 @@ def add_identity(
     )
     if existing is not None:
         if existing.customer_id == customer.id:
+            if verified_by is not None:
+                verify_identity(session, existing, verified_by)
             return existing
         raise MergeError(
             f"{kind} {value} belongs to customer {existing.customer_id}; merge the two customers instead"
         )
     identity = CustomerIdentity(customer_id=customer.id, kind=str(kind), value=value)
+    if verified_by is not None:
+        identity.verified_at, identity.verified_by = datetime.now(UTC), verified_by[:64]
     session.add(identity)
     session.commit()
     return identity
+
+
+def find_identity(session: Session, kind: IdentityKind, value: str) -> CustomerIdentity | None:
+    """The identity of ``kind`` with this already-normalised ``value``, or None."""
+    return session.scalar(
+        select(CustomerIdentity).where(CustomerIdentity.kind == str(kind), CustomerIdentity.value == value)
+    )
+
+
+def verify_identity(session: Session, identity: CustomerIdentity, verified_by: str) -> CustomerIdentity:
+    """Mark an identity proved (the first proof is kept: it says how it was verified first)."""
+    if identity.verified_at is None:
+        identity.verified_at, identity.verified_by = datetime.now(UTC), verified_by[:64]
+        session.commit()
+    return identity
+
+
+def verified_identities(session: Session, customer_id: int, kind: IdentityKind) -> list[CustomerIdentity]:
+    """The customer's proved identities of ``kind``, most recently proved first."""
+    return list(
+        session.scalars(
+            select(CustomerIdentity)
+            .where(
+                CustomerIdentity.customer_id == customer_id,
+                CustomerIdentity.kind == str(kind),
+                CustomerIdentity.verified_at.is_not(None),
+            )
+            .order_by(CustomerIdentity.verified_at.desc(), CustomerIdentity.id.desc())
+        )
+    )
 
 
 def _owned_tables(session: Session) -> list[str]:

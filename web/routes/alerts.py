@@ -12,23 +12,15 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import ValidationError
 
 from config.secrets_store import get_or_create_secret
-from tickets.alerts.replay import ReplayGuard
 from tickets.alerts.schemas import AlertOutcome, DeviceAlert
 from tickets.alerts.services import open_alert_ticket
+from tickets.channels.replay import replay_window
 from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from web.deps import SessionDep, SettingsDep
 from web.routes.desk_support import RuntimeDep
+from web.routes.ticket_support import ReplayGuardDep
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
-
-
-def replay_guard(request: Request) -> ReplayGuard:
-    """One guard per app, made on first use (its Redis pool lives as long as the app)."""
-    state = request.app.state
-    guard: ReplayGuard | None = getattr(state, "alert_replay_guard", None)
-    if guard is None:
-        guard = state.alert_replay_guard = ReplayGuard(state.redis_url)
-    return guard
 
 
 def alert_secret(request: Request) -> str:
@@ -54,7 +46,12 @@ def alert_secret(request: Request) -> str:
     },
 )
 async def device_alert(
-    request: Request, response: Response, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    guard: ReplayGuardDep,
 ) -> AlertOutcome:
     """Open a ticket for a device alert; the same device and code while open adds a note (200).
 
@@ -73,7 +70,7 @@ async def device_alert(
         tolerance=tolerance,
     )
     # The signature stays acceptable until timestamp + tolerance; remember it that long.
-    async with replay_guard(request).first_use(signature, int(timestamp + tolerance - now) + 1):
+    async with guard.first_use("alert", signature, replay_window(timestamp, tolerance, now)):
         try:
             alert = DeviceAlert.model_validate_json(body)
         except ValidationError as exc:

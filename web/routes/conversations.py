@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +38,10 @@ class MessagePublic(BaseModel):
     speaker: str | None
     offset_ms: int | None
     delivery: str | None = Field(default=None, description="Replies: pending, sent or failed")
+    auth: dict[str, Any] | None = Field(
+        default=None,
+        description="Inbound e-mail: SPF, DKIM and DMARC results and the verdict (pass, fail, none)",
+    )
 
 
 class ReplyCreate(BaseModel):

@@ -81,13 +81,25 @@ def get_customer_view(customer_id: IdPath, session: SessionDep) -> CustomerView:
     return customer_view(session, customer_id)
 
 
-@router.post("/{customer_id}/identities", dependencies=[AGENTS], status_code=201)
+@router.post("/{customer_id}/identities", status_code=201)
 def add_identity(
-    customer_id: IdPath, body: IdentityBase, session: SessionDep, settings: SettingsDep
+    customer_id: IdPath,
+    body: IdentityBase,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal = AGENTS,
 ) -> IdentityPublic:
-    """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead)."""
+    """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead).
+
+    Staff entering an identity vouch for it, so it is verified (``verified_by: agent:<name>``);
+    adding one the customer already has confirms it. E-mail replies go only to verified addresses."""
     identity = services.add_identity(
-        session, customer_id, body.kind, body.value, settings.customers.default_region
+        session,
+        customer_id,
+        body.kind,
+        body.value,
+        settings.customers.default_region,
+        verified_by=f"agent:{principal.username}",
     )
     return IdentityPublic.model_validate(identity)
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the customer/channel routes: body limits, adapters, notifier."""
+"""Shared pieces of the customer/channel routes: body limits, adapters, notifier, replay guard."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from config.errors import PayloadTooLargeError
 from config.events import Notifier
 from tickets.channels.base import ChannelAdapter
 from tickets.channels.registry import build_adapters
+from tickets.channels.replay import ReplayGuard
 from tickets.conversations.models import Channel
 from web.routes.desk_support import runtime_of
 
@@ -49,5 +50,15 @@ def get_adapters(request: Request) -> dict[Channel, ChannelAdapter]:
     return adapters
 
 
+def get_replay_guard(request: Request) -> ReplayGuard:
+    """One guard per app for every signed inbound route (its Redis pool lives as long as the app)."""
+    state = request.app.state
+    guard: ReplayGuard | None = getattr(state, "replay_guard", None)
+    if guard is None:
+        guard = state.replay_guard = ReplayGuard(state.redis_url)
+    return guard
+
+
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 AdaptersDep = Annotated[dict[Channel, ChannelAdapter], Depends(get_adapters)]
+ReplayGuardDep = Annotated[ReplayGuard, Depends(get_replay_guard)]

@@ -7,6 +7,7 @@ notices come from a real ``celery worker``.
 
 from __future__ import annotations
 
+import json
 import os
 import smtplib
 import socket
@@ -28,6 +29,7 @@ import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
+from channel_senders import delivered_from_loopback, loopback_spf
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -204,6 +206,8 @@ def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_
             "VOXDESK_CHANNELS__MAIL_DOMAIN": "shop.test",
             "VOXDESK_CHANNELS__SUPPORT_ADDRESS": SUPPORT,
             "VOXDESK_DESK__TEXT_TICKET_GROUPS": f'{{"email": "{support_group}"}}',
+            # The server's SPF/DKIM/DMARC ask this map, not real DNS: example.com authorises loopback.
+            "VOXDESK_CHANNELS__MAIL_DNS_STATIC_TXT": json.dumps(loopback_spf("example.com")),
         },
         tmp_path / "smtp-server.log",
         port,
@@ -304,7 +308,7 @@ def test_a_public_note_the_relay_refuses_is_a_502_and_no_response(
 def _email_thread(db: Session, sender: str) -> Conversation:
     adapter = EmailAdapter(ChannelSettings(), "US", None, DeskRuntime(timers=RecordingScheduler()))
     raw = customer_mail(sender, "Late", "Where is it?", f"<{uuid.uuid4().hex}@example.com>")
-    message = adapter.receive(db, parse_email(raw))
+    message = adapter.receive(db, parse_email(raw), delivered_from_loopback(raw, sender))
     conversation = db.get(Conversation, message.conversation_id)
     assert conversation is not None
     return conversation

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from channel_senders import new_encoding_aes_key
 from fastapi.testclient import TestClient
 from loopback_servers import gateway_url, relay  # noqa: F401 - fixtures shared by the channel tests
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,8 @@ REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-web-secret-" + uuid.uuid4().hex
 SMS_SECRET = "sms-secret-" + uuid.uuid4().hex
 WECHAT_TOKEN = "wechat-" + uuid.uuid4().hex[:16]
+WECHAT_AES_KEY = new_encoding_aes_key()
+WECHAT_APP_ID = "wx" + uuid.uuid4().hex[:16]
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +57,11 @@ def tickets_settings(tickets_pg_url: str, tmp_path_factory: pytest.TempPathFacto
         web=WebSettings(secret_key=SECRET),
         customers=CustomerSettings(default_region="US"),
         channels=ChannelSettings(
-            sms_webhook_secret=SMS_SECRET, wechat_token=WECHAT_TOKEN, webhook_max_bytes=4096
+            sms_webhook_secret=SMS_SECRET,
+            wechat_token=WECHAT_TOKEN,
+            wechat_encoding_aes_key=WECHAT_AES_KEY,
+            wechat_app_id=WECHAT_APP_ID,
+            webhook_max_bytes=4096,
         ),
     )
 

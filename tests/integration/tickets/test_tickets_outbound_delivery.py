@@ -10,6 +10,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
+from channel_senders import delivered_from_loopback
 from fastapi.testclient import TestClient
 from loopback_servers import GATEWAY_SECRET, Gateway, RelayInbox, free_port
 from sqlalchemy.orm import Session
@@ -48,6 +49,11 @@ def customer_mail(sender: str, message_id: str, references: str | None = None) -
     return mail.as_bytes()
 
 
+def receive(adapter: EmailAdapter, session: Session, raw: bytes, sender: str) -> Message:
+    """Store a mail as the SMTP server would after SPF authenticated it (so its address is verified)."""
+    return adapter.receive(session, parse_email(raw), delivered_from_loopback(raw, sender))
+
+
 def test_an_email_reply_goes_through_the_relay_threaded_to_the_customers_mail(
     session: Session, relay: tuple[int, RelayInbox]
 ) -> None:
@@ -55,8 +61,8 @@ def test_an_email_reply_goes_through_the_relay_threaded_to_the_customers_mail(
     adapter = EmailAdapter(mail_settings(port), "US", None)
     sender = f"bo.{uuid.uuid4().hex[:8]}@example.com"
     root, latest = f"<{uuid.uuid4().hex}@example.com>", f"<{uuid.uuid4().hex}@example.com>"
-    adapter.receive(session, parse_email(customer_mail(sender, root)))
-    inbound = adapter.receive(session, parse_email(customer_mail(sender, latest, references=root)))
+    receive(adapter, session, customer_mail(sender, root), sender)
+    inbound = receive(adapter, session, customer_mail(sender, latest, references=root), sender)
     conversation = session.get(Conversation, inbound.conversation_id)
     assert conversation is not None
 
@@ -77,11 +83,11 @@ def test_an_email_reply_goes_through_the_relay_threaded_to_the_customers_mail(
     assert reply.delivery == "sent"
 
     # The customer answers our reply: it threads back into the same conversation.
-    answer = adapter.receive(
+    answer = receive(
+        adapter,
         session,
-        parse_email(
-            customer_mail(sender, f"<{uuid.uuid4().hex}@example.com>", f"{root} {latest} {reply.external_id}")
-        ),
+        customer_mail(sender, f"<{uuid.uuid4().hex}@example.com>", f"{root} {latest} {reply.external_id}"),
+        sender,
     )
     assert answer.conversation_id == conversation.id
 
@@ -93,9 +99,7 @@ def test_a_relay_that_is_down_gives_a_clear_error_and_the_reply_is_kept_as_not_s
     sender = f"cy.{uuid.uuid4().hex[:8]}@example.com"
     app_state: Any = client.app.state  # type: ignore[attr-defined]
     adapter = EmailAdapter(mail_settings(free_port()), "US", None)
-    inbound = adapter.receive(
-        session, parse_email(customer_mail(sender, f"<{uuid.uuid4().hex}@example.com>"))
-    )
+    inbound = receive(adapter, session, customer_mail(sender, f"<{uuid.uuid4().hex}@example.com>"), sender)
     agent = User(username=f"li-{uuid.uuid4().hex[:6]}", display_name="Li", role=Role.AGENT, password_hash="!")
     session.add(agent)
     session.commit()

@@ -1,14 +1,15 @@
-"""Forged signatures, malformed JSON/XML, unknown fields and huge bodies get 4xx and store nothing."""
+"""Forged signatures, replays, malformed JSON/XML, unknown fields and huge bodies get 4xx and store
+nothing. WeChat pushes are in safe mode (encrypted, signed over the body), the default."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
 
 import phonenumbers
 import pytest
+from channel_senders import safe_push, sha1_sorted, text_push
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -54,7 +55,9 @@ def test_signed_sms_is_stored_once_even_when_the_gateway_retries(
     body = sms_body()
     before = counts(session)
     first = client.post("/api/channels/sms/inbound", content=body, headers=signed(secret, body))
-    retry = client.post("/api/channels/sms/inbound", content=body, headers=signed(secret, body))
+    # A retry is signed again (a new timestamp): the same signed request twice is a replay.
+    earlier = str(int(time.time()) - 1)
+    retry = client.post("/api/channels/sms/inbound", content=body, headers=signed(secret, body, earlier))
     assert first.status_code == 200 and retry.json() == first.json()
     assert counts(session) == (before[0] + 1, before[1] + 1)
 
@@ -97,38 +100,33 @@ def test_bad_sms_webhooks_get_a_clear_4xx_and_nothing_is_stored(
 
 def wechat_query(token: str, ts: str | None = None) -> str:
     ts, nonce = ts or str(int(time.time())), uuid.uuid4().hex[:10]
-    sig = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat defines sha1
-    return f"signature={sig}&timestamp={ts}&nonce={nonce}"
+    return f"signature={sha1_sorted(token, ts, nonce)}&timestamp={ts}&nonce={nonce}"
 
 
 def push(openid: str, content: str = "ni hao", msg_id: str = "1") -> bytes:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    ).encode()
+    return text_push(openid, content, msg_id)
 
 
 def test_wechat_url_check_echoes_only_for_a_valid_signature(client: TestClient, tickets_settings) -> None:  # type: ignore[no-untyped-def]
     token = tickets_settings.channels.wechat_token
-    ok = client.get(f"/api/channels/wechat?{wechat_query(token)}&echostr=abc123")
+    query = wechat_query(token)
+    ok = client.get(f"/api/channels/wechat?{query}&echostr=abc123")
     assert ok.status_code == 200 and ok.text == "abc123"
     assert client.get(f"/api/channels/wechat?{wechat_query('wrong')}&echostr=abc123").status_code == 401
+    assert client.get(f"/api/channels/wechat?{query}&echostr=abc123").status_code == 409  # replay
 
 
 def test_wechat_text_push_is_stored_once_per_msgid(
     client: TestClient, session: Session, tickets_settings
 ) -> None:  # type: ignore[no-untyped-def]
-    token, openid, msg_id = (
-        tickets_settings.channels.wechat_token,
-        f"o{uuid.uuid4().hex}",
-        str(uuid.uuid4().int)[:18],
-    )
+    ch = tickets_settings.channels
+    openid, msg_id = f"o{uuid.uuid4().hex}", str(uuid.uuid4().int)[:18]
     before = counts(session)
-    for _ in range(2):
-        response = client.post(
-            f"/api/channels/wechat?{wechat_query(token)}", content=push(openid, msg_id=msg_id)
+    for _ in range(2):  # WeChat retries with a new nonce; the MsgId says it is the same message
+        sent = safe_push(
+            ch.wechat_token, ch.wechat_encoding_aes_key, ch.wechat_app_id, push(openid, msg_id=msg_id)
         )
+        response = client.post(f"/api/channels/wechat?{sent.query}", content=sent.body)
         assert response.status_code == 200 and response.text == "success"
     assert counts(session) == (before[0] + 1, before[1] + 1)
 
@@ -136,7 +134,9 @@ def test_wechat_text_push_is_stored_once_per_msgid(
 @pytest.mark.parametrize(
     ("case", "status", "words"),
     [
-        ("forged", 401, "signature"),
+        ("forged", 401, "msg_signature"),
+        ("other-app", 401, "AppID"),
+        ("plain", 401, "safe mode"),
         ("malformed", 400, "malformed XML"),
         ("entities", 400, "malformed XML"),
         ("unknown-field", 400, "unknown field <Admin>"),
@@ -151,15 +151,26 @@ def test_bad_wechat_pushes_get_a_clear_4xx_and_nothing_is_stored(
     status: int,
     words: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    token, openid = tickets_settings.channels.wechat_token, f"o{uuid.uuid4().hex}"
+    ch = tickets_settings.channels
+    openid = f"o{uuid.uuid4().hex}"
+    token, key, app_id = ch.wechat_token, ch.wechat_encoding_aes_key, ch.wechat_app_id
+    xml = (
+        push(openid).replace(b"</xml>", b"<Admin>1</Admin></xml>")
+        if case == "unknown-field"
+        else push(openid)
+    )
+    sent = safe_push(
+        "forged-token" if case == "forged" else token, key, "wxother" if case == "other-app" else app_id, xml
+    )
+    query, body = sent.query, sent.body
+    if case == "plain":
+        query, body = wechat_query(token), xml
     body = {
-        "malformed": b"<xml><ToUserName>gh</ToUserName><FromUserName>",
+        "malformed": b"<xml><ToUserName>gh</ToUserName><Encrypt>",
         "entities": b'<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-        b"<xml><Content>&b;</Content></xml>",
-        "unknown-field": push(openid).replace(b"</xml>", b"<Admin>1</Admin></xml>"),
-        "huge": push(openid, content="x" * 10_000),
-    }.get(case, push(openid))
-    query = wechat_query("forged-token" if case == "forged" else token)
+        b"<xml><Encrypt>&b;</Encrypt></xml>",
+        "huge": b"<xml><Encrypt>" + b"x" * 10_000 + b"</Encrypt></xml>",
+    }.get(case, body)
     before = counts(session)
     response = client.post(f"/api/channels/wechat?{query}", content=body)
     assert response.status_code == status and words in response.json()["detail"]
