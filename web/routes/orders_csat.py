@@ -8,9 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from config.errors import MalformedRequestError, NotFoundError
 from config.models import Role
+from tickets import access
 from tickets.connectors.csv_import import import_orders_csv
 from tickets.connectors.lookup import OrderInfo, TableOrderLookup
 from tickets.csat import services as csat
+from web.access import ScopeDep
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
 from web.ids import BodyId
@@ -24,9 +26,10 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 
 
 @router.get("/api/orders/{order_number}", dependencies=[AGENTS])
-def find_order(order_number: str, session: SessionDep) -> OrderInfo:
-    """Where is my order: status, carrier, tracking number and expected delivery."""
-    found = TableOrderLookup(session).find_order(order_number[:64])
+def find_order(order_number: str, session: SessionDep, scope: ScopeDep) -> OrderInfo:
+    """Where is my order: status, carrier, tracking number and expected delivery (not found when it
+    is the order of a customer the user may not see)."""
+    found = access.visible_order(session, scope, TableOrderLookup(session).find_order(order_number[:64]))
     if found is None:
         raise NotFoundError(f"no order {order_number[:64]!r}")
     return found
@@ -89,9 +92,11 @@ class AgentScore(BaseModel):
 
 @router.post("/api/csat/surveys", dependencies=[AGENTS], status_code=201)
 def create_survey(
-    body: SurveyCreate, request: Request, session: SessionDep, settings: SettingsDep
+    body: SurveyCreate, request: Request, session: SessionDep, settings: SettingsDep, scope: ScopeDep
 ) -> SurveyPublic:
-    """Start a survey after a solved ticket or an ended call; the link goes out by e-mail, SMS or chat."""
+    """Start a survey after a solved ticket or an ended call; the link goes out by e-mail, SMS or chat.
+    Only on a conversation the user may act on (:mod:`tickets.access`)."""
+    access.conversation_for(session, scope, body.conversation_id, write=True)
     survey = csat.create_survey(session, body.conversation_id, body.via, body.agent_id, body.ticket_id)
     token = csat.survey_token(request.app.state.secret_key, survey)
     return SurveyPublic(survey_id=survey.id, link=f"{settings.channels.public_base_url}/csat?token={token}")
