@@ -8,8 +8,8 @@ on the object's table. Definitions (non-recursive, so each is one query):
 - *direct conversation*: assigned to someone in ``scope.people``, or a call the user answered
   (its call link names their SIP user name).
 - *ticket*: owned, or on a direct conversation.
-- *pool conversation*: nobody's yet: unassigned, no ticket with an assignee or group, and not a call
-  that waited in a queue the user does not serve.
+- *pool conversation*: nobody's yet: unassigned, no ticket with an assignee or group, and either a
+  text thread or a call nobody answered that waited in a queue the user serves.
 - *conversation*: direct, or carrying an owned ticket, or in the pool.
 - *customer*: has a visible conversation or ticket, or has no conversation and no ticket at all
   (just created by a look-up or an import: nothing to reveal).
@@ -55,15 +55,28 @@ def visible_tickets(scope: Scope) -> ColumnElement[bool] | None:
 
 
 def _pool_conversation(scope: Scope) -> ColumnElement[bool]:
-    claimed_by_ticket = exists().where(
-        Ticket.conversation_id == Conversation.id,
-        or_(Ticket.assignee_id.is_not(None), Ticket.group_id.is_not(None)),
+    # Correlated on the conversation only: these stay right inside queries that join calls or tickets.
+    claimed_by_ticket = (
+        exists()
+        .where(
+            Ticket.conversation_id == Conversation.id,
+            or_(Ticket.assignee_id.is_not(None), Ticket.group_id.is_not(None)),
+        )
+        .correlate(Conversation)
     )
-    queued_elsewhere = [CallLink.conversation_id == Conversation.id, CallLink.queue_id.is_not(None)]
-    if scope.queues:
-        queued_elsewhere.append(CallLink.queue_id.not_in(sorted(scope.queues)))
-    other_queue = exists().where(*queued_elsewhere)
-    return and_(Conversation.assigned_agent_id.is_(None), not_(claimed_by_ticket), not_(other_queue))
+    is_call = exists().where(CallLink.conversation_id == Conversation.id).correlate(Conversation)
+    waiting = [not_(is_call)]  # a text thread nobody has taken
+    if scope.queues:  # a call nobody answered, of a queue the user serves
+        waiting.append(
+            exists()
+            .where(
+                CallLink.conversation_id == Conversation.id,
+                CallLink.agent_id.is_(None),
+                CallLink.queue_id.in_(sorted(scope.queues)),
+            )
+            .correlate(Conversation)
+        )
+    return and_(Conversation.assigned_agent_id.is_(None), not_(claimed_by_ticket), or_(*waiting))
 
 
 def visible_conversations(scope: Scope) -> ColumnElement[bool] | None:
@@ -82,8 +95,8 @@ def visible_customers(scope: Scope) -> ColumnElement[bool] | None:
     tickets = visible_tickets(scope)
     assert conversations is not None and tickets is not None
     no_contact = and_(
-        not_(exists().where(Conversation.customer_id == Customer.id)),
-        not_(exists().where(Ticket.customer_id == Customer.id)),
+        not_(exists().where(Conversation.customer_id == Customer.id).correlate(Customer)),
+        not_(exists().where(Ticket.customer_id == Customer.id).correlate(Customer)),
     )
     return or_(
         Customer.id.in_(select(Conversation.customer_id).where(conversations)),

@@ -83,8 +83,8 @@ def visible_order(session: Session, scope: Scope, order: OrderInfo | None) -> Or
 def call_visible(session: Session, scope: Scope, call_id: str) -> bool:
     """Whether the conversation of call ``call_id`` is one the user may see (False without one)."""
     condition = visible_conversations(scope)
-    query = select(CallLink.id).join(Conversation, Conversation.id == CallLink.conversation_id)
-    query = query.where(CallLink.call_id == call_id)
+    of_call = select(CallLink.conversation_id).where(CallLink.call_id == call_id)
+    query = select(Conversation.id).where(Conversation.id.in_(of_call))
     if condition is not None:
         query = query.where(condition)
     return session.scalar(query) is not None
