@@ -64,7 +64,9 @@ def floor(secure_app: SecureApp) -> Floor:
     def group(name: str, lead: str | None, member: str) -> int:
         body = {"name": name, "lead_id": ids[lead] if lead else None}
         group_id = int(client.post("/api/desk/groups", json=body, headers=admin).json()["id"])
-        added = client.post(f"/api/desk/groups/{group_id}/members", json={"user_id": ids[member]}, headers=admin)
+        added = client.post(
+            f"/api/desk/groups/{group_id}/members", json={"user_id": ids[member]}, headers=admin
+        )
         assert added.status_code == 201, added.text
         return group_id
 
@@ -106,7 +108,9 @@ def test_an_agent_cannot_read_update_solve_or_close_another_groups_ticket(floor:
     assert floor.call("agent1", "PATCH", ticket, {"status": "solved"}).status_code == 200
 
 
-def test_the_ticket_list_and_search_show_an_agent_only_their_groups_and_their_own_tickets(floor: Floor) -> None:
+def test_the_ticket_list_and_search_show_an_agent_only_their_groups_and_their_own_tickets(
+    floor: Floor,
+) -> None:
     listed = floor.call("agent2", "GET", "/api/tickets").json()["items"]
     assert [t["id"] for t in listed] == [floor.ticket_b]
     searched = floor.call("agent2", "GET", "/api/tickets?q=refund").json()["items"]
@@ -122,7 +126,9 @@ def test_an_agent_cannot_see_or_add_an_identity_to_a_customer_they_have_no_conta
     added = floor.call("agent2", "POST", f"{customer}/identities", {"kind": "phone", "value": "+12025550999"})
     assert added.status_code == 404
     assert floor.call("agent2", "GET", customer).status_code == 404
-    looked_up = floor.call("agent2", "POST", "/api/customers/lookup", {"kind": "phone", "value": "+12025550101"})
+    looked_up = floor.call(
+        "agent2", "POST", "/api/customers/lookup", {"kind": "phone", "value": "+12025550101"}
+    )
     assert looked_up.status_code == 404
     mine = floor.call("agent1", "POST", f"{customer}/identities", {"kind": "phone", "value": "+12025550999"})
     assert mine.status_code == 201, mine.text
@@ -148,7 +154,10 @@ def test_an_agent_cannot_join_another_agents_chat_room_or_read_its_history(floor
             ws.receive_json()
     assert refused.value.code == 4404
     assert floor.call("agent2", "GET", f"/api/conversations/{floor.chat_a}/messages").status_code == 404
-    assert floor.call("agent2", "POST", f"/api/conversations/{floor.chat_a}/replies", {"body": "hi"}).status_code == 404
+    assert (
+        floor.call("agent2", "POST", f"/api/conversations/{floor.chat_a}/replies", {"body": "hi"}).status_code
+        == 404
+    )
     own = _ws_token(floor.app, "agent1")
     with floor.app.client.websocket_connect(f"/ws/webchat/agent/{floor.chat_a}?token={own}") as ws:
         ready = ws.receive_json()
@@ -237,7 +246,12 @@ def test_an_agent_outside_the_group_cannot_take_an_escalated_ticket_from_the_lea
 def test_an_admin_manages_membership_and_reaches_every_object(floor: Floor) -> None:
     path = f"/api/tickets/{floor.ticket_a}"
     assert floor.call("admin", "PATCH", path, {"assignee_id": floor.app.ids["agent2"]}).status_code == 200
-    assert floor.call("admin", "POST", f"/api/conversations/{floor.chat_b}/read", {"up_to_message_id": 1}).status_code == 200
+    assert (
+        floor.call(
+            "admin", "POST", f"/api/conversations/{floor.chat_b}/read", {"up_to_message_id": 1}
+        ).status_code
+        == 200
+    )
     added = floor.call("admin", "POST", f"/api/customers/{floor.customer_b}/identities",
                        {"kind": "email", "value": "b@example.com"})  # fmt: skip
     assert added.status_code == 201
@@ -245,7 +259,9 @@ def test_an_admin_manages_membership_and_reaches_every_object(floor: Floor) -> N
     assert [m["user_id"] for m in members] == [floor.app.ids["agent1"]]
 
 
-def test_group_membership_is_changed_only_by_supervisors_and_admins_strictly_and_audited(floor: Floor) -> None:
+def test_group_membership_is_changed_only_by_supervisors_and_admins_strictly_and_audited(
+    floor: Floor,
+) -> None:
     members = f"/api/desk/groups/{floor.group_b}/members"
     agent1 = floor.app.ids["agent1"]
     assert floor.call("agent1", "POST", members, {"user_id": agent1}).status_code == 403
@@ -260,7 +276,9 @@ def test_group_membership_is_changed_only_by_supervisors_and_admins_strictly_and
     assert floor.call("agent1", "GET", f"/api/tickets/{floor.ticket_b}").status_code == 404
     with floor.app.app.state.session_factory() as session:
         actions = session.scalars(
-            select(AuditEntry.action).where(AuditEntry.target == f"group:{floor.group_b}", AuditEntry.actor == "supervisor")
+            select(AuditEntry.action).where(
+                AuditEntry.target == f"group:{floor.group_b}", AuditEntry.actor == "supervisor"
+            )
         ).all()
     assert list(actions) == ["group.member_added", "group.member_removed"]
 
