@@ -10,7 +10,8 @@ on the object's table. Definitions (non-recursive, so each is one query):
 - *ticket*: owned, or on a direct conversation.
 - *pool conversation*: nobody's yet: unassigned, no ticket with an assignee or group, and either a
   text thread or a call nobody answered that waited in a queue the user serves.
-- *conversation*: direct, or carrying an owned ticket, or in the pool.
+- *conversation*: direct, or carrying an owned ticket, or in the pool; for a supervisor also every
+  call (calls are the floor's: supervisors watch and may join any call, on every queue).
 - *customer*: has a visible conversation or ticket, or has no conversation and no ticket at all
   (just created by a look-up or an import: nothing to reveal).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
+from config.models import Role
 from tickets.access.scope import Scope
 from tickets.conversations.call_links import CallLink
 from tickets.conversations.models import Conversation
@@ -85,7 +87,10 @@ def visible_conversations(scope: Scope) -> ColumnElement[bool] | None:
     owned_tickets = select(Ticket.conversation_id).where(
         Ticket.conversation_id.is_not(None), _owned_ticket(scope)
     )
-    return or_(_direct_conversation(scope), Conversation.id.in_(owned_tickets), _pool_conversation(scope))
+    clauses = [_direct_conversation(scope), Conversation.id.in_(owned_tickets), _pool_conversation(scope)]
+    if scope.role is Role.SUPERVISOR:  # calls are the floor's: supervisors watch every queue
+        clauses.append(Conversation.id.in_(select(CallLink.conversation_id)))
+    return or_(*clauses)
 
 
 def visible_customers(scope: Scope) -> ColumnElement[bool] | None:

@@ -1,11 +1,10 @@
 """``GET /api/calls/{call_id}/transcript``: a call's stored transcript, under the access rule.
 
-QA managers and admins read any call's transcript. What is live is the floor's: a supervisor reads
-the transcript of any call still going on (they may listen in on it anyway), an agent those of the
-live calls they are on. What is stored follows the conversation rule (:mod:`tickets.access`): an
-agent reads the calls they took (the call record names them) and the calls whose conversation they
-may see; a supervisor the calls whose conversation they may see. Anything else answers 404, like a
-call that does not exist.
+Calls are the floor's: supervisors, QA managers and admins read any call's transcript (supervisors
+may listen in on any call, and see every call conversation; see :mod:`tickets.access`). An agent
+reads the live calls they are on, the calls they took (the call record names them) and the calls
+whose conversation the access rule gives them. Anything else answers 404, like a call that does
+not exist.
 """
 
 from __future__ import annotations
@@ -86,10 +85,8 @@ async def call_transcript(
 
 
 def _may_read(role: Role, stored: _Stored, live: Call | None) -> bool:
-    if role in (Role.ADMIN, Role.QA_MANAGER) or stored.conversation_visible:
+    if role in EVERYTHING_ROLES or stored.conversation_visible:
         return True
-    if role is Role.SUPERVISOR:
-        return live is not None
     me = stored.viewer_agent_id
     on_live = live is not None and me in (live.agent_id, live.offer_agent_id, live.consult_agent_id)
     return me is not None and (on_live or stored.record_agent_id == me)
