@@ -240,7 +240,11 @@ def test_an_agent_outside_the_group_cannot_take_an_escalated_ticket_from_the_lea
         answer = floor.call("agent2", "PATCH", path, change)
         assert answer.status_code == 403, (change, answer.text)
     assert floor.call("agent2", "PATCH", path, {"priority": "high"}).status_code == 200
-    assert floor.call("agent1", "PATCH", path, {"status": "solved"}).status_code == 200  # in its group
+    task = floor.call("admin", "POST", f"{path}/tasks", {"group_id": floor.group_b, "title": "refund"}).json()
+    finish = f"{path}/tasks/{task['id']}"
+    assert floor.call("agent2", "PATCH", finish, {"status": "done"}).status_code == 403  # would solve it
+    assert floor.call("agent1", "PATCH", finish, {"status": "done"}).status_code == 200  # in its group
+    assert floor.call("agent1", "GET", path).json()["status"] == "solved"
 
 
 def test_an_admin_manages_membership_and_reaches_every_object(floor: Floor) -> None:

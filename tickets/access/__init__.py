@@ -20,7 +20,8 @@ The rule
   team), plus every call conversation (calls are the floor's: they watch every queue and may join
   any call).
 - A ticket escalated to its group's lead (SLA breach) is re-assigned, moved to another group, solved
-  or closed only by that group (member or lead) or an admin: 403 for anyone else who can see it.
+  (also by finishing its last task) or closed only by that group (member or lead) or an admin: 403
+  for anyone else who can see it.
 - A ticket, conversation or customer the user may not see answers 404 with the message of a missing
   one (ids reveal nothing); one they see but may not change answers 403.
 
@@ -31,7 +32,8 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
   conversation must be R (else 422 "does not exist")
 - GET /api/tickets/{id}, /notes, /tasks, /history, /sla: R
 - PATCH /api/tickets/{id}: W + the escalation rule
-- POST /api/tickets/{id}/notes, /tasks; PATCH /tasks/{task}: W
+- POST /api/tickets/{id}/notes, /tasks: W
+- PATCH /api/tickets/{id}/tasks/{task}: W + the escalation rule (finishing the last task solves it)
 - GET /api/conversations/{id}/messages: R
 - POST /api/conversations/{id}/replies: W; an agent takes a pool conversation
 - POST /api/conversations/{id}/read: W
@@ -76,6 +78,7 @@ from tickets.access.guards import (
     customer_visible,
     take_conversation,
     ticket_for,
+    ticket_for_task_update,
     ticket_for_update,
 )
 from tickets.access.rules import AccessDeniedError, escalation_refusal, require_write, sees_ticket_notice
@@ -105,6 +108,7 @@ __all__ = [
     "sees_ticket_notice",
     "take_conversation",
     "ticket_for",
+    "ticket_for_task_update",
     "ticket_for_update",
     "visible_conversations",
     "visible_customer",

@@ -22,8 +22,9 @@ from tickets.conversations.models import Conversation
 from tickets.customers.exceptions import CustomerNotFoundError
 from tickets.customers.models import Customer
 from tickets.desk.exceptions import InvalidInputError, NotFoundError
-from tickets.desk.models import Group, Ticket
+from tickets.desk.models import FINISHED_TASK_STATUSES, Group, Ticket, TicketStatus, TicketTask
 
+FINISHED = tuple(s.value for s in FINISHED_TASK_STATUSES)
 Model = type[Ticket] | type[Conversation] | type[Customer]
 
 
@@ -46,6 +47,26 @@ def ticket_for(session: Session, scope: Scope, ticket_id: int, *, write: bool = 
 def ticket_for_update(session: Session, scope: Scope, ticket_id: int, changes: dict[str, Any]) -> Ticket:
     """The ticket, if the user may make these changes (``changes``: the fields sent)."""
     ticket = ticket_for(session, scope, ticket_id, write=True)
+    _check_escalation(session, scope, ticket, changes)
+    return ticket
+
+
+def ticket_for_task_update(
+    session: Session, scope: Scope, ticket_id: int, task_id: int, new_status: str | None
+) -> Ticket:
+    """The ticket, if the user may move this task so: finishing a ticket's last task solves it,
+    which the escalation rule reserves to the ticket's group."""
+    ticket = ticket_for(session, scope, ticket_id, write=True)
+    if new_status in FINISHED:
+        others = select(TicketTask.id).where(
+            TicketTask.ticket_id == ticket_id, TicketTask.id != task_id, TicketTask.status.not_in(FINISHED)
+        )
+        if session.scalar(others.limit(1)) is None:
+            _check_escalation(session, scope, ticket, {"status": TicketStatus.SOLVED.value})
+    return ticket
+
+
+def _check_escalation(session: Session, scope: Scope, ticket: Ticket, changes: dict[str, Any]) -> None:
     group = session.get(Group, ticket.group_id) if ticket.group_id is not None else None
     refusal = escalation_refusal(
         scope,
@@ -56,8 +77,7 @@ def ticket_for_update(session: Session, scope: Scope, ticket_id: int, changes: d
         changes=changes,
     )
     if refusal is not None:
-        raise AccessDeniedError(f"ticket {ticket_id}: {refusal}")
-    return ticket
+        raise AccessDeniedError(f"ticket {ticket.id}: {refusal}")
 
 
 def check_new_ticket_links(

@@ -145,7 +145,8 @@ def update_task(
     scope: ScopeDep,
 ) -> TaskPublic:
     """Move a task along; finishing the last one solves the ticket, finishing a step hands it over."""
-    access.ticket_for(session, scope, ticket_id, write=True)
+    status = body.status.value if body.status is not None else None
+    access.ticket_for_task_update(session, scope, ticket_id, task_id, status)
     task = flows.update_task(session, runtime, ticket_id, task_id, body, actor_of(principal))
     return TaskPublic.model_validate(task)
 
