@@ -2,7 +2,7 @@
 
 The disposition is the agent's wrap-up code (``follow_up``, ``resolved``...): the ticket rules that
 name it open or update the call's ticket. Whoever may act on the call's conversation sets it (the
-agent who took the call, a supervisor of its ticket's group; see :mod:`tickets.access`).
+agent who took the call, any supervisor: calls are the floor's; see :mod:`tickets.access`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def call_conversation(call_id: CallId, session: SessionDep, _: Reader, scope: Sc
     """The call's conversation: the call (IVR path, agent, outcome, recording), transcript, tickets.
 
     Under the conversation rule (:mod:`tickets.access`): an agent reads the calls they answered and
-    the call conversations of their groups' tickets; 404 for the others."""
+    the call conversations of their groups' tickets, supervisors every call; 404 for the others. The
+    ticket ids are those the user may see."""
     link = access.call_link_for(session, scope, call_id)
     return access.call_summary_for(session, scope, link.conversation_id)
 
