@@ -37,6 +37,7 @@ from tickets.customers.models import CustomerSegment, IdentityKind
 from tickets.customers.services import add_identity, find_customer, find_or_create_customer
 from tickets.desk.exceptions import InvalidInputError
 from tickets.desk.groups import create_group, list_groups
+from tickets.desk.membership import add_member, list_members
 from tickets.desk.models import Ticket, TicketPriority, TicketSource
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate, TicketChannel, TicketCreate
@@ -134,6 +135,12 @@ def _groups(
                                lead_id=users.get(row.get("lead", "")))  # fmt: skip
             existing[row["name"]] = create_group(session, data).id
             summary.added("groups")
+        group_id = existing[row["name"]]
+        members = {m.user_id for m in list_members(session, group_id)}
+        for username in row.get("members", []):
+            if username in users and users[username] not in members:
+                add_member(session, group_id, users[username], actor=DEMO_ACTOR.name)
+                summary.added("group members")
     return existing
 
 

@@ -19,8 +19,15 @@ PASSWORDS = {
     "supervisor": "sup-Vox-7rq-long",
     "agent1": "agent1-Vox-7rq-long",
     "agent2": "agent2-Vox-7rq-long",
+    "qa": "qa-manager-Vox-7rq-long",
 }
-ROLES = {"admin": Role.ADMIN, "supervisor": Role.SUPERVISOR, "agent1": Role.AGENT, "agent2": Role.AGENT}
+ROLES = {
+    "admin": Role.ADMIN,
+    "supervisor": Role.SUPERVISOR,
+    "agent1": Role.AGENT,
+    "agent2": Role.AGENT,
+    "qa": Role.QA_MANAGER,
+}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.events import Notifier
+from config.models import SipCredential
 from tickets.conversations.call_links import CallLink
 from tickets.conversations.exceptions import ConversationNotFoundError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -124,12 +125,23 @@ def record_ivr_path(
 
 
 def record_call_answered(session: Session, call_id: str, agent_id: str, queue: str | None) -> CallLink:
-    """An agent took the call (their SIP user name): only they (or a supervisor) set its disposition."""
-    _, link = _conversation_and_link(session, call_id)
+    """An agent took the call (their SIP user name): the call's conversation is theirs from now on
+    (object-level access: they read it, its transcript and its tickets, and set its disposition)."""
+    conversation, link = _conversation_and_link(session, call_id)
     link.agent_id, link.queue_id = agent_id[:64], queue or link.queue_id
     link.answered_at = link.answered_at or datetime.now(UTC)
+    _assign_to_agent(session, conversation, link.agent_id)
     session.commit()
     return link
+
+
+def _assign_to_agent(session: Session, conversation: Conversation, agent_id: str | None) -> None:
+    """Give the conversation to the user whose SIP account answered (a transfer hands it on)."""
+    if not agent_id:
+        return
+    user_id = session.scalar(select(SipCredential.user_id).where(SipCredential.username == agent_id))
+    if user_id is not None:
+        conversation.assigned_agent_id = user_id
 
 
 def add_transcript_message(
@@ -235,6 +247,8 @@ def link_call_end(session: Session, ended: CallEnded, default_region: str) -> Ca
         record_ivr_path(session, ended.call_id, ended.ivr_path, ended.ivr_choice, ended.queue_id)
     link.ivr_choice = link.ivr_choice or ended.ivr_choice or None
     link.queue_id = ended.queue_id or link.queue_id
+    if ended.agent_id and ended.agent_id != link.agent_id:
+        _assign_to_agent(session, conversation, ended.agent_id)
     link.agent_id = ended.agent_id or link.agent_id
     link.language = ended.language or link.language
     link.recording_name = ended.recording_name or link.recording_name

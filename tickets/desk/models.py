@@ -82,6 +82,18 @@ class Group(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class GroupMember(Base):
+    """A user who works a group's tickets: object-level access (tickets.access) reads it."""
+
+    __tablename__ = "desk_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", name="uq_desk_group_members_group_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("desk_groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Ticket(Base):
     """One problem someone owns until it is solved."""
 

@@ -81,6 +81,16 @@ class GroupPublic(Public):
     created_at: datetime
 
 
+class GroupMemberCreate(Strict):
+    user_id: int = Field(ge=1, le=MAX_ID)
+
+
+class GroupMemberPublic(Public):
+    group_id: int
+    user_id: int
+    created_at: datetime
+
+
 class TicketBase(Strict):
     subject: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20_000)

@@ -128,9 +128,14 @@ def text_condition(column: Any, dialect: str, query: str) -> ColumnElement[bool]
 LISTED_COLUMNS = tuple(Ticket.__table__.c[name] for name in TicketPublic.model_fields)
 
 
-def list_tickets(session: Session, filters: TicketFilters) -> tuple[Sequence[Row[Any]], bool]:
-    """A page of tickets matching ``filters``, newest first, and whether more follow."""
+def list_tickets(
+    session: Session, filters: TicketFilters, visible: ColumnElement[bool] | None = None
+) -> tuple[Sequence[Row[Any]], bool]:
+    """A page of tickets matching ``filters`` (and ``visible``, the user's access rule), newest
+    first, and whether more follow."""
     query = select(*LISTED_COLUMNS)
+    if visible is not None:
+        query = query.where(visible)
     if filters.status:
         query = query.where(Ticket.status.in_([s.value for s in filters.status]))
     for column, value in (

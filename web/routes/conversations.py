@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
+from tickets import access
 from tickets.channels.replies import ChannelReplies
 from tickets.conversations import services
 from tickets.conversations.models import AuthorKind
 from tickets.desk import services as desk
+from web.access import ScopeDep
 from web.auth import Principal, require_roles
 from web.deps import SessionDep
 from web.ids import AfterIdQuery, BodyId, IdPath
@@ -60,10 +62,11 @@ class ReadMark(BaseModel):
 def list_messages(
     conversation_id: IdPath,
     session: SessionDep,
+    scope: ScopeDep,
     after_id: AfterIdQuery = 0,
     limit: int = Query(200, ge=1, le=500),
 ) -> list[MessagePublic]:
-    services.get_conversation(session, conversation_id)
+    access.conversation_for(session, scope, conversation_id)
     return [
         MessagePublic.model_validate(m)
         for m in services.list_messages(session, conversation_id, after_id, limit)
@@ -77,6 +80,7 @@ def reply(
     session: SessionDep,
     adapters: AdaptersDep,
     runtime: RuntimeDep,
+    scope: ScopeDep,
     principal: Principal = AGENTS,
 ) -> MessagePublic:
     """Send an agent's reply through the conversation's channel (chat, e-mail, SMS, WeChat).
@@ -84,9 +88,9 @@ def reply(
     The reply is the response of the conversation's open tickets (first response, SLA response
     targets met). When the relay or provider fails the answer is 502, and the reply stays in the
     conversation with ``delivery: failed``: nothing the agent wrote is lost, and it counts for
-    nothing until it is sent."""
+    nothing until it is sent. An agent replying in a conversation nobody has yet takes it."""
     actor = actor_of(principal)
-    conversation = services.get_conversation(session, conversation_id)
+    conversation = access.take_conversation(session, scope, conversation_id)
     message = ChannelReplies(adapters).send_reply(session, conversation, body.body, actor.user_id, actor.name)
     desk.agent_replied(session, runtime, conversation.id, message.id, actor)
     return MessagePublic.model_validate(message)
@@ -94,10 +98,8 @@ def reply(
 
 @router.post("/{conversation_id}/read", dependencies=[AGENTS])
 def mark_read(
-    conversation_id: IdPath, body: ReadMark, session: SessionDep, notifier: NotifierDep
+    conversation_id: IdPath, body: ReadMark, session: SessionDep, notifier: NotifierDep, scope: ScopeDep
 ) -> dict[str, int]:
-    services.get_conversation(session, conversation_id)
-    changed = services.mark_read(
-        session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier
-    )
+    access.conversation_for(session, scope, conversation_id, write=True)
+    changed = services.mark_read(session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier)
     return {"marked_read": changed}

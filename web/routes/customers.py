@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from config.models import Role
+from tickets import access
 from tickets.customers import services, suggestions
 from tickets.customers.exceptions import CustomerNotFoundError
-from tickets.customers.models import SuggestionStatus
+from tickets.customers.models import Customer, SuggestionStatus
 from tickets.customers.schemas import (
     CustomerLookup,
     CustomerPublic,
@@ -20,33 +21,40 @@ from tickets.customers.schemas import (
     MergeRequest,
     MergeSuggestionPublic,
 )
-from tickets.customers.view import customer_view
+from web.access import ScopeDep
 from web.auth import Principal, require_roles
 from web.deps import SessionDep, SettingsDep
 from web.ids import IdPath, IdQuery
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 AGENTS = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
+WORKERS = require_roles(Role.AGENT, Role.SUPERVISOR)
 SUPERVISORS = require_roles(Role.SUPERVISOR)
+REVIEWERS = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
 
 
 @router.post("/lookup", dependencies=[AGENTS])
-def lookup_customer(body: CustomerLookup, session: SessionDep, settings: SettingsDep) -> CustomerPublic:
-    """The customer with this phone number, address, chat or messaging id (created when asked)."""
+def lookup_customer(
+    body: CustomerLookup, session: SessionDep, settings: SettingsDep, scope: ScopeDep
+) -> CustomerPublic:
+    """The customer with this phone number, address, chat or messaging id (created when asked).
+
+    Only a customer the user may see is found (:mod:`tickets.access`); creating is a write."""
     region = settings.customers.default_region
     if body.create:
-        customer = services.find_or_create_customer(
+        access.require_write(scope, "customers")
+        found: Customer | None = services.find_or_create_customer(
             session, body.kind, body.value, region, body.display_name
         )
     else:
         found = services.find_customer(session, body.kind, body.value, region)
-        if found is None:
-            raise CustomerNotFoundError("no customer has this identity")
-        customer = found
+    customer = access.visible_customer(session, scope, found)
+    if customer is None:
+        raise CustomerNotFoundError("no customer has this identity")
     return CustomerPublic.model_validate(customer)
 
 
-@router.get("/merge-suggestions", dependencies=[AGENTS])
+@router.get("/merge-suggestions", dependencies=[REVIEWERS])
 def list_merge_suggestions(
     session: SessionDep,
     status_: Annotated[SuggestionStatus | None, Query(alias="status")] = SuggestionStatus.PENDING,
@@ -59,16 +67,18 @@ def list_merge_suggestions(
 
 @router.post("/merge-suggestions/{suggestion_id}/accept")
 def accept_merge_suggestion(
-    suggestion_id: IdPath, session: SessionDep, principal: Principal = AGENTS
+    suggestion_id: IdPath, session: SessionDep, principal: Principal = SUPERVISORS
 ) -> MergeSuggestionPublic:
-    """The agent checked who they are talking to: merge the visitor into the matched customer."""
+    """A supervisor checked who the visitor is: merge the visitor into the matched customer.
+
+    Supervisors and admins only, like any merge: the claim is what an anonymous visitor typed."""
     suggestion = suggestions.accept_suggestion(session, suggestion_id, actor=principal.username)
     return MergeSuggestionPublic.model_validate(suggestion)
 
 
 @router.post("/merge-suggestions/{suggestion_id}/reject")
 def reject_merge_suggestion(
-    suggestion_id: IdPath, session: SessionDep, principal: Principal = AGENTS
+    suggestion_id: IdPath, session: SessionDep, principal: Principal = SUPERVISORS
 ) -> MergeSuggestionPublic:
     """The claim was not confirmed: the customers stay apart; the decision is recorded."""
     suggestion = suggestions.reject_suggestion(session, suggestion_id, actor=principal.username)
@@ -76,9 +86,9 @@ def reject_merge_suggestion(
 
 
 @router.get("/{customer_id}", dependencies=[AGENTS])
-def get_customer_view(customer_id: IdPath, session: SessionDep) -> CustomerView:
-    """Every conversation, call, ticket, order and device of the customer."""
-    return customer_view(session, customer_id)
+def get_customer_view(customer_id: IdPath, session: SessionDep, scope: ScopeDep) -> CustomerView:
+    """Every conversation, call, ticket, order and device of the customer that the user may see."""
+    return access.customer_view_for(session, scope, customer_id)
 
 
 @router.post("/{customer_id}/identities", status_code=201)
@@ -87,12 +97,14 @@ def add_identity(
     body: IdentityBase,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Principal = AGENTS,
+    scope: ScopeDep,
+    principal: Principal = WORKERS,
 ) -> IdentityPublic:
     """Attach a phone, address or id; one that belongs to someone else answers 409 (merge instead).
 
     Staff entering an identity vouch for it, so it is verified (``verified_by: agent:<name>``);
     adding one the customer already has confirms it. E-mail replies go only to verified addresses."""
+    access.customer_for(session, scope, customer_id, write=True)
     identity = services.add_identity(
         session,
         customer_id,

@@ -6,13 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from tickets.desk import flows, groups
+from tickets import access
+from tickets.desk import flows, groups, membership
 from tickets.desk.schemas import (
     AreaName,
     FieldDefinitionCreate,
     FieldDefinitionPublic,
     FlowStart,
     GroupCreate,
+    GroupMemberCreate,
+    GroupMemberPublic,
     GroupPublic,
     GroupUpdate,
     TemplateCreate,
@@ -21,6 +24,7 @@ from tickets.desk.schemas import (
 )
 from tickets.sla import policies
 from tickets.sla.schemas import CalendarCreate, CalendarPublic, PolicyCreate, PolicyPublic
+from web.access import ScopeDep
 from web.deps import SessionDep
 from web.routes.desk_support import IdPath, Manager, Reader, RuntimeDep, Worker, actor_of
 
@@ -42,6 +46,31 @@ def update_group(group_id: IdPath, body: GroupUpdate, session: SessionDep, _: Ma
     return GroupPublic.model_validate(groups.update_group(session, group_id, body))
 
 
+@router.get("/groups/mine")
+def my_groups(session: SessionDep, principal: Reader) -> list[GroupPublic]:
+    """The groups the signed-in user works (member or lead): their tickets are the user's to work."""
+    return [GroupPublic.model_validate(g) for g in membership.groups_of(session, principal.user_id)]
+
+
+@router.get("/groups/{group_id}/members")
+def list_members(group_id: IdPath, session: SessionDep, _: Manager) -> list[GroupMemberPublic]:
+    return [GroupMemberPublic.model_validate(m) for m in membership.list_members(session, group_id)]
+
+
+@router.post("/groups/{group_id}/members", status_code=status.HTTP_201_CREATED)
+def add_member(
+    group_id: IdPath, body: GroupMemberCreate, session: SessionDep, principal: Manager
+) -> GroupMemberPublic:
+    """Put a user in the group: they read and work its tickets and their conversations (audited)."""
+    member = membership.add_member(session, group_id, body.user_id, actor=principal.username)
+    return GroupMemberPublic.model_validate(member)
+
+
+@router.delete("/groups/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(group_id: IdPath, user_id: IdPath, session: SessionDep, principal: Manager) -> None:
+    membership.remove_member(session, group_id, user_id, actor=principal.username)
+
+
 @router.get("/templates")
 def list_templates(session: SessionDep, _: Reader) -> list[TemplatePublic]:
     return [TemplatePublic.model_validate(t) for t in flows.list_templates(session)]
@@ -55,9 +84,15 @@ def create_template(body: TemplateCreate, session: SessionDep, _: Manager) -> Te
 
 @router.post("/templates/{template_id}/tickets", status_code=status.HTTP_201_CREATED)
 def start_flow(
-    template_id: IdPath, body: FlowStart, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    template_id: IdPath,
+    body: FlowStart,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Worker,
+    scope: ScopeDep,
 ) -> TicketPublic:
     """Open a ticket that runs the template's steps."""
+    access.check_new_ticket_links(session, scope, body.customer_id, None)
     ticket = flows.start_flow(session, runtime, template_id, body, actor_of(principal))
     return TicketPublic.model_validate(ticket)
 

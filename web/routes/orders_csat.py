@@ -8,9 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from config.errors import MalformedRequestError, NotFoundError
 from config.models import Role
+from tickets import access
 from tickets.connectors.csv_import import import_orders_csv
 from tickets.connectors.lookup import OrderInfo, TableOrderLookup
 from tickets.csat import services as csat
+from web.access import ScopeDep
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
 from web.routes.ticket_support import read_limited_body
@@ -23,9 +25,10 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 
 
 @router.get("/api/orders/{order_number}", dependencies=[AGENTS])
-def find_order(order_number: str, session: SessionDep) -> OrderInfo:
-    """Where is my order: status, carrier, tracking number and expected delivery."""
-    found = TableOrderLookup(session).find_order(order_number[:64])
+def find_order(order_number: str, session: SessionDep, scope: ScopeDep) -> OrderInfo:
+    """Where is my order: status, carrier, tracking number and expected delivery (not found when it
+    is the order of a customer the user may not see)."""
+    found = access.visible_order(session, scope, TableOrderLookup(session).find_order(order_number[:64]))
     if found is None:
         raise NotFoundError(f"no order {order_number[:64]!r}")
     return found

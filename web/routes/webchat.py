@@ -1,7 +1,9 @@
 """Web chat: the embeddable widget script, visitor tokens, and the visitor and agent WebSockets.
 
 Visitors are anonymous: their credential is a server-signed visitor token. Agents use their
-signed console token (``token`` query parameter) and must hold an agent-side role.
+signed console token (``token`` query parameter), must hold an agent-side role and may join only a
+chat the access rule lets them see (:mod:`tickets.access`): an agent joining a chat nobody has yet
+takes it, so no other agent can join it or read its history afterwards; QA managers watch read-only.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from config.accounts import public_name_for
-from config.errors import VoxdeskError
+from config.errors import NotFoundError, VoxdeskError
 from config.events import Subscription, channel_name
 from config.models import Role
+from tickets import access
 from tickets.channels.base import InboundMessage, OutboundMessage
 from tickets.channels.exceptions import SignatureError
 from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_from_token
@@ -29,6 +32,7 @@ from tickets.conversations.events import TypingChanged
 from tickets.conversations.models import AuthorKind, Channel
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
+from web.access import scope_of
 from web.audit import audit_socket
 from web.auth import read_token
 from web.ids import BodyId, IdPath
@@ -119,8 +123,11 @@ async def _chat_loop(
     side: AuthorKind,
     visitor_id: str | None,
     agent: tuple[int, str] | None,
+    *,
+    read_only: bool = False,
 ) -> None:
-    """Relay this side's frames into the conversation and every live event back out.
+    """Relay this side's frames into the conversation and every live event back out (a read-only
+    side, a QA manager, gets the history and the live events; its frames are refused).
 
     The ``ready`` frame (with the history) goes out only once the subscription is in place, so
     nothing the other side says in between is lost; the widget drops a message it already shows.
@@ -163,6 +170,9 @@ async def _chat_loop(
                     frame = Frame.validate_python(data)
                 except ValidationError as exc:
                     await ws.send_json({"type": "error", "message": exc.errors()[0]["msg"]})
+                    continue
+                if read_only:
+                    await ws.send_json({"type": "error", "message": "this chat is read-only for you"})
                     continue
                 try:
                     if isinstance(frame, ChatText):
@@ -245,14 +255,27 @@ async def agent_socket(ws: WebSocket, conversation_id: IdPath, token: str = Quer
         return
     factory = ws.app.state.session_factory
 
-    def exists() -> bool:
+    def join() -> bool | None:
+        """None: no web chat this user may see (the same answer as no chat at all); else whether
+        they only watch. An agent joining a chat nobody has takes it."""
         with factory() as session:
-            conversation = session.get(services.Conversation, conversation_id)
-            return conversation is not None and conversation.channel == Channel.WEBCHAT.value
+            scope = scope_of(session, principal)
+            try:
+                conversation = access.conversation_for(session, scope, conversation_id)
+            except NotFoundError:
+                return None
+            if conversation.channel != Channel.WEBCHAT.value:
+                return None
+            if scope.read_only:
+                return True
+            access.take_conversation(session, scope, conversation_id)
+            return False
 
-    if not await run_in_threadpool(exists):
+    read_only = await run_in_threadpool(join)
+    if read_only is None:
         await ws.close(code=4404, reason="no such web chat")
         return
     await ws.accept()
     await audit_socket(ws.scope, principal, f"conversation_id={conversation_id}")  # admins, supervisors
-    await _chat_loop(ws, conversation_id, AuthorKind.AGENT, None, (principal.user_id, principal.username))
+    agent = (principal.user_id, principal.username)
+    await _chat_loop(ws, conversation_id, AuthorKind.AGENT, None, agent, read_only=read_only)

@@ -42,7 +42,9 @@ def test_a_call_answered_by_an_agent_reaches_the_console_with_states_and_both_le
     spoken_wav(AGENT, agent_wav, pause=1.2, lead=1.0)
     caller_seconds = len(caller_wav.read_bytes()) / 16000
     # An admin's ticket rule, saved through the API by the web process, read by the Celery worker.
-    group = deployment.api("dp-sue", "POST", "/api/desk/groups", json={"name": "Support"})
+    # Sue leads the group: its tickets are hers to read (object-level access).
+    sue = deployment.api("dp-sue", "GET", "/api/me").json()["user_id"]
+    group = deployment.api("dp-sue", "POST", "/api/desk/groups", json={"name": "Support", "lead_id": sue})
     assert group.status_code == 201, group.text
     rules = deployment.api("dp-ada", "PUT", "/api/ticket-rules", json={"yaml": RULES})
     assert rules.status_code == 200, rules.text

@@ -44,7 +44,7 @@ from tickets.channels.email import EmailAdapter, parse_email
 from tickets.conversations.models import AuthorKind, Conversation, Direction
 from tickets.conversations.models import Message as StoredMessage
 from tickets.conversations.services import add_message
-from tickets.desk import groups, services
+from tickets.desk import groups, membership, services
 from tickets.desk.events import DESK_CHANNEL_KEY, SlaNotice
 from tickets.desk.inbound import customer_wrote
 from tickets.desk.models import Ticket
@@ -247,6 +247,9 @@ def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_
 
     # The agent answers from the console: the mail goes out threaded, and it is the first response.
     agent = make_user(desk_factory, Role.AGENT, "amy")
+    with desk_factory() as db:  # she works the support group, whose tickets these mails open
+        assert ticket.group_id is not None
+        membership.add_member(db, ticket.group_id, agent.id, actor="test")
     runtime = DeskRuntime(clock=SystemClock(), timers=RecordingScheduler())
     with web_client(desk_pg_url, tmp_path, text_broker, relay_port, runtime) as client:
         headers = bearer(client.app.state.secret_key, agent)  # type: ignore[attr-defined]

@@ -74,7 +74,7 @@ def test_claiming_a_known_address_suggests_a_merge_and_reveals_nothing_to_the_vi
     assert session.scalar(select(CustomerMerge).where(CustomerMerge.survivor_id == owner.id)) is None
     visitor_id = echoed["data"]["customer_id"]
 
-    agent = auth_header(Role.AGENT)
+    agent = auth_header(Role.SUPERVISOR)  # merge decisions are supervisors' (issue 9)
     [suggestion] = suggestions_for(client, agent, owner.id)
     assert suggestion["visitor_customer_id"] == visitor_id
     assert (suggestion["identity_kind"], suggestion["identity_value"]) == ("email", email)
@@ -88,18 +88,18 @@ def test_claiming_a_known_address_suggests_a_merge_and_reveals_nothing_to_the_vi
     assert [s["id"] for s in suggestions_for(client, agent, owner.id)] == [suggestion["id"]]
 
 
-def test_an_agent_accepting_the_suggestion_merges_the_visitor_but_the_chat_shows_only_its_own_lines(
+def test_a_supervisor_accepting_the_suggestion_merges_the_visitor_but_the_chat_shows_only_its_own_lines(
     client: TestClient, session: Session, auth_header: Callable[[Role], dict[str, str]]
 ) -> None:
     owner, email = known_customer(session)
     token = client.post("/api/webchat/visitors").json()["visitor_token"]
     visitor_id = chat_as_visitor(client, token, email)[1]["data"]["customer_id"]
-    agent = auth_header(Role.AGENT)
+    agent = auth_header(Role.SUPERVISOR)
     [suggestion] = suggestions_for(client, agent, owner.id)
 
     accepted = client.post(f"/api/customers/merge-suggestions/{suggestion['id']}/accept", headers=agent)
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["status"] == "accepted" and accepted.json()["decided_by"] == "agent"
+    assert accepted.json()["status"] == "accepted" and accepted.json()["decided_by"] == "supervisor"
     merge = session.get(CustomerMerge, accepted.json()["merge_id"])
     assert merge is not None and (merge.survivor_id, merge.merged_id) == (owner.id, visitor_id)
     view = client.get(f"/api/customers/{owner.id}", headers=agent).json()
@@ -150,16 +150,18 @@ def test_a_rejected_suggestion_keeps_the_customers_apart_and_is_recorded(
     assert late.status_code == 409
 
 
-def test_suggestion_endpoints_need_an_agent_and_an_existing_suggestion(
+def test_suggestion_endpoints_need_a_supervisor_and_an_existing_suggestion(
     client: TestClient, auth_header: Callable[[Role], dict[str, str]]
 ) -> None:
     assert client.get("/api/customers/merge-suggestions").status_code == 401
     assert client.post("/api/customers/merge-suggestions/1/accept").status_code == 401
+    agent_try = client.post("/api/customers/merge-suggestions/1/accept", headers=auth_header(Role.AGENT))
+    assert agent_try.status_code == 403
     missing = client.post(
-        "/api/customers/merge-suggestions/999999999/reject", headers=auth_header(Role.AGENT)
+        "/api/customers/merge-suggestions/999999999/reject", headers=auth_header(Role.SUPERVISOR)
     )
     assert missing.status_code == 404 and "does not exist" in missing.json()["detail"]
     bad = client.get(
-        "/api/customers/merge-suggestions", params={"status": "maybe"}, headers=auth_header(Role.AGENT)
+        "/api/customers/merge-suggestions", params={"status": "maybe"}, headers=auth_header(Role.SUPERVISOR)
     )
     assert bad.status_code == 422

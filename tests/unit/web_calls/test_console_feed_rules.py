@@ -9,6 +9,7 @@ import pytest
 
 from config.events import Envelope, UnknownEventError, parse_event
 from config.models import Role
+from tickets.access import Scope
 from voxdesk.events import EVENT_MODULES
 from web.routes.calls.feed import FeedFilter, SeenEvents, Verdict, Viewer
 
@@ -85,8 +86,8 @@ def test_an_agent_sees_only_their_own_ticket_notices() -> None:
     assert not rules.admit(commented).relay  # not a notice: the ticket view shows it
 
 
-@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.QA_MANAGER, Role.ADMIN])
-def test_supervisors_qa_managers_and_admins_see_every_call_transcript_and_notice(role: Role) -> None:
+@pytest.mark.parametrize("role", [Role.QA_MANAGER, Role.ADMIN])
+def test_qa_managers_and_admins_see_every_call_transcript_and_notice(role: Role) -> None:
     rules = FeedFilter(Viewer(role, user_id=1))
     for envelope in (
         state("c1", "ag-bob"),
@@ -98,6 +99,26 @@ def test_supervisors_qa_managers_and_admins_see_every_call_transcript_and_notice
         assert rules.admit(envelope) == Verdict(True), envelope
     assert not rules.admit(env("conversation.message_added", conversation_id=1)).relay
     assert rules.following == set()
+
+
+def test_supervisors_see_every_call_but_only_the_ticket_notices_of_their_groups_and_team() -> None:
+    team = Scope(1, Role.SUPERVISOR, group_ids=frozenset({4}), people=frozenset({1, 8}))
+    rules = FeedFilter(Viewer(Role.SUPERVISOR, user_id=1, access=team))
+    for seen in (
+        state("c1", "ag-bob"),
+        partial("c2"),
+        env("call.a_type_added_later", call_id="c5"),
+        env("ticket.agent_notice", agent_id=8, ticket_id=1, reason="escalation", text="x"),
+        env("ticket.changed", ticket_id=3, action="escalated", assignee_id=None, group_id=4, actor="system"),
+        env("ticket.changed", ticket_id=5, action="assigned", assignee_id=8, group_id=9, actor="sue"),
+    ):
+        assert rules.admit(seen) == Verdict(True), seen
+    for hidden in (
+        env("ticket.agent_notice", agent_id=9, ticket_id=2, reason="escalation", text="x"),
+        env("ticket.changed", ticket_id=6, action="escalated", assignee_id=None, group_id=5, actor="system"),
+        env("ticket.changed", ticket_id=7, action="assigned", assignee_id=9, group_id=None, actor="sue"),
+    ):
+        assert rules.admit(hidden) == Verdict(False), hidden
 
 
 def test_viewers_listen_to_their_channels_and_patterns() -> None:

@@ -1,10 +1,13 @@
 """Who sees what on the console's live feed: the object-level rules of ``/ws/calls``, without I/O.
 
-Supervisors, QA managers and admins see every call, agent, transcript and ticket notice. An agent
-sees their own status, the calls they are on (state changes, and the transcript partials and finals
-of both legs while they are on it) and their own ticket notices (SLA reminders, escalations,
-mentions, tickets assigned to them). The rules read envelopes by type and data only, so the web
-process relays events whose classes it never imported.
+What is live is the floor's: supervisors, QA managers and admins see every call, agent and
+transcript (supervisors may listen in on any call). An agent sees their own status and the calls they
+are on (state changes, and the transcript partials and finals of both legs while they are on it);
+waiting calls of their queues are the queue's business and are not relayed. Ticket notices (SLA
+reminders, escalations, mentions, assignments) follow the ticket rule of :mod:`tickets.access`: a
+notice for a user whose work the viewer sees, or about a ticket of the viewer's groups (QA managers
+and admins: all). The rules read envelopes by type and data only, so the web process relays events
+whose classes it never imported.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 
 from config.events import Envelope, channel_name
 from config.models import Role
+from tickets.access import Scope, sees_ticket_notice
 
 EVERYTHING_ROLES = frozenset({Role.SUPERVISOR, Role.QA_MANAGER, Role.ADMIN})
 CONSOLE_ROLES = frozenset({Role.AGENT, *EVERYTHING_ROLES})
@@ -32,11 +36,17 @@ def is_relayed(envelope: Envelope) -> bool:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The signed-in console user: ``agent_id`` is their SIP user name, None without one."""
+    """The signed-in console user: ``agent_id`` is their SIP user name, None without one; ``access``
+    their object-level scope (groups, the people whose work they see), only themselves if not given."""
 
     role: Role
     user_id: int
     agent_id: str | None = None
+    access: Scope | None = None
+
+    @property
+    def scope_of_tickets(self) -> Scope:
+        return self.access or Scope(self.user_id, self.role, people=frozenset({self.user_id}))
 
     @property
     def sees_everything(self) -> bool:
@@ -83,11 +93,11 @@ class FeedFilter:
     def admit(self, envelope: Envelope) -> Verdict:
         if not is_relayed(envelope):
             return Verdict(False)
-        if self.viewer.sees_everything:
-            return Verdict(True)
         data, kind = envelope.data, envelope.type
         if kind.startswith("ticket."):
-            return Verdict(self._my_ticket_notice(kind, data))
+            return Verdict(self._ticket_notice_for_me(kind, data))
+        if self.viewer.sees_everything:
+            return Verdict(True)
         call_id = data.get("call_id")
         mine = self.viewer.agent_id is not None and data.get("agent_id") == self.viewer.agent_id
         if kind.startswith("agent."):
@@ -113,10 +123,11 @@ class FeedFilter:
             return Verdict(False)
         return Verdict(mine or followed)
 
-    def _my_ticket_notice(self, kind: str, data: dict[str, object]) -> bool:
-        if kind == "ticket.agent_notice":
-            return data.get("agent_id") == self.viewer.user_id
-        return data.get("assignee_id") == self.viewer.user_id
+    def _ticket_notice_for_me(self, kind: str, data: dict[str, object]) -> bool:
+        scope = self.viewer.scope_of_tickets
+        if kind == "ticket.agent_notice":  # addressed to one user: theirs, or a supervisor's team
+            return scope.sees_all or data.get("agent_id") in scope.people
+        return sees_ticket_notice(scope, data.get("assignee_id"), data.get("group_id"))
 
     def _following(self, call_id: str) -> Verdict:
         if call_id in self.following:

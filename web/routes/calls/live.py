@@ -19,13 +19,14 @@ import logging
 import redis.asyncio as aredis
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from redis.exceptions import RedisError
+from starlette.concurrency import run_in_threadpool
 
 from config.db import session_scope
 from config.errors import EventBusError
 from config.events import Envelope, Subscription, channel_name
 from config.models import Role
-from telephony.agent_profiles.repository import agent_identity
 from telephony.calls.store import CallStore
+from web.access import scope_of
 from web.auth import read_token
 from web.routes.calls.feed import CONSOLE_ROLES, FeedFilter, SeenEvents, Viewer
 
@@ -39,11 +40,14 @@ async def _viewer(websocket: WebSocket) -> Viewer | None:
     principal = read_token(websocket.app.state.secret_key, token) if token else None
     if principal is None or principal.role not in CONSOLE_ROLES:
         return None
-    if principal.role != Role.AGENT:
-        return Viewer(principal.role, principal.user_id)
-    with session_scope(websocket.app.state.session_factory) as session:
-        identity = agent_identity(session, principal.user_id)
-    return Viewer(principal.role, principal.user_id, identity.agent_id if identity else None)
+
+    def load() -> Viewer:
+        with session_scope(websocket.app.state.session_factory) as session:
+            scope = scope_of(session, principal)  # groups and team: which ticket notices they see
+        agent_id = scope.agent_id if principal.role == Role.AGENT else None
+        return Viewer(principal.role, principal.user_id, agent_id, scope)
+
+    return await run_in_threadpool(load)
 
 
 async def _calls_on(websocket: WebSocket, agent_id: str | None) -> list[str]:

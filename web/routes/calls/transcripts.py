@@ -1,7 +1,10 @@
-"""``GET /api/calls/{call_id}/transcript``: a call's stored transcript, under the feed's object rule.
+"""``GET /api/calls/{call_id}/transcript``: a call's stored transcript, under the access rule.
 
-Supervisors, QA managers and admins read any call's transcript; an agent reads the calls they took
-(the call record names them) or are on right now (the live call names them).
+Calls are the floor's: supervisors, QA managers and admins read any call's transcript (supervisors
+may listen in on any call, and see every call conversation; see :mod:`tickets.access`). An agent
+reads the live calls they are on, the calls they took (the call record names them) and the calls
+whose conversation the access rule gives them. Anything else answers 404, like a call that does
+not exist.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from sqlalchemy.orm import Session
 
 from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentPublic
-from config.errors import ForbiddenError, NotFoundError
+from config.errors import NotFoundError
 from config.models import Role
 from telephony.agent_profiles.repository import agent_identity
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
 from telephony.records.queries import get_record
-from web.auth import CurrentPrincipal, require_roles
+from tickets import access
+from web.access import scope_of
+from web.auth import CurrentPrincipal, Principal, require_roles
 from web.deps import SessionDep
 from web.routes.calls.feed import EVERYTHING_ROLES
 
@@ -42,16 +47,18 @@ class _Stored(BaseModel):
     record_agent_id: str | None
     has_record: bool
     viewer_agent_id: str | None
+    conversation_visible: bool
     segments: list[TranscriptSegmentPublic]
 
 
-def _read_stored(session: Session, call_id: str, user_id: int) -> _Stored:
+def _read_stored(session: Session, call_id: str, principal: Principal) -> _Stored:
     record = get_record(session, call_id)
-    identity = agent_identity(session, user_id)
+    identity = agent_identity(session, principal.user_id)
     return _Stored(
         record_agent_id=record.agent_id if record else None,
         has_record=record is not None,
         viewer_agent_id=identity.agent_id if identity else None,
+        conversation_visible=access.call_visible(session, scope_of(session, principal), call_id),
         segments=TranscriptRepository(session).for_call(call_id),
     )
 
@@ -68,13 +75,18 @@ async def _live_call(request: Request, call_id: str) -> Call | None:
 async def call_transcript(
     call_id: CallId, request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> CallTranscriptPublic:
-    stored = await anyio.to_thread.run_sync(_read_stored, session, call_id, principal.user_id)
+    stored = await anyio.to_thread.run_sync(_read_stored, session, call_id, principal)
     live = await _live_call(request, call_id)
     if not stored.has_record and live is None and not stored.segments:
         raise NotFoundError(f"no call {call_id}")
-    if principal.role not in EVERYTHING_ROLES:
-        me = stored.viewer_agent_id
-        on_live = live is not None and me in (live.agent_id, live.offer_agent_id, live.consult_agent_id)
-        if me is None or not (on_live or stored.record_agent_id == me):
-            raise ForbiddenError(f"you are not on call {call_id}")
+    if not _may_read(principal.role, stored, live):
+        raise NotFoundError(f"no call {call_id}")
     return CallTranscriptPublic(call_id=call_id, segments=stored.segments)
+
+
+def _may_read(role: Role, stored: _Stored, live: Call | None) -> bool:
+    if role in EVERYTHING_ROLES or stored.conversation_visible:
+        return True
+    me = stored.viewer_agent_id
+    on_live = live is not None and me in (live.agent_id, live.offer_agent_id, live.consult_agent_id)
+    return me is not None and (on_live or stored.record_agent_id == me)
