@@ -14,7 +14,7 @@ from alembic import op
 revision = "0601"
 down_revision = "0501"
 branch_labels = None
-depends_on = None
+depends_on = ("0410",)  # conversations and identities live on that branch
 
 
 def upgrade() -> None:

@@ -6,14 +6,14 @@ Conversations get ``flags`` (for example ``thread_mismatch``, ``spoof_suspected`
 Identities that exist before this migration start unverified: nothing proved them.
 
 Revision ID: 0602
-Revises: 0501
+Revises: 0601
 Create Date: 2026-12-02 10:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0602'
-down_revision = '0501'
+down_revision = '0601'
 branch_labels = None
 depends_on = None
 

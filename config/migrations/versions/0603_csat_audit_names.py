@@ -1,14 +1,14 @@
 """csat surveys keep a hashed customer token; users get a public name; the audit log records requests
 
 Revision ID: 0603
-Revises: 0501
+Revises: 0602
 Create Date: 2026-12-02 10:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0603'
-down_revision = '0501'
+down_revision = '0602'
 branch_labels = None
 depends_on = ('0404',)  # csat_surveys and its message_id
 
