@@ -1,8 +1,9 @@
 """Sign-in throttling: failures counted per user and per client address, lockouts that double.
 
-Counters live in Redis so every web worker sees the same ones; when Redis does not answer, each
-worker falls back to counters of its own (a warning is logged), so sign-in keeps working and an
-attacker is still slowed, only per process. Password hashes are checked in a small pool of their
+Counters live in Redis so every web worker sees the same ones. Each worker also keeps its own copy
+of what it counted and answers with the larger of the two, so when Redis does not answer (a
+warning is logged) sign-in keeps working and a lockout already earned in this process holds: a
+slow Redis never resets an attacker's count. Password hashes are checked in a small pool of their
 own (Argon2 is CPU- and memory-bound by design): a flood of wrong passwords waits there, or is
 refused at once when too many already wait, instead of filling the thread pool every other
 request needs. An unknown user's password is checked against a dummy hash, so the answer takes
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 # still gets through, one after the other, in well under a second each).
 MAX_IN_FLIGHT_PER_ADDRESS = 2
 IN_FLIGHT_TTL_SECONDS = 30  # a worker that dies mid-check frees its slots after this
+MAX_MEMORY_KEYS = 50_000  # this process's copy of the counters prunes expired keys past this
 REDIS_RETRY_SECONDS = 5.0  # after a Redis failure, per-process counters only, then Redis again
 
 
@@ -61,6 +63,9 @@ class MemoryCounters:
         return value if expires > time.monotonic() else 0
 
     async def incr(self, key: str, ttl: int) -> int:
+        if len(self._values) > MAX_MEMORY_KEYS:  # many users or addresses: forget what has expired
+            now = time.monotonic()
+            self._values = {k: v for k, v in self._values.items() if v[1] > now}
         value = self._live(key) + 1
         self._values[key] = (value, time.monotonic() + ttl)
         return value
@@ -86,7 +91,7 @@ class MemoryCounters:
 
 
 class RedisCounters:
-    """Counters in Redis; any Redis failure falls back to ``fallback`` for that call."""
+    """Counters in Redis, written through to ``fallback`` (this process's copy); answers the larger."""
 
     def __init__(self, url: str, fallback: MemoryCounters) -> None:
         self._url = url
@@ -119,50 +124,53 @@ class RedisCounters:
             log.warning("sign-in counters fall back to this process (Redis: %s)", type(exc).__name__)
 
     async def incr(self, key: str, ttl: int) -> int:
+        local = await self._fallback.incr(key, ttl)
         try:
             async with self._client() as client, client.pipeline(transaction=True) as pipe:
                 pipe.incr(key)
                 pipe.expire(key, ttl)
                 value, _ = await pipe.execute()
-                return int(value)
+                return max(int(value), local)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            return await self._fallback.incr(key, ttl)
+            return local
 
     async def decr(self, key: str) -> None:
+        await self._fallback.decr(key)
         try:
             async with self._client() as client:
                 await client.decr(key)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            await self._fallback.decr(key)
 
     async def lock(self, key: str, seconds: int) -> None:
+        await self._fallback.lock(key, seconds)
         try:
             async with self._client() as client:
                 await client.set(key, 1, ex=seconds)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            await self._fallback.lock(key, seconds)
 
     async def locked_for(self, key: str) -> float:
+        local = await self._fallback.locked_for(key)
         try:
             async with self._client() as client:
                 millis = int(await client.pttl(key))
-            return max(0.0, millis / 1000)
+            return max(0.0, millis / 1000, local)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            return await self._fallback.locked_for(key)
+            return local
 
     async def clear(self, *keys: str) -> None:
+        await self._fallback.clear(*keys)
         try:
             async with self._client() as client:
                 await client.delete(*keys)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            await self._fallback.clear(*keys)
 
     async def admit(self, lock_keys: tuple[str, ...], counter: str, ttl: int) -> tuple[float, int]:
+        local_lock, local_count = await self._fallback.admit(lock_keys, counter, ttl)
         try:
             async with self._client() as client, client.pipeline(transaction=False) as pipe:
                 for key in lock_keys:
@@ -170,10 +178,10 @@ class RedisCounters:
                 pipe.incr(counter)
                 pipe.expire(counter, ttl)
                 *millis, count, _ = await pipe.execute()
-            return max([int(m) / 1000 for m in millis] + [0.0]), int(count)
+            return max([int(m) / 1000 for m in millis] + [local_lock]), max(int(count), local_count)
         except (RedisError, OSError) as exc:
             self._warn(exc)
-            return await self._fallback.admit(lock_keys, counter, ttl)
+            return local_lock, local_count
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from config.migrate import upgrade
 from config.models import Role
 from config.security import hash_password
 from web.app import create_app
-from web.login_guard import LoginGuard, MemoryCounters, ThrottlePolicy
+from web.login_guard import LoginGuard, MemoryCounters, RedisCounters, ThrottlePolicy
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +150,15 @@ async def test_password_checks_beyond_the_pool_and_its_queue_are_refused_at_once
     refused = [o for o in outcomes if isinstance(o, LoginThrottledError)]
     assert outcomes.count(False) == 3  # one hashing, two waiting
     assert len(refused) == 5 and all(o.retry_after == 1 for o in refused)
+
+
+async def test_a_redis_hiccup_does_not_reset_a_count_this_worker_has_seen(redis_url: str) -> None:
+    store = RedisCounters(redis_url, MemoryCounters())
+    key = f"sec-test:{time.time_ns()}:failures"
+    try:
+        assert [await store.incr(key, 60) for _ in range(3)] == [1, 2, 3]
+        store._down_until = time.monotonic() + 60  # Redis timed out a moment ago (a loaded machine)
+        assert await store.incr(key, 60) == 4  # this worker's copy goes on; it does not start at 1
+    finally:
+        store._down_until = 0.0
+        await store.clear(key)
