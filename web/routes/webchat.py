@@ -1,7 +1,8 @@
 """Web chat: the embeddable widget script, visitor tokens, and the visitor and agent WebSockets.
 
-Visitors are anonymous: their credential is a server-signed visitor token. Agents use their
-signed console token (``token`` query parameter) and must hold an agent-side role.
+Visitors are anonymous: their credential is a server-signed visitor token. Agents open their side
+with a one-time ``?ticket=`` (``POST /api/auth/ws-ticket``) or the console's session cookie, and
+must hold an agent-side role.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tickets.conversations.events import TypingChanged
 from tickets.conversations.models import AuthorKind, Channel
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
-from web.auth import read_token
+from web.auth import websocket_principal
 from web.ids import BodyId, IdPath
 from web.routes.desk_support import runtime_of
 from web.routes.ticket_support import get_adapters, get_notifier
@@ -231,9 +232,9 @@ async def visitor_socket(ws: WebSocket, visitor_token: str = Query(max_length=51
 
 
 @router.websocket("/ws/webchat/agent/{conversation_id}")
-async def agent_socket(ws: WebSocket, conversation_id: IdPath, token: str = Query(max_length=1024)) -> None:
-    """An agent's side of one chat; needs an agent, supervisor, QA manager or admin token."""
-    principal = read_token(ws.app.state.secret_key, token)
+async def agent_socket(ws: WebSocket, conversation_id: IdPath) -> None:
+    """An agent's side of one chat; needs an agent, supervisor, QA manager or admin session."""
+    principal = await websocket_principal(ws)
     if principal is None:
         await ws.close(code=4401, reason="sign in first")
         return
