@@ -62,7 +62,9 @@ def test_an_agent_deactivated_by_an_admin_is_refused_at_once(secure_app: SecureA
     assert secure_app.client.get("/api/desk/groups", headers=bearer(token)).status_code == 401
 
 
-def test_an_agent_deactivated_from_elsewhere_is_refused_within_the_cache_window(secure_app: SecureApp) -> None:
+def test_an_agent_deactivated_from_elsewhere_is_refused_within_the_cache_window(
+    secure_app: SecureApp,
+) -> None:
     token = sign_in(secure_app, "agent1")
     assert me(secure_app, token) == 200  # the session is now in this process's cache
     with session_scope(secure_app.app.state.session_factory) as session:  # as another process would
@@ -93,7 +95,8 @@ def test_a_role_change_is_audited_and_strict(secure_app: SecureApp) -> None:
     admin = secure_app.bearer("admin")
     assert secure_app.client.patch(url, json={}, headers=admin).status_code == 422
     assert secure_app.client.patch(url, json={"role": "admin", "x": 1}, headers=admin).status_code == 422
-    assert secure_app.client.patch(url, json={"role": "admin"}, headers=secure_app.bearer("agent1")).status_code == 403
+    agent = secure_app.bearer("agent1")
+    assert secure_app.client.patch(url, json={"role": "admin"}, headers=agent).status_code == 403
     assert secure_app.client.patch(url, json={"role": "supervisor"}, headers=admin).status_code == 200
     own = f"/api/admin/users/{secure_app.ids['admin']}"
     assert secure_app.client.patch(own, json={"is_active": False}, headers=admin).status_code == 422
@@ -156,7 +159,9 @@ def test_a_websocket_ticket_opens_one_socket_once(secure_app: SecureApp) -> None
     assert not opens(secure_app.client, "/ws/kb?ticket=made-up")
 
 
-def test_an_expired_websocket_ticket_is_refused(secure_app: SecureApp, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_expired_websocket_ticket_is_refused(
+    secure_app: SecureApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(web.ws_tickets, "TICKET_TTL_SECONDS", 1)
     ticket = ws_ticket(secure_app, sign_in(secure_app, "agent1"))
     time.sleep(1.5)
@@ -177,8 +182,9 @@ def test_the_agent_chat_socket_takes_a_ticket_and_not_a_token(secure_app: Secure
             with secure_app.client.websocket_connect(url):
                 pass
         assert refused.value.code == 4401
+    ticket = ws_ticket(secure_app, token)
     with pytest.raises(WebSocketDisconnect) as missing:  # signed in, but there is no chat 1
-        with secure_app.client.websocket_connect(f"/ws/webchat/agent/1?ticket={ws_ticket(secure_app, token)}"):
+        with secure_app.client.websocket_connect(f"/ws/webchat/agent/1?ticket={ticket}"):
             pass
     assert missing.value.code == 4404
 
