@@ -17,13 +17,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import session_scope
 from config.models import Role, User, UserSession, utcnow
 
 SESSION_TTL_SECONDS = 12 * 3600  # one working shift and some
+KEEP_ENDED_SECONDS = 7 * 24 * 3600  # ended sessions stay this long (who signed in from where), then go
 MAX_TOKEN_LENGTH = 128  # a real token is 43 characters; anything far longer is not worth hashing
 
 
@@ -46,7 +47,15 @@ def open_session(
     session: Session, user_id: int, *, ttl_seconds: int = SESSION_TTL_SECONDS,
     user_agent: str | None = None, address: str | None = None,
 ) -> str:  # fmt: skip
-    """Open a session for the user and return its token (shown once, never stored); the caller commits."""
+    """Open a session for the user and return its token (shown once, never stored); the caller commits.
+
+    The user's sessions that expired more than :data:`KEEP_ENDED_SECONDS` ago are deleted on the way,
+    so the table stays about as large as its users' recent sign-ins.
+    """
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user_id,
+        UserSession.expires_at < utcnow() - timedelta(seconds=KEEP_ENDED_SECONDS),
+    ))  # fmt: skip
     token = secrets.token_urlsafe(32)
     session.add(UserSession(
         id=session_id_of(token), user_id=user_id, expires_at=utcnow() + timedelta(seconds=ttl_seconds),

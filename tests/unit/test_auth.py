@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.accounts import create_user, set_password, update_user
 from config.db import Base, make_engine, make_session_factory, session_scope
 from config.models import Role, User, UserSession
-from config.sessions import LiveSession, find_live_session, open_session_for, revoke_session, session_id_of
+from config.sessions import (
+    KEEP_ENDED_SECONDS,
+    LiveSession,
+    find_live_session,
+    open_session_for,
+    revoke_session,
+    session_id_of,
+)
 from web.auth import csrf_token_for, require_roles
 from web.errors import install_error_handlers
 from web.session_lookup import SessionCache, SessionLookup
@@ -144,3 +151,13 @@ def test_a_route_admits_its_role_and_admins(factory: sessionmaker[Session]) -> N
     assert client.get("/listen", headers=bearer(factory, Role.SUPERVISOR)).json() == {"ok": True}
     assert client.get("/listen", headers=bearer(factory, Role.ADMIN)).status_code == 200
 
+
+
+def test_signing_in_clears_the_users_sessions_that_ended_long_ago(factory: sessionmaker[Session]) -> None:
+    user_id = add(factory, "alex", Role.AGENT)
+    old = open_session_for(factory, user_id, ttl_seconds=-(KEEP_ENDED_SECONDS + 60))
+    recent = open_session_for(factory, user_id, ttl_seconds=-60)
+    open_session_for(factory, user_id)
+    with factory() as session:
+        ids = {row.id for row in session.query(UserSession)}
+    assert session_id_of(old) not in ids and session_id_of(recent) in ids and len(ids) == 2

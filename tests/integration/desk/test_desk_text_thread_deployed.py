@@ -404,8 +404,8 @@ def test_a_web_chat_visitors_first_line_opens_a_ticket_and_the_agents_chat_reply
             [ticket] = db.scalars(select(Ticket).where(Ticket.conversation_id == chat_id)).all()
         assert (ticket.subject, ticket.channel, ticket.status) == ("My order 12 is late", "webchat", "new")
 
-        ticket = client.post("/api/auth/ws-ticket", headers=bearer(client, agent)).json()["ticket"]
-        with client.websocket_connect(f"/ws/webchat/agent/{chat_id}?ticket={ticket}") as console:
+        ws_ticket = client.post("/api/auth/ws-ticket", headers=bearer(client, agent)).json()["ticket"]
+        with client.websocket_connect(f"/ws/webchat/agent/{chat_id}?ticket={ws_ticket}") as console:
             assert console.receive_json()["type"] == "ready"
             console.send_json({"type": "message", "body": "Checking with the courier now."})
             assert console.receive_json()["data"]["author_kind"] == "agent"
