@@ -13,6 +13,7 @@ from config.errors import VoxdeskError
 from config.models import AuditEntry, Role, SipCredential, User
 from config.passwords import check_password_policy
 from config.security import generate_secret, hash_password, sip_ha1
+from config.sessions import revoke_user_sessions
 
 SIP_REALM = "voxdesk"
 GENERIC_PUBLIC_NAME = "Agent"  # when display_name offers nothing but the log-in name
@@ -105,7 +106,8 @@ def set_password(session: Session, *, actor: str, user_id: int, new_password: st
     """Replace a user's console password (the policy applies); audited as a change or an admin reset.
 
     The caller has already checked who may do this (the user with their current password, or an
-    admin).
+    admin). Every session of the user ends, the caller's own included: whoever held one, legitimately
+    or not, signs in again with the new password.
     """
     user = session.get(User, user_id)
     if user is None:
@@ -113,7 +115,43 @@ def set_password(session: Session, *, actor: str, user_id: int, new_password: st
     check_password_policy(new_password, user.username)
     user.password_hash = hash_password(new_password)
     action = "user.password_changed" if actor == user.username else "user.password_reset"
-    session.add(AuditEntry(actor=actor, action=action, target=f"user:{user_id}", details={}))
+    ended = revoke_user_sessions(session, user_id)
+    session.add(AuditEntry(actor=actor, action=action, target=f"user:{user_id}",
+                           details={"sessions_ended": ended}))
+    session.flush()
+    return user
+
+
+def update_user(
+    session: Session, *, actor: str, user_id: int, role: Role | None = None, is_active: bool | None = None
+) -> User:
+    """Change a user's role or whether they may sign in; audited. The caller commits.
+
+    Any change ends every session of the user, so a demoted or deactivated user keeps no access
+    from a session opened before (web also drops its short cache of the user's sessions).
+
+    Raises:
+        AccountNotFoundError: no such user.
+        InvalidAccountError: an admin would demote or deactivate themselves (and could lock everyone out).
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFoundError(f"no user {user_id}")
+    changes: dict[str, object] = {}
+    if role is not None and role is not user.role:
+        changes["role"] = {"from": user.role.value, "to": role.value}
+    if is_active is not None and is_active != user.is_active:
+        changes["is_active"] = {"from": user.is_active, "to": is_active}
+    if changes and user.username == actor:
+        raise InvalidAccountError("you cannot change your own role or deactivate yourself; ask another admin")
+    if not changes:
+        return user
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    changes["sessions_ended"] = revoke_user_sessions(session, user_id)
+    session.add(AuditEntry(actor=actor, action="user.updated", target=f"user:{user_id}", details=changes))
     session.flush()
     return user
 

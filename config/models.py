@@ -84,3 +84,20 @@ class AuditEntry(Base):
     role: Mapped[str | None] = mapped_column(String(16), default=None)
     status: Mapped[int | None] = mapped_column(Integer, default=None)
     client: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class UserSession(Base):
+    """A signed-in session: revocable, and found by the SHA-256 of its token (the token is never kept).
+
+    The role is not stored here: every request reads the user's current role and ``is_active``.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256 of the client's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(256), default=None)
+    address: Mapped[str | None] = mapped_column(String(64), default=None)

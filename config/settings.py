@@ -105,6 +105,11 @@ class WebSettings(Section):
     login_hash_queue: int = Field(
         default=8, ge=0, le=10000, description="Sign-ins waiting for a hash slot before 503 Busy"
     )
+    session_cache_seconds: float = Field(
+        default=5.0, ge=0, le=60,
+        description="How long a web process trusts a session it looked up: a log-out, demotion or "
+        "deactivation reaches every process within this time",
+    )
 
 
 class RedisSettings(Section):

@@ -26,12 +26,14 @@ from web.routes import (
     kb,
     orders_csat,
     routing_config,
+    sessions,
     system,
     ticket_rules,
     tickets,
     webchat,
     webhooks,
 )
+from web.session_lookup import install_session_lookup
 
 
 def resolve_redis_url(settings: Settings) -> str:
@@ -50,8 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.secret_key = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
     app.state.redis_url = resolve_redis_url(settings)
+    install_session_lookup(app.state, settings.effective_database_url, settings.web.session_cache_seconds)
     install_error_handlers(app)
     app.include_router(system.router)
+    app.include_router(sessions.router)
     app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(customers.router)

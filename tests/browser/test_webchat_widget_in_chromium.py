@@ -10,14 +10,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from config.models import Role, User
+from config.sessions import open_session
 from tickets.conversations.models import Channel
 from tickets.conversations.services import find_by_external_ref, list_messages
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -63,10 +64,14 @@ def open_agent_socket(live_app: Any, conversation_id: int) -> ClientConnection:
         name = f"maria-{uuid.uuid4().hex[:6]}"
         user = User(username=name, display_name="Maria", role=Role.AGENT, password_hash="!")
         session.add(user)
+        session.flush()
+        token = open_session(session, user.id)
         session.commit()
-        token = issue_token(live_app.secret, Principal(user.id, "maria", Role.AGENT))
-    url = live_app.base_url.replace("http", "ws", 1)
-    return connect(f"{url}/ws/webchat/agent/{conversation_id}?token={token}", open_timeout=10)
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = httpx.post(f"{live_app.base_url}/api/auth/ws-ticket", headers=bearer, timeout=10)
+    assert answer.status_code == 200, answer.text
+    url, ticket = live_app.base_url.replace("http", "ws", 1), answer.json()["ticket"]
+    return connect(f"{url}/ws/webchat/agent/{conversation_id}?ticket={ticket}", open_timeout=10)
 
 
 def test_visitor_and_agent_chat_with_typing_read_state_and_markup_shown_as_text(
@@ -110,7 +115,8 @@ def test_visitor_and_agent_chat_with_typing_read_state_and_markup_shown_as_text(
 
         # The agent replies; the reply appears in the widget and the widget reports it as read.
         agent.send({"type": "message", "body": "It ships tomorrow."})
-        expect(log).to_contain_text("maria: It ships tomorrow.")
+        # the agent's name as stored (the session names the user; a token no longer carries a name)
+        expect(log).to_contain_text("Maria: It ships tomorrow.")  # the public name, never the username
         reply = agent.wait_for(
             lambda f: f["type"] == "conversation.message" and f["data"]["author_kind"] == "agent"
         )
@@ -127,7 +133,8 @@ def test_visitor_and_agent_chat_with_typing_read_state_and_markup_shown_as_text(
         message_box.press("Enter")
         agent.wait_for(lambda f: f["type"] == "conversation.message" and f["data"]["body"] == HOSTILE)
         agent.send({"type": "message", "body": f"You wrote {HOSTILE}"})
-        expect(log).to_contain_text(f"maria: You wrote {HOSTILE}")
+        expect(log).to_contain_text("Maria: You wrote " + HOSTILE)
+        expect(log).not_to_contain_text("maria-")
         expect(log).to_contain_text(f"You: {HOSTILE}")
         page.wait_for_timeout(300)  # time for an onerror handler to have fired, had an image been made
         assert page.locator(".vxd-chat img").count() == 0

@@ -24,6 +24,7 @@ from config.admin_files import PACKAGED_ROUTING, seeded_dir
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade
 from config.models import Role
+from config.sessions import open_session_for
 from telephony.admin_config import RoutingSource
 from telephony.controller import AriAccess, Controller
 from telephony.endpoints import SandboxAgentConfig
@@ -32,7 +33,6 @@ from telephony.ivr.prompts.engines import EspeakEngine
 from telephony.sipua.client import SipAgentError, start_softphone
 from telephony.sipua.plan import SoftphonePlan
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 # Sound-only prompts: the controller has nothing to synthesise but its two callback lines (espeak-ng).
@@ -125,10 +125,9 @@ def admin_api(
     )
     running = ControllerThread(controller).start()
     app = create_app(settings)
-    secret = app.state.secret_key
 
     def bearer(user_id: int, name: str, role: Role) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(secret, Principal(user_id, name, role))}"}
+        return {"Authorization": f"Bearer {open_session_for(app.state.session_factory, user_id)}"}
 
     tokens = {
         "admin": bearer(admin.id, "root-admin", Role.ADMIN),

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from config.models import Role
+from config.sessions import open_session_for
 from config.settings import Settings
-from web.auth import Principal, issue_token
 
 PASSWORDS = {
     "admin": "admin-Vox-7rq-long",
@@ -38,8 +38,16 @@ class SecureApp:
     data_dir: Path
 
     def bearer(self, username: str) -> dict[str, str]:
-        principal = Principal(self.ids[username], username, ROLES[username])
-        return {"Authorization": f"Bearer {issue_token(self.app.state.secret_key, principal)}"}
+        """A header with a fresh session of the user (opened directly: the sign-in route throttles)."""
+        token = open_session_for(self.app.state.session_factory, self.ids[username])
+        return {"Authorization": f"Bearer {token}"}
+
+    def ws_ticket(self, username: str) -> str:
+        """A one-time WebSocket ticket of a fresh session of the user (for ``?ticket=``)."""
+        answer = self.client.post("/api/auth/ws-ticket", headers=self.bearer(username))
+        assert answer.status_code == 200, answer.text
+        ticket: str = answer.json()["ticket"]
+        return ticket
 
 
 def make_settings(data_dir: Path, redis_url: str, **extra: Any) -> Settings:

@@ -295,9 +295,9 @@ def test_a_supervisor_joining_a_customers_chat_room_is_in_the_audit_log(secure_a
     with client.websocket_connect(f"/ws/webchat/visitor?visitor_token={visitor_token}") as visitor:
         visitor.send_json({"type": "hello", "name": "Dee"})
         conversation_id = visitor.receive_json()["conversation_id"]
-    token = secure_app.bearer("supervisor")["Authorization"].removeprefix("Bearer ")
-    with client.websocket_connect(f"/ws/webchat/agent/{conversation_id}?token={token}") as room:
+    ticket = secure_app.ws_ticket("supervisor")
+    with client.websocket_connect(f"/ws/webchat/agent/{conversation_id}?ticket={ticket}") as room:
         assert room.receive_json()["type"] == "ready"
     [joined] = _audit(secure_app, actor="supervisor", action="WS /ws/webchat/agent/{conversation_id}")
     assert joined["target"] == f"conversation_id={conversation_id}" and joined["role"] == "supervisor"
-    assert token not in json.dumps(joined)
+    assert ticket not in json.dumps(joined)

@@ -150,7 +150,7 @@ def test_the_customer_view_shows_only_the_threads_and_tickets_the_agent_may_see(
 def test_an_agent_cannot_join_another_agents_chat_room_or_read_its_history(floor: Floor) -> None:
     token = _ws_token(floor.app, "agent2")
     with pytest.raises(WebSocketDisconnect) as refused:
-        with floor.app.client.websocket_connect(f"/ws/webchat/agent/{floor.chat_a}?token={token}") as ws:
+        with floor.app.client.websocket_connect(f"/ws/webchat/agent/{floor.chat_a}?ticket={token}") as ws:
             ws.receive_json()
     assert refused.value.code == 4404
     assert floor.call("agent2", "GET", f"/api/conversations/{floor.chat_a}/messages").status_code == 404
@@ -159,7 +159,7 @@ def test_an_agent_cannot_join_another_agents_chat_room_or_read_its_history(floor
         == 404
     )
     own = _ws_token(floor.app, "agent1")
-    with floor.app.client.websocket_connect(f"/ws/webchat/agent/{floor.chat_a}?token={own}") as ws:
+    with floor.app.client.websocket_connect(f"/ws/webchat/agent/{floor.chat_a}?ticket={own}") as ws:
         ready = ws.receive_json()
     assert ready["type"] == "ready" and ready["history"][0]["body"] == "my card ends 0101"
 
@@ -169,11 +169,11 @@ def test_an_agent_joining_a_waiting_chat_takes_it_so_no_other_agent_can_join(sec
         customer = find_or_create_customer(session, "phone", "+12025550303", "US")
         chat_id = open_conversation(session, customer.id, Channel.WEBCHAT, "visitor-waiting").id
     first = _ws_token(secure_app, "agent1")
-    with secure_app.client.websocket_connect(f"/ws/webchat/agent/{chat_id}?token={first}") as ws:
+    with secure_app.client.websocket_connect(f"/ws/webchat/agent/{chat_id}?ticket={first}") as ws:
         assert ws.receive_json()["type"] == "ready"
     second = _ws_token(secure_app, "agent2")
     with pytest.raises(WebSocketDisconnect) as refused:
-        with secure_app.client.websocket_connect(f"/ws/webchat/agent/{chat_id}?token={second}") as ws:
+        with secure_app.client.websocket_connect(f"/ws/webchat/agent/{chat_id}?ticket={second}") as ws:
             ws.receive_json()
     assert refused.value.code == 4404
 
@@ -288,8 +288,8 @@ def test_group_membership_is_changed_only_by_supervisors_and_admins_strictly_and
 
 
 def _ws_token(secure_app: SecureApp, who: str) -> str:
-    """The WebSocket credential of ``who`` (the sign-in token, as the console passes it today)."""
-    return secure_app.bearer(who)["Authorization"].removeprefix("Bearer ")
+    """The WebSocket credential of ``who``: a one-time ticket of a session of theirs."""
+    return secure_app.ws_ticket(who)
 
 
 def test_the_calls_feed_gives_a_supervisor_only_their_groups_ticket_notices(floor: Floor) -> None:
@@ -301,7 +301,7 @@ def test_the_calls_feed_gives_a_supervisor_only_their_groups_ticket_notices(floo
                              status="open", priority="urgent", assignee_id=ids[assignee])  # fmt: skip
 
     token = _ws_token(floor.app, "supervisor")
-    with floor.app.client.websocket_connect(f"/ws/calls?token={token}") as feed:
+    with floor.app.client.websocket_connect(f"/ws/calls?ticket={token}") as feed:
         assert feed.receive_json()["type"] == "subscribed"
         notifier.publish(notice(floor.ticket_b, floor.group_b, "agent2"))
         notifier.publish(notice(floor.ticket_a, floor.group_a, "agent1"))

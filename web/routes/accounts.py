@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.accounts import (
     AccountError,
@@ -21,6 +21,7 @@ from config.accounts import (
     set_password,
     set_public_name,
     sip_account_of,
+    update_user,
 )
 from config.errors import InvalidInputError, NotFoundError, WeakPasswordError
 from config.models import Role
@@ -28,6 +29,7 @@ from config.settings import Settings
 from telephony.commands.schemas import ReloadSipEndpoints
 from web.auth import CurrentPrincipal, require_roles
 from web.deps import SessionDep, SettingsDep
+from web.session_lookup import session_lookup
 from web.telephony import CommandsDep, CommandSender
 
 router = APIRouter(tags=["accounts"])
@@ -62,6 +64,29 @@ class PublicNameUpdate(BaseModel):
 class PublicNamePublic(BaseModel):
     user_id: int
     public_name: str
+
+
+class UserUpdate(BaseModel):
+    """What an admin may change on a user; any change signs the user out everywhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    is_active: bool | None = Field(default=None, description="false: the user can no longer sign in")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UserUpdate:
+        if self.role is None and self.is_active is None:
+            raise ValueError("give role, is_active or both")
+        return self
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    is_active: bool
 
 
 class SipSetup(BaseModel):
@@ -155,14 +180,35 @@ def reset_user_password(
     body: PasswordReset,
     principal: CurrentPrincipal,
     session: SessionDep,
+    request: Request,
 ) -> None:
-    """Set a user's console password (tell them by a channel of your own; it is never shown back)."""
+    """Set a user's console password (tell them by a channel of your own; it is never shown back).
+    The user's open sessions all end."""
     try:
         set_password(session, actor=principal.username, user_id=user_id, new_password=body.new_password)
         session.commit()
     except (AccountError, WeakPasswordError):
         session.rollback()
         raise
+    session_lookup(request.app.state).cache.forget_user(user_id)
+
+
+@router.patch("/api/admin/users/{user_id}", dependencies=[ADMINS])
+def change_user(
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: UserUpdate, principal: CurrentPrincipal, session: SessionDep, request: Request,
+) -> UserPublic:  # fmt: skip
+    """Change a user's role or deactivate (or reactivate) them; their open sessions all end."""
+    try:
+        user = update_user(session, actor=principal.username, user_id=user_id, role=body.role,
+                           is_active=body.is_active)  # fmt: skip
+        session.commit()
+    except AccountError:
+        session.rollback()
+        raise
+    session_lookup(request.app.state).cache.forget_user(user_id)  # other processes: within seconds
+    return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                      is_active=user.is_active)  # fmt: skip
 
 
 def _rename(session: SessionDep, actor: str, user_id: int, public_name: str) -> PublicNamePublic:

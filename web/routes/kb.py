@@ -25,7 +25,7 @@ from tickets.kb.schemas import (
     SearchPage,
 )
 from tickets.kb.search import search_articles
-from web.auth import read_token
+from web.auth import websocket_principal
 from web.deps import SessionDep
 from web.routes.desk_support import Editor, IdPath, Reader, RuntimeDep
 
@@ -101,9 +101,8 @@ def create_category(body: CategoryCreate, session: SessionDep, _: Editor) -> Cat
 
 @live_router.websocket("/ws/kb")
 async def kb_feed(websocket: WebSocket) -> None:
-    """Pushes ``kb.article_published`` envelopes; needs a console role's token in ``?token=``."""
-    token = websocket.query_params.get("token") or ""
-    principal = read_token(websocket.app.state.secret_key, token) if token else None
+    """Pushes ``kb.article_published`` envelopes; needs a console role's ``?ticket=`` or cookie."""
+    principal = await websocket_principal(websocket)
     if principal is None or principal.role not in CONSOLE_ROLES:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="sign in with a console role")
         return

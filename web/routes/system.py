@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -19,9 +20,17 @@ from config.db import session_scope
 from config.errors import ForbiddenError, UnauthorizedError
 from config.models import Role, User
 from config.passwords import check_password_policy
-from web.auth import CurrentPrincipal, Principal, issue_token, read_token, token_from_request
+from config.sessions import open_session, session_id_of
+from web.auth import (
+    CurrentPrincipal,
+    OptionalPrincipal,
+    clear_session_cookies,
+    csrf_token_for,
+    set_session_cookies,
+)
 from web.health import CheckResult, check_call_control, check_database, check_redis
 from web.login_guard import LoginGuard, MemoryCounters, RedisCounters, ThrottlePolicy
+from web.session_lookup import session_lookup
 from web.telephony import get_read_model
 
 router = APIRouter()
@@ -34,19 +43,13 @@ def _run_checks(request: Request) -> list[CheckResult]:
     return checks
 
 
-def _signed_in(request: Request) -> bool:
-    """Whether the caller may see versions and error details (any valid sign-in)."""
-    token = token_from_request(request)
-    return token is not None and read_token(request.app.state.secret_key, token) is not None
-
-
 @router.get("/health", tags=["system"])
-def health(request: Request) -> JSONResponse:
+def health(request: Request, signed_in: OptionalPrincipal) -> JSONResponse:
     """Whether the database, Redis and Asterisk answer: up or down for anyone; versions, errors and
     timings only for a signed-in caller (they tell an attacker what to aim at)."""
     checks = _run_checks(request)
     healthy = all(c.ok for c in checks)
-    detailed = _signed_in(request)
+    detailed = signed_in is not None
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "checks": {
@@ -59,9 +62,9 @@ def health(request: Request) -> JSONResponse:
 
 
 @router.get("/", response_class=HTMLResponse, tags=["system"])
-def console_home(request: Request) -> HTMLResponse:
+def console_home(request: Request, signed_in: OptionalPrincipal) -> HTMLResponse:
     """The console's landing page: what runs and where to sign in."""
-    detailed = _signed_in(request)  # versions and errors only for a signed-in user
+    detailed = signed_in is not None  # versions and errors only for a signed-in user
     rows = "".join(
         f"<tr><td>{html.escape(c.name)}</td><td class={'ok' if c.ok else 'bad'}>"
         f"{'up' if c.ok else 'down'}</td><td>{html.escape(c.detail) if detailed else ''}</td></tr>"
@@ -83,9 +86,10 @@ class TokenRequest(BaseModel):
 
 
 class TokenResponse(BaseModel):
-    access_token: str
+    access_token: str = Field(description="opaque session token: send it as Authorization: Bearer")
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     role: str
+    csrf_token: str = Field(description="echo in X-CSRF-Token on changes made with the session cookie")
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,9 @@ def login_guard(state: State) -> LoginGuard:
 
 @router.post("/api/auth/token", tags=["auth"],
              responses={429: {"description": "locked out, see Retry-After"}})  # fmt: skip
-async def sign_in(body: TokenRequest, request: Request) -> TokenResponse:
-    """Exchange a username and password for a signed token.
+async def sign_in(body: TokenRequest, request: Request, response: Response) -> TokenResponse:
+    """Exchange a username and password for a session: its token in the answer (for API clients, as
+    a Bearer header) and in the console's HttpOnly cookie, with the CSRF token cookie requests need.
 
     Failures are counted per user and per address; past a few the answer is 429 with Retry-After,
     for longer each time. Unknown users cost as much time as known ones.
@@ -140,8 +145,12 @@ async def sign_in(body: TokenRequest, request: Request) -> TokenResponse:
         await guard.failed(body.username, address)
         raise UnauthorizedError("wrong username or password")
     await guard.succeeded(body.username, address)
-    token = issue_token(state.secret_key, Principal(record.user_id, record.username, record.role))
-    return TokenResponse(access_token=token, role=record.role.value)
+    opening = partial(open_session, user_id=record.user_id, user_agent=request.headers.get("user-agent"),
+                      address=address)  # fmt: skip
+    token = await session_lookup(state).run(opening)
+    csrf = csrf_token_for(state.secret_key, session_id_of(token))
+    set_session_cookies(response, request, token, csrf)
+    return TokenResponse(access_token=token, role=record.role.value, csrf_token=csrf)
 
 
 class PasswordChange(BaseModel):
@@ -158,8 +167,14 @@ def _store_password(factory: sessionmaker[Session], user_id: int, username: str,
 
 @router.post("/api/auth/password", status_code=204, tags=["auth"],
              responses={403: {"description": "the current password is wrong"}})  # fmt: skip
-async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, request: Request) -> None:
-    """Change your own password; the current one is checked (and throttled) like a sign-in."""
+async def change_my_password(
+    body: PasswordChange, principal: CurrentPrincipal, request: Request, response: Response
+) -> None:
+    """Change your own password; the current one is checked (and throttled) like a sign-in.
+
+    Every session of yours ends, this one included (a stolen one must not outlive the change): sign
+    in again with the new password.
+    """
     check_password_policy(body.new_password, principal.username)
     state = request.app.state
     guard = login_guard(state)
@@ -172,6 +187,8 @@ async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, 
         raise ForbiddenError("the current password is wrong")
     await anyio.to_thread.run_sync(_store_password, state.session_factory, record.user_id,
                                    record.username, body.new_password)  # fmt: skip
+    session_lookup(state).cache.forget_user(record.user_id)
+    clear_session_cookies(response, request)
 
 
 class MePublic(BaseModel):

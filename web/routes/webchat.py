@@ -1,9 +1,10 @@
 """Web chat: the embeddable widget script, visitor tokens, and the visitor and agent WebSockets.
 
-Visitors are anonymous: their credential is a server-signed visitor token. Agents use their
-signed console token (``token`` query parameter), must hold an agent-side role and may join only a
-chat the access rule lets them see (:mod:`tickets.access`): an agent joining a chat nobody has yet
-takes it, so no other agent can join it or read its history afterwards; QA managers watch read-only.
+Visitors are anonymous: their credential is a server-signed visitor token. Agents open their side
+with a one-time ``?ticket=`` (``POST /api/auth/ws-ticket``) or the console's session cookie, must
+hold an agent-side role and may join only a chat the access rule lets them see
+(:mod:`tickets.access`): an agent joining a chat nobody has yet takes it, so no other agent can join
+it or read its history afterwards; QA managers watch read-only.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from tickets.desk import services as desk
 from tickets.desk.services import Actor
 from web.access import scope_of
 from web.audit import audit_socket
-from web.auth import read_token
+from web.auth import websocket_principal
 from web.ids import BodyId, IdPath
 from web.routes.desk_support import runtime_of
 from web.routes.ticket_support import get_adapters, get_notifier
@@ -244,9 +245,9 @@ async def visitor_socket(ws: WebSocket, visitor_token: str = Query(max_length=51
 
 
 @router.websocket("/ws/webchat/agent/{conversation_id}")
-async def agent_socket(ws: WebSocket, conversation_id: IdPath, token: str = Query(max_length=1024)) -> None:
-    """An agent's side of one chat; needs an agent, supervisor, QA manager or admin token."""
-    principal = read_token(ws.app.state.secret_key, token)
+async def agent_socket(ws: WebSocket, conversation_id: IdPath) -> None:
+    """An agent's side of one chat; needs an agent, supervisor, QA manager or admin session."""
+    principal = await websocket_principal(ws)
     if principal is None:
         await ws.close(code=4401, reason="sign in first")
         return

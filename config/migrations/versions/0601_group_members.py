@@ -4,7 +4,7 @@ Object-level access (issue 9) reads both on every request: an agent's groups, an
 conversations assigned to them.
 
 Revision ID: 0601
-Revises: 0501
+Revises: 0600
 Create Date: 2026-12-02 10:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0601"
-down_revision = "0501"
+down_revision = "0600"
 branch_labels = None
 depends_on = ("0410",)  # conversations and identities live on that branch
 

@@ -15,21 +15,22 @@ from tones import AGENT_HZ, CALLER_HZ, SUPERVISOR_HZ, heard, tone_rms, write_ton
 
 from config.db import make_engine, make_session_factory, session_scope
 from config.models import Role, SipCredential, User
+from config.sessions import open_session
 from config.settings import Settings
 from telephony.sandbox import sip_ha1
 from telephony.sipua.audio import wav_stats
 from telephony.sipua.client import place_call, start_softphone
 from telephony.sipua.plan import CallPlan, CallResult, DtmfStep, SoftphonePlan
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 SECRET = "live-call-api-secret"
 
 
-def _users(db_url: str) -> dict[str, Principal]:
+def _users(db_url: str) -> dict[str, str]:
+    """The agent and the supervisor, each with a session; returns their session tokens."""
     factory = make_session_factory(make_engine(db_url))
-    principals = {}
+    tokens = {}
     with session_scope(factory) as session:
         for sip_name, role in (("cc-agent1", Role.AGENT), ("cc-super1", Role.SUPERVISOR)):
             user = User(username=sip_name, display_name=sip_name, role=role, password_hash="x")
@@ -37,8 +38,14 @@ def _users(db_url: str) -> dict[str, Principal]:
             session.flush()
             ha1 = sip_ha1(sip_name, "voxdesk", AGENT_PASSWORD)
             session.add(SipCredential(user_id=user.id, username=sip_name, ha1=ha1))
-            principals[sip_name] = Principal(user.id, sip_name, role)
-    return principals
+            tokens[sip_name] = open_session(session, user.id)
+    return tokens
+
+
+def ws_ticket(api: TestClient, headers: dict[str, str]) -> str:
+    """A one-time ticket to open the live feed (tokens never go in a URL)."""
+    ticket: str = api.post("/api/auth/ws-ticket", headers=headers).json()["ticket"]
+    return ticket
 
 
 def call_states_seen(feed: Any, call_id: str, seconds: float) -> list[str]:
@@ -62,7 +69,7 @@ def test_an_agent_holds_and_resumes_and_a_supervisor_whispers_through_the_http_a
     call_center_asterisk: Any, make_controller: Any, tmp_path: Path
 ) -> None:
     running = make_controller().start()
-    principals = _users(running.db_url)
+    tokens = _users(running.db_url)
     settings = Settings(
         database_url=running.db_url,
         data_dir=tmp_path,
@@ -71,9 +78,8 @@ def test_an_agent_holds_and_resumes_and_a_supervisor_whispers_through_the_http_a
         asterisk={"mode": "external", "ari_url": "http://127.0.0.1:9/ari", "ari_password": "x"},
         telephony={"key_prefix": running.prefix},
     )
-    agent = {"Authorization": f"Bearer {issue_token(SECRET, principals['cc-agent1'])}"}
-    supervisor_token = issue_token(SECRET, principals["cc-super1"])
-    supervisor = {"Authorization": f"Bearer {supervisor_token}"}
+    agent = {"Authorization": f"Bearer {tokens['cc-agent1']}"}
+    supervisor = {"Authorization": f"Bearer {tokens['cc-super1']}"}
     caller_tone = write_tone(tmp_path / "caller_tone.wav", CALLER_HZ)
     super_tone = write_tone(tmp_path / "super_tone.wav", SUPERVISOR_HZ)
     agent_tone = write_tone(tmp_path / "agent_tone.wav", AGENT_HZ)
@@ -81,7 +87,7 @@ def test_an_agent_holds_and_resumes_and_a_supervisor_whispers_through_the_http_a
     server = call_center_asterisk.sip_server
     with (
         TestClient(create_app(settings)) as api,
-        api.websocket_connect(f"/ws/calls?token={supervisor_token}") as feed,
+        api.websocket_connect(f"/ws/calls?ticket={ws_ticket(api, supervisor)}") as feed,
         start_softphone(SoftphonePlan("cc-agent1", AGENT_PASSWORD, server, wav=agent_tone,
                                       record=tmp_path / "agent_rx.wav")),
         start_softphone(SoftphonePlan("cc-super1", AGENT_PASSWORD, server, wav=super_tone,

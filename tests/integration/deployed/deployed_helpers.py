@@ -31,10 +31,10 @@ from websockets.sync.client import connect
 from asr.media.control import WORKER_KEY_PREFIX
 from config.db import make_engine, make_session_factory, session_scope
 from config.models import Role, SipCredential, User
+from config.sessions import open_session_for
 from config.settings import Settings, load_settings
 from telephony.sandbox import AriEndpoint, SipCredentialSpec
 from voxdesk.supervisor import ChildProcess, _child_env, children_for
-from web.auth import Principal, issue_token
 
 REDIS_BASE = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 DEPLOYED_REDIS_URL = f"{REDIS_BASE}/14"  # bench/asr_calls.py uses 13, the call-tap tests 12
@@ -155,9 +155,9 @@ def start_deployment(
     env = deployment_env(asterisk_settings, db_url, work, engine) | (extra_env or {})
     deployment = Deployment.from_env(env)
     deployment.ari = (ari.url, ari.user, ari.password)
-    deployment.tokens = {
-        name: issue_token(SECRET, Principal(ids[name], name, role)) for name, (role, _) in USERS.items()
-    }
+    engine = make_engine(db_url)  # sessions opened directly: the sign-in route throttles repeats
+    deployment.tokens = {name: open_session_for(make_session_factory(engine), ids[name]) for name in USERS}
+    engine.dispose()
     try:
         deployment.start()
     except BaseException:
@@ -257,8 +257,11 @@ class Deployment:
 
     @contextmanager
     def console(self, who: str) -> Iterator[ConsoleClient]:
-        """A client on ``/ws/calls`` as user ``who``, reading on a thread of its own."""
-        ws_url = self.base_url.replace("http://", "ws://") + f"/ws/calls?token={self.tokens[who]}"
+        """A client on ``/ws/calls`` as user ``who`` (a one-time ticket of their session), reading on a
+        thread of its own."""
+        answer = self.api(who, "POST", "/api/auth/ws-ticket")
+        assert answer.status_code == 200, answer.text
+        ws_url = self.base_url.replace("http://", "ws://") + f"/ws/calls?ticket={answer.json()['ticket']}"
         client = ConsoleClient(ws_url)
         client.start()
         try:

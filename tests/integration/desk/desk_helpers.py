@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import session_scope
 from config.models import Role, User
+from config.sessions import open_session_for
 from config.settings import Settings
 from tickets.channels.providers import HttpMessagingProvider
 from tickets.channels.replies import ChannelReplies
@@ -27,7 +28,6 @@ from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
 from tickets.desk.outbox import DeskRuntime
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 
 @dataclass
@@ -46,7 +46,7 @@ def make_user(factory: sessionmaker[Session], role: Role = Role.AGENT, prefix: s
             username=f"{prefix}_{uuid.uuid4().hex[:8]}",
             display_name=prefix.title(),
             role=role,
-            password_hash="x",  # never signs in: tokens are issued directly
+            password_hash="x",  # never signs in: sessions are opened directly
         )
         db.add(user)
     return user
@@ -71,7 +71,7 @@ class Api:
 
     def token(self, role: Role) -> dict[str, str]:
         user = make_user(self.factory, role, role.value)
-        token = issue_token(self.secret, Principal(user.id, user.username, role))
+        token = open_session_for(self.factory, user.id)
         return {"Authorization": f"Bearer {token}"}
 
 

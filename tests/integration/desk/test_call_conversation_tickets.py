@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import session_scope
 from config.jobs import create_celery
 from config.models import Role, SipCredential
+from config.sessions import open_session_for
 from desk.celery_worker import Worker, wait_for
 from desk.desk_helpers import Api, make_user, redis_db_url
 from telephony.calls.model import Call
@@ -36,7 +37,6 @@ from tickets.desk.models import Ticket
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.schemas import GroupCreate
 from tickets.rules import TicketRuleBook
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 CALLS_REDIS_DB = 14  # not the desk tests' 12: a worker there without these jobs would drop them
@@ -228,7 +228,7 @@ def test_rules_api_refuses_bad_rules_with_each_problem_and_only_the_answering_ag
             db.add(SipCredential(user_id=user.id, username=f"sip{user.id}", ha1="0" * 32))
 
     def token(user: Any) -> dict[str, str]:
-        signed = issue_token(api.secret, Principal(user.id, user.username, Role.AGENT))
+        signed = open_session_for(desk_factory, user.id)
         return {"Authorization": f"Bearer {signed}"}
 
     url = f"/api/calls/{call.call_id}/disposition"

@@ -16,25 +16,26 @@ from pathlib import Path
 import anyio.to_thread
 import httpx
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.models import Role
-from desk.desk_helpers import desk_app
-from web.auth import Principal, issue_token
+from config.sessions import open_session_for
+from desk.desk_helpers import desk_app, make_user
 
 pytestmark = pytest.mark.integration
 
 
 async def test_more_requests_than_threads_and_connections_are_all_answered_without_a_deadlock(
-    desk_pg_url: str, tmp_path: Path, redis_url: str
+    desk_pg_url: str, tmp_path: Path, redis_url: str, desk_factory: sessionmaker[Session]
 ) -> None:
+    token = open_session_for(desk_factory, make_user(desk_factory, Role.AGENT, "reader").id)
     app = desk_app(desk_pg_url, tmp_path, redis_url)
     app.state.engine.dispose()
     app.state.engine = make_engine(desk_pg_url, pool_size=1)
     app.state.session_factory = make_session_factory(app.state.engine)
     limiter = anyio.to_thread.current_default_thread_limiter()
     saved_tokens, limiter.total_tokens = limiter.total_tokens, 2
-    token = issue_token(app.state.secret_key, Principal(1, "reader", Role.AGENT))
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.models import Role
+from config.sessions import open_session_for
 from desk.desk_helpers import RecordingScheduler, desk_app, make_user
 from tickets.desk.outbox import DeskRuntime
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 DESK_PATHS = r"^/(api/(tickets|desk|kb|alerts|webhooks))"
@@ -24,7 +24,7 @@ def test_no_generated_request_makes_the_desk_api_fail_with_a_server_error(
 ) -> None:
     app = desk_app(desk_pg_url, tmp_path, redis_url, DeskRuntime(timers=RecordingScheduler()))
     admin = make_user(desk_factory, Role.ADMIN, "fuzz")
-    token = issue_token(app.state.secret_key, Principal(admin.id, admin.username, Role.ADMIN))
+    token = open_session_for(desk_factory, admin.id)
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex=DESK_PATHS)
     failures: list[str] = []

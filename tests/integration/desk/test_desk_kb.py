@@ -21,12 +21,12 @@ from config.db import make_engine, make_session_factory
 from config.events import Notifier
 from config.migrate import upgrade
 from config.models import Role
+from config.sessions import open_session_for
 from desk.desk_helpers import desk_app, make_user
 from tickets.desk.outbox import DeskRuntime
 from tickets.kb import services
 from tickets.kb.schemas import ArticleCreate, ArticleUpdate
 from tickets.kb.search import search_articles
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -123,21 +123,20 @@ def live_server(desk_pg_url: str, tmp_path: Path, redis_url: str) -> Iterator[tu
 async def test_a_published_edit_reaches_a_subscribed_console_through_redis(
     live_server: tuple[str, str], desk_factory: sessionmaker[Session]
 ) -> None:
-    address, secret = live_server
+    address, _secret = live_server
     editor = make_user(desk_factory, Role.SUPERVISOR, "editor")
     agent = make_user(desk_factory, Role.AGENT, "agent")
-    editor_auth = {
-        "Authorization": f"Bearer {issue_token(secret, Principal(editor.id, editor.username, editor.role))}"
-    }
-    agent_token = issue_token(secret, Principal(agent.id, agent.username, agent.role))
+    editor_auth = {"Authorization": f"Bearer {open_session_for(desk_factory, editor.id)}"}
+    agent_auth = {"Authorization": f"Bearer {open_session_for(desk_factory, agent.id)}"}
     async with httpx.AsyncClient(base_url=f"http://{address}", headers=editor_auth) as http:
+        ticket = (await http.post("/api/auth/ws-ticket", headers=agent_auth)).json()["ticket"]
         created = await http.post(
             "/api/kb/articles",
             json={"title": "Wi-Fi reset", "body": "Hold the button 10 s", "status": "published"},
         )
         assert created.status_code == 201
         article = created.json()
-        async with websockets.connect(f"ws://{address}/ws/kb?token={agent_token}") as console:
+        async with websockets.connect(f"ws://{address}/ws/kb?ticket={ticket}") as console:
             hello = json.loads(await asyncio.wait_for(console.recv(), 10))
             assert hello["type"] == "subscribed"
             edit = await http.patch(
@@ -155,9 +154,9 @@ async def test_a_published_edit_reaches_a_subscribed_console_through_redis(
         assert stale.status_code == 409
 
 
-async def test_the_live_feed_refuses_a_console_without_a_valid_token(live_server: tuple[str, str]) -> None:
+async def test_the_live_feed_refuses_a_console_without_a_valid_ticket(live_server: tuple[str, str]) -> None:
     address, _secret = live_server
-    for query in ("", "?token=forged.token.value.x.y"):
+    for query in ("", "?ticket=forged", "?token=forged.token.value.x.y"):
         with pytest.raises(websockets.exceptions.WebSocketException):
             async with websockets.connect(f"ws://{address}/ws/kb{query}") as console:
                 await asyncio.wait_for(console.recv(), 5)

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.events import Subscription, channel_name
 from config.jobs import create_celery
 from config.models import Role, User
+from config.sessions import open_session_for
 from config.settings import ChannelSettings, Settings
 from desk.celery_worker import Worker, wait_for
 from desk.desk_helpers import RecordingScheduler, chat_thread, make_user, redis_db_url
@@ -57,7 +58,6 @@ from tickets.sla.models import SlaTimer
 from tickets.sla.schemas import PolicyCreate
 from tickets.sla.tasks import CeleryTimerScheduler
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 TEXT_REDIS_DB = 13  # this file's Celery jobs, away from the other desk tests' database 12
@@ -183,8 +183,9 @@ def web_client(
     return TestClient(app)
 
 
-def bearer(secret: str, agent: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(secret, Principal(agent.id, agent.username, Role.AGENT))}"}
+def bearer(client: TestClient, agent: User) -> dict[str, str]:
+    factory = client.app.state.session_factory  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {open_session_for(factory, agent.id)}"}
 
 
 def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_first_response(
@@ -252,7 +253,7 @@ def test_an_email_to_the_smtp_server_opens_a_ticket_and_the_agents_reply_is_its_
         membership.add_member(db, ticket.group_id, agent.id, actor="test")
     runtime = DeskRuntime(clock=SystemClock(), timers=RecordingScheduler())
     with web_client(desk_pg_url, tmp_path, text_broker, relay_port, runtime) as client:
-        headers = bearer(client.app.state.secret_key, agent)  # type: ignore[attr-defined]
+        headers = bearer(client, agent)
         answer = client.post(
             f"/api/conversations/{ticket.conversation_id}/replies",
             json={"body": "A new kettle is on its way."},
@@ -298,7 +299,7 @@ def test_a_public_note_the_relay_refuses_is_a_502_and_no_response(
         )
     runtime = DeskRuntime(clock=SystemClock(), timers=RecordingScheduler())
     with web_client(desk_pg_url, tmp_path, redis_url, free_port(), runtime) as client:  # nobody listens
-        headers = bearer(client.app.state.secret_key, agent)  # type: ignore[attr-defined]
+        headers = bearer(client, agent)
         answer = client.post(
             f"/api/tickets/{ticket.id}/notes", json={"body": "Sorry!", "internal": False}, headers=headers
         )
@@ -411,10 +412,8 @@ def test_a_web_chat_visitors_first_line_opens_a_ticket_and_the_agents_chat_reply
             [ticket] = db.scalars(select(Ticket).where(Ticket.conversation_id == chat_id)).all()
         assert (ticket.subject, ticket.channel, ticket.status) == ("My order 12 is late", "webchat", "new")
 
-        agent_token = issue_token(
-            client.app.state.secret_key, Principal(agent.id, agent.username, Role.AGENT)
-        )  # type: ignore[attr-defined]
-        with client.websocket_connect(f"/ws/webchat/agent/{chat_id}?token={agent_token}") as console:
+        ws_ticket = client.post("/api/auth/ws-ticket", headers=bearer(client, agent)).json()["ticket"]
+        with client.websocket_connect(f"/ws/webchat/agent/{chat_id}?ticket={ws_ticket}") as console:
             assert console.receive_json()["type"] == "ready"
             console.send_json({"type": "message", "body": "Checking with the courier now."})
             assert console.receive_json()["data"]["author_kind"] == "agent"
@@ -443,7 +442,7 @@ def test_raising_a_tickets_priority_through_the_api_brings_its_sla_deadline_forw
         with web_client(
             desk_pg_url, tmp_path, redis_url, free_port(), DeskRuntime(timers=scheduler)
         ) as client:
-            headers = bearer(client.app.state.secret_key, agent)  # type: ignore[attr-defined]
+            headers = bearer(client, agent)
             created = client.post(
                 "/api/tickets", json={"subject": "Site down", "channel": "api"}, headers=headers
             )

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from loopback_servers import gateway_url, relay  # noqa: F401 - fixtures shared by the channel tests
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.db import make_engine, make_session_factory
-from config.models import Role
+from config.db import make_engine, make_session_factory, session_scope
+from config.models import Role, User
+from config.sessions import open_session
 from config.settings import ChannelSettings, CustomerSettings, RedisSettings, Settings, WebSettings
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -73,15 +73,17 @@ def client(tickets_settings: Settings, redis_url: str) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def auth_header() -> Callable[[Role], dict[str, str]]:
-    """Authorization header for a principal of a role (no user row needed: tokens are signed)."""
+def auth_header(session_factory: sessionmaker[Session]) -> Callable[[Role], dict[str, str]]:
+    """Authorization header of a user named after the role (made on first use), with a session of its own."""
+    tokens: dict[Role, str] = {}
 
     def make(role: Role) -> dict[str, str]:
-        return {"authorization": f"Bearer {issue_token(SECRET, Principal(0, role.value, role))}"}
+        if role not in tokens:
+            with session_scope(session_factory) as session:
+                user = User(username=role.value, display_name=role.value, role=role, password_hash="!")
+                session.add(user)
+                session.flush()
+                tokens[role] = open_session(session, user.id)
+        return {"authorization": f"Bearer {tokens[role]}"}
 
     return make
-
-
-@pytest.fixture(scope="session")
-def agent_token() -> str:
-    return issue_token(SECRET, Principal(0, "agent", Role.AGENT))

@@ -130,8 +130,8 @@ def test_a_forged_visitor_token_cannot_open_a_chat(client: TestClient) -> None:
     assert closed.value.code == 4403
 
 
-def test_an_agent_socket_needs_a_signed_token(client: TestClient) -> None:
+def test_an_agent_socket_needs_a_valid_ticket(client: TestClient) -> None:
     with pytest.raises(WebSocketDisconnect) as closed:
-        with client.websocket_connect("/ws/webchat/agent/1?token=nope"):
+        with client.websocket_connect("/ws/webchat/agent/1?ticket=nope"):
             pass
     assert closed.value.code == 4401

@@ -16,6 +16,7 @@ from loopback_servers import GATEWAY_SECRET, Gateway, RelayInbox, free_port
 from sqlalchemy.orm import Session
 
 from config.models import Role, User
+from config.sessions import open_session
 from config.settings import ChannelSettings
 from tickets.channels.base import OutboundMessage
 from tickets.channels.email import EmailAdapter, parse_email
@@ -25,7 +26,6 @@ from tickets.channels.sms import SmsAdapter
 from tickets.conversations.models import Channel, Conversation, Message
 from tickets.conversations.services import list_messages, open_conversation
 from tickets.customers.services import find_or_create_customer
-from web.auth import Principal, issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -102,8 +102,9 @@ def test_a_relay_that_is_down_gives_a_clear_error_and_the_reply_is_kept_as_not_s
     inbound = receive(adapter, session, customer_mail(sender, f"<{uuid.uuid4().hex}@example.com>"), sender)
     agent = User(username=f"li-{uuid.uuid4().hex[:6]}", display_name="Li", role=Role.AGENT, password_hash="!")
     session.add(agent)
+    session.flush()
+    token = open_session(session, agent.id)
     session.commit()
-    token = issue_token(app_state.secret_key, Principal(agent.id, agent.username, Role.AGENT))
     previous = dict(app_state.channel_adapters) if getattr(app_state, "channel_adapters", None) else None
     app_state.channel_adapters = {**(previous or {}), Channel.EMAIL: adapter}
     try:

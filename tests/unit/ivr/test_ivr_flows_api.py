@@ -12,19 +12,23 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ivr_helpers import MAIN_FLOW
 
+from config.accounts import create_user
+from config.db import Base, make_engine, make_session_factory, session_scope
 from config.models import Role
+from config.sessions import open_session
 from config.settings import Settings
 from telephony.commands.bus import stream_key
 from telephony.commands.schemas import COMMAND_ADAPTER, Command, ReloadIvrFlow
-from web.auth import Principal, issue_token
 from web.errors import install_error_handlers
 from web.routes import ivr_flows
+from web.session_lookup import SessionCache, SessionLookup
 
 SECRET = "test-secret"
 GOOD = MAIN_FLOW.read_text(encoding="utf-8")
 
 
 PREFIX = f"test-ivrapi-{uuid.uuid4().hex[:8]}"
+TOKENS: dict[Role, str] = {}  # a session per role, opened by the ``client`` fixture for each test
 
 
 @pytest.fixture
@@ -38,6 +42,13 @@ def client(tmp_path: Path, redis_url: str) -> Iterator[TestClient]:
         data_dir=tmp_path, telephony={"ivr_flow": tmp_path / "main.yaml", "key_prefix": PREFIX}
     )
     app.include_router(ivr_flows.router)
+    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'users.db'}"))
+    Base.metadata.create_all(factory.kw["bind"])
+    app.state.session_lookup = SessionLookup(factory, SessionCache())
+    with session_scope(factory) as session:
+        for role in Role:
+            user = create_user(session, f"u-{role.value}", "U", role, "Ivr-Test-Pass-5501")
+            TOKENS[role] = open_session(session, user.id)
     yield TestClient(app)
     redis.Redis.from_url(redis_url).delete(stream_key(PREFIX))
 
@@ -48,7 +59,7 @@ def queued(redis_url: str) -> list[Command]:
 
 
 def auth(role: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(SECRET, Principal(1, 'u', role))}"}
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
 
 
 def test_supervisors_read_flows_and_agents_may_not(client: TestClient) -> None:
@@ -95,7 +106,7 @@ def test_a_good_flow_is_queued_for_call_control_which_owns_the_file(
     assert response.status_code == 202 and "Welcome to Voxdesk." in response.json()["yaml"]
     [command] = queued(redis_url)
     assert isinstance(command, ReloadIvrFlow) and command.command_id == response.json()["command_id"]
-    assert (command.name, command.text, command.actor) == ("main", edited, "u")
+    assert (command.name, command.text, command.actor) == ("main", edited, "u-admin")
     # web does not write the flow: the controller does when it applies the command
     assert (tmp_path / "main.yaml").read_text(encoding="utf-8") == GOOD
 

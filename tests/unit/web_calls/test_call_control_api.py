@@ -20,6 +20,7 @@ from config.db import make_engine, make_session_factory, session_scope
 from config.events import Notifier
 from config.migrate import upgrade
 from config.models import Role, SipCredential, User
+from config.sessions import open_session_for
 from config.settings import Settings
 from routing import Agent, AgentState
 from telephony.agents.notifier import AgentNotifier
@@ -31,7 +32,6 @@ from telephony.commands.bus import stream_key
 from telephony.commands.schemas import COMMAND_ADAPTER, Command
 from telephony.records.writer import write_record
 from web.app import create_app
-from web.auth import Principal, issue_token
 from web.routes.calls.routes import get_queue_ids
 
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -50,6 +50,11 @@ class Desk:
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def feed(self, who: str, query: str = "") -> str:
+        """The live feed's URL with a one-time ticket of ``who``'s session (tokens stay out of URLs)."""
+        ticket = self.post(who, "/api/auth/ws-ticket").json()["ticket"]
+        return f"/ws/calls?ticket={ticket}{query}"
 
     def post(self, who: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.client.post(path, json=body, headers=self.auth(who))
@@ -116,9 +121,7 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
     )
     app = create_app(settings)
     app.dependency_overrides[get_queue_ids] = lambda: QUEUES
-    tokens = {
-        name: issue_token(SECRET, Principal(user_ids[name], name, role)) for name, (role, _) in USERS.items()
-    }
+    tokens = {name: open_session_for(factory, user_ids[name]) for name in USERS}
     client = redis.Redis.from_url(REDIS_URL)
     with TestClient(app) as test_client:
         yield Desk(test_client, prefix, client, tokens, user_ids, db_url)
@@ -361,8 +364,8 @@ def test_the_live_feed_relays_call_and_agent_events_by_role(desk: Desk) -> None:
     notifier = Notifier(redis.Redis.from_url(REDIS_URL))
     call = connected_call(agent_id="ag-bob")
     with (
-        desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['sue']}") as supervisor,
-        desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['alice']}") as alice,
+        desk.client.websocket_connect(desk.feed("sue")) as supervisor,
+        desk.client.websocket_connect(desk.feed("alice")) as alice,
     ):
         assert supervisor.receive_json()["data"] == {"scope": "all"}
         assert alice.receive_json()["data"] == {"scope": "ag-alice"}
@@ -379,11 +382,11 @@ def test_the_live_feed_relays_call_and_agent_events_by_role(desk: Desk) -> None:
         assert (mine["type"], mine["data"]["pause_reason"]) == ("agent.state_changed", "lunch")
 
 
-def test_the_live_feed_refuses_bad_tokens(desk: Desk) -> None:
+def test_the_live_feed_refuses_bad_tickets_and_tokens_in_its_url(desk: Desk) -> None:
     from starlette.websockets import WebSocketDisconnect
 
-    for token in ("garbage", ""):
+    for query in ("?ticket=garbage", "?ticket=", "", f"?token={desk.tokens['sue']}"):
         with pytest.raises(WebSocketDisconnect) as refused:
-            with desk.client.websocket_connect(f"/ws/calls?token={token}") as ws:
+            with desk.client.websocket_connect(f"/ws/calls{query}") as ws:
                 ws.receive_json()
         assert refused.value.code == 1008

@@ -49,7 +49,7 @@ def receive_until(ws: WebSocketTestSession, event_id: str) -> list[dict[str, obj
 def test_a_supervisor_gets_transcripts_of_any_call_and_survives_unknown_and_broken_events(desk: Desk) -> None:
     call_id = f"c-{uuid.uuid4().hex[:8]}"
     raw = redis.Redis.from_url(REDIS_URL)
-    with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['quinn']}") as qa:
+    with desk.client.websocket_connect(desk.feed("quinn")) as qa:
         assert qa.receive_json()["data"] == {"scope": "all"}
         raw.publish(channel_name("call", call_id), b"\xff not json")
         unknown = {"type": "call.added_next_year", "data": {"id": "u1", "call_id": call_id}}
@@ -69,7 +69,7 @@ def test_an_agent_gets_the_transcript_of_their_call_only_including_what_was_said
     desk.put_call(mine)
     desk.put_call(theirs)
     notifier().publish(final(mine.call_id, "caller", "said before the console opened"))
-    with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['alice']}") as alice:
+    with desk.client.websocket_connect(desk.feed("alice")) as alice:
         assert alice.receive_json()["data"] == {"scope": "ag-alice"}
         assert alice.receive_json()["data"]["text"] == "said before the console opened"
         notifier().publish(final(theirs.call_id, "caller", "bob's customer"))
@@ -82,7 +82,7 @@ def test_an_agent_gets_the_transcript_of_their_call_only_including_what_was_said
 def test_an_agent_follows_a_call_offered_to_them_and_gets_their_ticket_notices(desk: Desk) -> None:
     call = Call(state="queued", caller_channel_id="ch", caller_number="5550000", queue_id="sales")
     alice_id, bob_id = desk.user_ids["alice"], desk.user_ids["bob"]
-    with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['alice']}") as alice:
+    with desk.client.websocket_connect(desk.feed("alice")) as alice:
         alice.receive_json()
         notifier().publish(TranscriptPartial(call_id=call.call_id, leg="caller", text="too early", start=0))
         notifier().publish(final(call.call_id, "caller", "said in the queue"))
@@ -111,15 +111,15 @@ def test_an_agent_follows_a_call_offered_to_them_and_gets_their_ticket_notices(d
 def test_an_agent_without_a_sip_account_gets_ticket_notices_and_other_roles_are_refused(desk: Desk) -> None:
     from starlette.websockets import WebSocketDisconnect
 
-    with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens['nosip']}") as nosip:
+    with desk.client.websocket_connect(desk.feed("nosip")) as nosip:
         assert nosip.receive_json()["data"] == {"scope": f"user:{desk.user_ids['nosip']}"}
         notice = AgentNotified(agent_id=desk.user_ids["nosip"], ticket_id=1, reason="mention", text="@")
         notifier().publish(notice)
         assert nosip.receive_json()["type"] == "ticket.agent_notice"
     try:
-        with desk.client.websocket_connect("/ws/calls?token=garbage") as ws:
+        with desk.client.websocket_connect("/ws/calls?ticket=garbage") as ws:
             ws.receive_json()
-        raise AssertionError("a bad token was admitted")
+        raise AssertionError("a bad ticket was admitted")
     except WebSocketDisconnect as refused:
         assert refused.code == 1008
 
@@ -162,7 +162,7 @@ def test_a_reconnecting_console_gets_every_event_of_its_calls_published_since_it
         notifier().publish(event)
     notifier().publish(final(theirs.call_id, "caller", "bob's customer, missed too"))
     for who, call in (("alice", mine), ("quinn", theirs)):
-        with desk.client.websocket_connect(f"/ws/calls?token={desk.tokens[who]}&since={since}") as console:
+        with desk.client.websocket_connect(desk.feed(who, f"&since={since}")) as console:
             assert console.receive_json()["type"] == "subscribed"
             got = receive_until(console, marker(desk.user_ids[who] if who == "alice" else 0))
         texts = [m["data"].get("text") for m in got if m["data"].get("call_id") == call.call_id]  # type: ignore[union-attr]

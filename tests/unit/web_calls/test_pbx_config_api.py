@@ -24,13 +24,13 @@ from config.admin_files import PACKAGED_IVR, PACKAGED_ROUTING, seeded_dir, write
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade
 from config.models import Role
+from config.sessions import open_session
 from config.settings import Settings
 from telephony.admin_config import RoutingSource
 from telephony.commands.bus import stream_key
 from telephony.commands.schemas import COMMAND_ADAPTER, Command, ReloadSipEndpoints, ReplaceRoutingFile
 from telephony.status import ControllerReports
 from web.app import create_app
-from web.auth import Principal, issue_token
 
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-for-pbx-config"
@@ -59,6 +59,7 @@ def admin(tmp_path: Path) -> Iterator[Admin]:
     with session_scope(make_session_factory(make_engine(db_url))) as session:
         root = create_user(session, "root", "Root", Role.ADMIN, "admin-password-1")
         sup = create_user(session, "sue", "Sue", Role.SUPERVISOR, "sup-password-1")
+        tokens = {root.id: open_session(session, root.id), sup.id: open_session(session, sup.id)}
     prefix = f"test-pbxcfg-{uuid.uuid4().hex[:8]}"
     settings = Settings(
         database_url=db_url, data_dir=tmp_path, redis={"url": REDIS_URL}, web={"secret_key": SECRET},
@@ -66,12 +67,11 @@ def admin(tmp_path: Path) -> Iterator[Admin]:
         telephony={"key_prefix": prefix},
     )  # fmt: skip
 
-    def bearer(user_id: int, name: str, role: Role) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(SECRET, Principal(user_id, name, role))}"}
+    def bearer(user_id: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[user_id]}"}
 
     with TestClient(create_app(settings)) as client:
-        yield Admin(client, prefix, tmp_path, bearer(root.id, "root", Role.ADMIN),
-                    bearer(sup.id, "sue", Role.SUPERVISOR))  # fmt: skip
+        yield Admin(client, prefix, tmp_path, bearer(root.id), bearer(sup.id))
     client_ = redis.Redis.from_url(REDIS_URL)
     keys = client_.keys(f"{prefix}:*")
     if keys:

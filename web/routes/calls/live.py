@@ -2,7 +2,8 @@
 
 Events are relayed as ``{"type": ..., "data": ...}`` envelopes by type, without their classes, so an
 event type this process never imported is still passed on (or skipped with a log line), never fatal.
-Who sees what is decided in :mod:`web.routes.calls.feed`. The token is in ``?token=``.
+Who sees what is decided in :mod:`web.routes.calls.feed`. The console signs in with a one-time
+``?ticket=`` (``POST /api/auth/ws-ticket``) or its session cookie (:func:`web.auth.websocket_principal`).
 
 A console that reconnects (after a network drop, or a restart of the web process) passes
 ``?since=<epoch ms>``, the ``at`` of the last event it received: every event of the live calls it may
@@ -27,7 +28,7 @@ from config.events import Envelope, Subscription, channel_name
 from config.models import Role
 from telephony.calls.store import CallStore
 from web.access import scope_of
-from web.auth import read_token
+from web.auth import websocket_principal
 from web.routes.calls.feed import CONSOLE_ROLES, FeedFilter, SeenEvents, Viewer
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,7 @@ HISTORY_ON_FOLLOW = 200  # recent events of a call, for the finals said before t
 
 
 async def _viewer(websocket: WebSocket) -> Viewer | None:
-    token = websocket.query_params.get("token") or ""
-    principal = read_token(websocket.app.state.secret_key, token) if token else None
+    principal = await websocket_principal(websocket)
     if principal is None or principal.role not in CONSOLE_ROLES:
         return None
 
