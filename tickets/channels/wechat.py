@@ -56,7 +56,8 @@ TOLERANCE_SECONDS = 300
 
 
 def wechat_signature(token: str, timestamp: str, nonce: str) -> str:
-    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
+    joined = "".join(sorted([token, timestamp, nonce])).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(joined).hexdigest()  # noqa: S324 - WeChat's scheme
 
 
 def verify_wechat_signature(
@@ -65,9 +66,14 @@ def verify_wechat_signature(
     """Raise :class:`SignatureError` unless the request was signed with our token recently."""
     if not signature or not timestamp or not nonce:
         raise SignatureError("signature, timestamp and nonce are required")
-    if not timestamp.isdigit() or abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
+    # isascii: str.isdigit() is true for '²', which int() refuses
+    if not (timestamp.isascii() and timestamp.isdigit()):
         raise SignatureError("timestamp is malformed or more than 5 minutes off")
-    if not hmac.compare_digest(wechat_signature(token, timestamp, nonce), signature.lower()):
+    if abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
+        raise SignatureError("timestamp is malformed or more than 5 minutes off")
+    # bytes: compare_digest refuses a str with non-ASCII characters, and a header may hold any
+    given = signature.lower().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(wechat_signature(token, timestamp, nonce).encode(), given):
         raise SignatureError("signature does not match")
 
 
@@ -85,7 +91,7 @@ def parse_wechat_xml(raw: bytes) -> WeChatPush:
     """Read a push; unknown elements, nesting, DTDs and entities are refused."""
     try:
         root: Element = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:  # LookupError: encoding="x"
         raise PayloadError(f"malformed XML: {exc}") from exc
     if root.tag != "xml":
         raise PayloadError("root element must be <xml>")
