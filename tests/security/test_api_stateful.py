@@ -233,3 +233,12 @@ def test_health_answers_without_a_server_error_except_the_documented_503_without
         assert answer.status_code in (200, 503), answer.text
         if answer.status_code == 503:
             assert "asterisk" in answer.text.lower(), answer.text
+
+
+def test_a_survey_naming_an_unknown_agent_or_ticket_is_refused_with_422(seeded_api: SeededApi) -> None:
+    # Found by the run above: the foreign key refused the row and the caller got a 500.
+    admin = seeded_api.headers["fuzz-admin"]
+    for extra in ({"agent_id": 999_999}, {"ticket_id": 999_999}):
+        body = {"conversation_id": 1, "via": "chat", **extra}
+        answer = seeded_api.client.post("/api/csat/surveys", json=body, headers=admin)
+        assert answer.status_code == 422, (extra, answer.status_code, answer.text)

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from config import errors
 from config.errors import VoxdeskError
+from config.models import User
 from tickets.channels.signing import read_token, sign_token
 from tickets.conversations.models import Channel
 from tickets.conversations.services import find_by_external_ref, get_conversation
 from tickets.csat.models import CsatSurvey
+from tickets.desk.models import Ticket
 
 SURVEY_TOKEN_PURPOSE = "csat-survey"  # noqa: S105 - a label, not a secret
 SURVEY_TOKEN_TTL = 14 * 24 * 3600
@@ -45,6 +47,11 @@ def create_survey(
     if via not in VIA:
         raise InvalidSurveyInputError(f"via must be one of {', '.join(VIA)}")
     conversation = get_conversation(session, conversation_id)
+    # Checked here, not left to the foreign keys: a violated key would be a 500, not the caller's 422.
+    if agent_id is not None and session.get(User, agent_id) is None:
+        raise InvalidSurveyInputError(f"no user with id {agent_id}")
+    if ticket_id is not None and session.get(Ticket, ticket_id) is None:
+        raise InvalidSurveyInputError(f"no ticket with id {ticket_id}")
     survey = CsatSurvey(
         conversation_id=conversation.id,
         customer_id=conversation.customer_id,
