@@ -48,7 +48,8 @@ def read_token(secret: str, token: str) -> Principal | None:
     if len(parts) != 5:
         return None
     payload, signature = ".".join(parts[:4]), parts[4]
-    if not hmac.compare_digest(_sign(secret, payload), signature):
+    # bytes: compare_digest raises TypeError on a str with non-ASCII characters (a header may hold any)
+    if not hmac.compare_digest(_sign(secret, payload).encode(), signature.encode("utf-8", "surrogatepass")):
         return None
     user_id, name, role, expiry = parts[:4]
     try:

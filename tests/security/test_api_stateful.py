@@ -242,3 +242,10 @@ def test_a_survey_naming_an_unknown_agent_or_ticket_is_refused_with_422(seeded_a
         body = {"conversation_id": 1, "via": "chat", **extra}
         answer = seeded_api.client.post("/api/csat/surveys", json=body, headers=admin)
         assert answer.status_code == 422, (extra, answer.status_code, answer.text)
+
+
+def test_a_bearer_token_with_non_ascii_characters_answers_401_not_500(seeded_api: SeededApi) -> None:
+    # Header bytes arrive as latin-1 text; compare_digest refused the non-ASCII str with a TypeError.
+    for token in (b"1.YQ.agent.9999999999.\xc9", b"\xff" * 40, b"a.b.c.d.\xe9\xe9"):
+        answer = seeded_api.client.get("/api/me", headers={"Authorization": b"Bearer " + token})  # type: ignore[dict-item]
+        assert answer.status_code == 401, (token, answer.status_code, answer.text)
