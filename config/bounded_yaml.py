@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 MAX_DEPTH = 64  # the deepest shipped file nests 6 levels
@@ -74,4 +75,7 @@ def _check_expanded_size(root: Node) -> None:
 
 def load_bounded_yaml(text: str) -> Any:
     """Parse ``text`` like ``yaml.safe_load``; :class:`yaml.YAMLError` when it is invalid or too big."""
-    return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - _BoundedLoader is a SafeLoader
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - _BoundedLoader is a SafeLoader
+    except ValueError as exc:  # PyYAML builds 2021-02-30 as a date and lets datetime's ValueError out
+        raise ConstructorError(None, None, f"not a valid value: {exc}") from None

@@ -150,7 +150,9 @@ def parse_flow(text: str, name: str) -> Flow:
             nodes[str(node_id)] = node
     hours, patterns = _compile_extras(nodes, problems)
     default_language = str(data.get("default_language", "en"))
-    languages = tuple(data.get("languages") or [default_language])
+    raw_languages = data.get("languages")  # _check_header has refused anything but a list
+    languages = tuple(raw_languages) if isinstance(raw_languages, list) and raw_languages else ()
+    languages = languages or (default_language,)
     if not any(p.node is None for p in problems):
         complete = len(nodes) == len(raw_nodes)
         problems.extend(

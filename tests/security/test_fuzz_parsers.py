@@ -92,6 +92,14 @@ def test_an_ivr_flow_with_a_number_as_a_top_level_key_is_refused_with_its_proble
         parse_flow("1: x\nextra: y\nstart: a\nfallback: a\nnodes: {a: {type: hangup}}", "numbers")
 
 
+def test_yaml_holding_an_impossible_date_or_a_date_for_a_list_is_refused() -> None:
+    # Found by bench/fuzz.py: PyYAML lets datetime's ValueError out; a date is not a list of languages.
+    with pytest.raises(RuleFileError):
+        parse_ticket_rules("rules: []\nwhen: 2021-02-30\n")
+    with pytest.raises(IvrFlowError, match="languages"):
+        parse_flow("languages: 2026-01-01 10:00:00\nstart: a\nfallback: a\nnodes: {a: {type: hangup}}", "d")
+
+
 def test_routing_rules_whose_default_queue_is_a_list_are_refused_not_crashed() -> None:
     with pytest.raises(RoutingConfigError, match="default_queue"):
         parse_routing(QUEUES, "default_queue: [general]\nrules: []\n", QUEUES_DIR)
