@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from config.bounded_yaml import load_bounded_yaml
 from routing.exceptions import RoutingConfigError
 from routing.queues import Queue, Strategy
 from routing.rules import DAY_NAMES, RoutingRule, RuleSet, TimeWindow
@@ -92,7 +93,7 @@ def _errors(exc: ValidationError) -> list[str]:
 
 def _load_yaml(text: str, source: str, key: str) -> Any:
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded_yaml(text)
     except yaml.YAMLError as exc:
         raise RoutingConfigError(source, [f"not valid YAML: {exc}"]) from None
     if not isinstance(data, dict) or key not in data:
@@ -203,7 +204,7 @@ def parse_rules(text: str, queues: dict[str, Queue], source: str = "rules.yaml")
     data = _load_yaml(text, source, "rules")
     problems: list[str] = []
     default_queue = data.get("default_queue")
-    if default_queue not in queues:
+    if not isinstance(default_queue, str) or default_queue not in queues:  # a list is unhashable
         problems.append(f"default_queue {default_queue!r} is not a queue")
     raw = data["rules"] or []
     if not isinstance(raw, list):

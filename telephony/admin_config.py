@@ -36,7 +36,8 @@ def routing_dir(settings: Settings) -> Path:
 def parse_routing(queues_text: str, rules_text: str, directory: Path) -> RoutingConfig:
     """Both files parsed together (rules name queues). Raises RoutingConfigError naming each problem."""
     for name, text in (("queues", queues_text), ("rules", rules_text)):
-        if len(text.encode()) > MAX_ROUTING_BYTES:
+        # surrogatepass: a lone surrogate must reach the YAML reader, which refuses it, not crash here
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_ROUTING_BYTES:
             raise RoutingConfigError(f"{name}.yaml", [f"larger than {MAX_ROUTING_BYTES} bytes"])
     queues = parse_queues(queues_text, str(directory / "queues.yaml"))
     return RoutingConfig(queues, parse_rules(rules_text, queues, str(directory / "rules.yaml")))

@@ -5,12 +5,18 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from config.errors import MalformedRequestError
+
 HEADER = struct.Struct("!BBHII")
 RTCP_TYPES = range(200, 205)  # SR, RR, SDES, BYE, APP: second byte when RTCP shares the port
 
 
-class RtpParseError(ValueError):
-    """The datagram is not a usable RTP packet; the reason names the counter to bump."""
+class RtpParseError(MalformedRequestError, ValueError):
+    """The datagram is not a usable RTP packet; the reason names the counter to bump.
+
+    A kind of :class:`MalformedRequestError` like every refused input; still a ``ValueError`` for
+    callers that catch that.
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

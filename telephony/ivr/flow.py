@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from config.bounded_yaml import load_bounded_yaml
 from telephony.ivr.exceptions import FlowProblem, IvrFlowError
 from telephony.ivr.graph import check_graph
 from telephony.ivr.hours import BusinessHours
@@ -106,7 +107,7 @@ def _compile_extras(
 
 
 def _check_header(data: dict[str, Any], problems: list[FlowProblem]) -> None:
-    for key in sorted(set(data) - FLOW_KEYS):
+    for key in sorted(set(data) - FLOW_KEYS, key=str):  # YAML keys may be numbers, dates, None
         problems.append(
             FlowProblem(None, f"unknown flow key {key!r} (known: {', '.join(sorted(FLOW_KEYS))})")
         )
@@ -129,7 +130,7 @@ def parse_flow(text: str, name: str) -> Flow:
         IvrFlowError: every problem found, each naming its node and the reason.
     """
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded_yaml(text)
     except yaml.YAMLError as exc:
         raise IvrFlowError(name, [FlowProblem(None, f"not valid YAML: {exc}")]) from None
     if not isinstance(data, dict):
@@ -149,7 +150,9 @@ def parse_flow(text: str, name: str) -> Flow:
             nodes[str(node_id)] = node
     hours, patterns = _compile_extras(nodes, problems)
     default_language = str(data.get("default_language", "en"))
-    languages = tuple(data.get("languages") or [default_language])
+    raw_languages = data.get("languages")  # _check_header has refused anything but a list
+    languages = tuple(raw_languages) if isinstance(raw_languages, list) and raw_languages else ()
+    languages = languages or (default_language,)
     if not any(p.node is None for p in problems):
         complete = len(nodes) == len(raw_nodes)
         problems.extend(

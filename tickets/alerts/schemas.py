@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from tickets.desk.exceptions import InvalidInputError
 from tickets.desk.schemas import Strict
 
 
@@ -23,3 +24,29 @@ class AlertOutcome(BaseModel):
     ticket_id: int
     created: bool  # False: an open ticket for this device and code got a note instead
     customer_id: int | None
+
+
+class AlertPayloadError(InvalidInputError):
+    """The alert body is not JSON or breaks :class:`DeviceAlert` (422); ``problems`` say where and why.
+
+    The problems never echo the submitted values (a monitoring system may post anything).
+    """
+
+    def __init__(self, problems: list[dict[str, object]]) -> None:
+        super().__init__("the alert is not valid")
+        self.problems = problems
+
+    def public_detail(self) -> object:
+        return self.problems
+
+
+def parse_device_alert(raw: bytes) -> DeviceAlert:
+    """The alert in a webhook body, or :class:`AlertPayloadError`."""
+    try:
+        return DeviceAlert.model_validate_json(raw)
+    except ValidationError as exc:
+        problems: list[dict[str, object]] = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise AlertPayloadError(problems) from None

@@ -67,8 +67,9 @@ def parse_email(raw: bytes) -> InboundMessage:
         body = part.get_content() if part is not None else ""
         if part is not None and part.get_content_type() == "text/html":
             body = html.unescape(_TAG.sub(" ", body))
-    except (ValueError, LookupError, AttributeError) as exc:
-        raise PayloadError(f"unreadable e-mail: {exc}") from exc
+    # RecursionError: the standard parser recurses once per nested multipart, and a sender chooses how deep
+    except (ValueError, LookupError, AttributeError, RecursionError) as exc:
+        raise PayloadError(f"unreadable e-mail: {str(exc)[:200]}") from exc
     if not sender:
         raise PayloadError("e-mail has no From address")
     return InboundMessage(

@@ -119,7 +119,7 @@ class _SpfQuery(spf.query):  # pyspf has no types: its query is Any
             return [(record.encode(),) for record in records]
         if qtype == "MX":
             pairs = [record.split(None, 1) for record in records]
-            return [(int(pref), host) for pref, host in pairs if pref.isdigit()]
+            return [(int(pref), host) for pref, host in pairs if pref.isascii() and pref.isdigit()]
         return records
 
 

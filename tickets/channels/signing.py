@@ -19,6 +19,11 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+def _raw(text: str) -> bytes:
+    """``text`` as bytes for ``compare_digest``, which refuses a ``str`` with non-ASCII characters."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def sign_token(secret: str, purpose: str, payload: str, ttl_seconds: int, now: float | None = None) -> str:
     """``payload.expiry.signature``; ``purpose`` keeps a chat token from passing as a survey token."""
     if "." in payload:
@@ -36,9 +41,9 @@ def read_token(secret: str, purpose: str, token: str, now: float | None = None) 
         raise SignatureError("malformed token")
     payload, expiry, signature = parts
     mac = hmac.new(secret.encode(), f"{purpose}:{payload}.{expiry}".encode(), hashlib.sha256).digest()
-    if not hmac.compare_digest(_b64(mac), signature):
+    if not hmac.compare_digest(_b64(mac).encode(), _raw(signature)):
         raise SignatureError("token signature does not match")
-    if not expiry.isdigit() or int(expiry) < (now or time.time()):
+    if not (expiry.isascii() and expiry.isdigit()) or int(expiry) < (now or time.time()):
         raise SignatureError("token has expired")
     return payload
 
@@ -54,8 +59,11 @@ def verify_webhook(
     """Raise :class:`SignatureError` unless the signature is right and the timestamp is fresh."""
     if not timestamp or not signature:
         raise SignatureError("missing signature or timestamp header")
-    if not timestamp.isdigit() or abs(int(timestamp) - (now or time.time())) > WEBHOOK_TOLERANCE_SECONDS:
+    # isascii: str.isdigit() is true for '²', which int() refuses
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        raise SignatureError("timestamp is missing, malformed or more than 5 minutes off")
+    if abs(int(timestamp) - (now or time.time())) > WEBHOOK_TOLERANCE_SECONDS:
         raise SignatureError("timestamp is missing, malformed or more than 5 minutes off")
     expected = webhook_signature(secret, timestamp, body)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not hmac.compare_digest(expected.encode(), _raw(signature.strip().lower())):
         raise SignatureError("signature does not match the body")

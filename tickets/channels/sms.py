@@ -34,7 +34,7 @@ def parse_sms_webhook(raw: bytes) -> InboundMessage:
     """Validate the JSON body; :class:`PayloadError` names what is wrong."""
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # [[[[... nests too deep
         raise PayloadError(f"body is not JSON: {exc}") from exc
     try:
         hook = SmsWebhook.model_validate(data)

@@ -61,14 +61,18 @@ TOLERANCE_SECONDS = 300
 
 
 def wechat_signature(token: str, timestamp: str, nonce: str) -> str:
-    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
+    joined = "".join(sorted([token, timestamp, nonce])).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(joined).hexdigest()  # noqa: S324 - WeChat's scheme
 
 
 def fresh_timestamp(timestamp: str | None, nonce: str | None, now: float | None = None) -> int:
     """The request's timestamp when it is within 5 minutes of ``now`` and a nonce came with it."""
     if not timestamp or not nonce:
         raise SignatureError("signature, timestamp and nonce are required")
-    if not timestamp.isdigit() or abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
+    # isascii: str.isdigit() is true for '²', which int() refuses
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        raise SignatureError("timestamp is malformed or more than 5 minutes off")
+    if abs(int(timestamp) - (now or time.time())) > TOLERANCE_SECONDS:
         raise SignatureError("timestamp is malformed or more than 5 minutes off")
     return int(timestamp)
 
@@ -81,7 +85,9 @@ def verify_wechat_signature(
         raise SignatureError("signature, timestamp and nonce are required")
     fresh_timestamp(timestamp, nonce, now)
     assert timestamp is not None and nonce is not None  # checked just above
-    if not hmac.compare_digest(wechat_signature(token, timestamp, nonce), signature.lower()):
+    # bytes: compare_digest refuses a str with non-ASCII characters, and a header may hold any
+    given = signature.lower().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(wechat_signature(token, timestamp, nonce).encode(), given):
         raise SignatureError("signature does not match")
 
 
@@ -143,7 +149,7 @@ def parse_wechat_xml(raw: bytes) -> WeChatPush:
     """Read a push; unknown elements, nesting, DTDs and entities are refused."""
     try:
         root: Element = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:  # LookupError: encoding="x"
         raise PayloadError(f"malformed XML: {exc}") from exc
     if root.tag != "xml":
         raise PayloadError("root element must be <xml>")

@@ -21,6 +21,7 @@ from config.errors import VoxdeskError
 from config.models import User
 from tickets.conversations.services import get_conversation
 from tickets.csat.models import CsatSurvey
+from tickets.desk.models import Ticket
 
 SURVEY_TOKEN_TTL = timedelta(days=14)
 VIA = ("chat", "email", "sms", "ivr")
@@ -63,6 +64,9 @@ def create_survey(
     if agent_id is not None and session.get(User, agent_id) is None:
         raise InvalidSurveyInputError(f"no user {agent_id} to credit the survey to")
     conversation = get_conversation(session, conversation_id)
+    # Checked here, not left to the foreign keys: a violated key would be a 500, not the caller's 422.
+    if ticket_id is not None and session.get(Ticket, ticket_id) is None:
+        raise InvalidSurveyInputError(f"no ticket with id {ticket_id}")
     survey = CsatSurvey(
         conversation_id=conversation.id,
         customer_id=conversation.customer_id,

@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from config.admin_files import write_atomically
+from config.bounded_yaml import load_bounded_yaml
 from tickets.rules.exceptions import RuleFileError
 from tickets.rules.matching import match
 from tickets.rules.model import ContactFacts, RuleSet, TicketAction
@@ -32,10 +33,11 @@ def _where(location: tuple[int | str, ...]) -> str:
 
 def parse_rules(text: str) -> RuleSet:
     """Validate rules text; :class:`RuleFileError` lists every problem as "rules[1].when.queue: why"."""
-    if len(text.encode()) > MAX_RULES_BYTES:
+    # surrogatepass: a lone surrogate must reach the YAML reader, which refuses it, not crash here
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_RULES_BYTES:
         raise RuleFileError(f"the rules are longer than {MAX_RULES_BYTES} bytes")
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -42,6 +42,8 @@ def verify(
         raise SignatureError(f"{TIMESTAMP_HEADER} must be a unix time in seconds") from None
     if abs(now - timestamp) > tolerance:
         raise SignatureError(f"timestamp is more than {tolerance} s away from now (replayed or clock skew)")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature_header.strip()):
+    # bytes: compare_digest refuses a str with non-ASCII characters, and a header may hold any
+    given = signature_header.strip().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(sign(secret, timestamp, body).encode(), given):
         raise SignatureError("signature does not match the body")
     return timestamp

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Request, Response, status
 
 from config.secrets_store import get_or_create_secret
-from tickets.alerts.schemas import AlertOutcome, DeviceAlert
+from tickets.alerts.schemas import AlertOutcome, DeviceAlert, parse_device_alert
 from tickets.alerts.services import open_alert_ticket
 from tickets.channels.replay import replay_window
 from tickets.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -71,14 +70,7 @@ async def device_alert(
     )
     # The signature stays acceptable until timestamp + tolerance; remember it that long.
     async with guard.first_use("alert", signature, replay_window(timestamp, tolerance, now)):
-        try:
-            alert = DeviceAlert.model_validate_json(body)
-        except ValidationError as exc:
-            errors = [
-                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors(include_url=False, include_input=False)
-            ]
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors) from None
+        alert = parse_device_alert(body)
         outcome = open_alert_ticket(session, runtime, alert, settings.customers.default_region)
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return outcome

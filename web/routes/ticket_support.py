@@ -18,7 +18,7 @@ from web.routes.desk_support import runtime_of
 async def read_limited_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes (chunked too)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:  # not '²'
         raise PayloadTooLargeError(f"body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -79,7 +79,11 @@ class VisitorTokenPublic(BaseModel):
     visitor_token: str
 
 
-@router.get("/webchat/widget.js", include_in_schema=True)
+@router.get(
+    "/webchat/widget.js",
+    response_class=Response,  # documented as JavaScript below, not as the default JSON
+    responses={200: {"description": "the widget script", "content": {"application/javascript": {}}}},
+)
 def widget_script() -> Response:
     """Public: the widget to embed with ``<script src=".../webchat/widget.js" async></script>``."""
     return Response(WIDGET_JS.read_text(encoding="utf-8"), media_type="application/javascript")

@@ -66,7 +66,8 @@ async def _calls_on(websocket: WebSocket, agent_id: str | None) -> list[str]:
 def _since_ms(websocket: WebSocket) -> int | None:
     """``?since=`` as epoch milliseconds; anything else is ignored (the console just gets the live feed)."""
     value = websocket.query_params.get("since", "")
-    return int(value) if value.isdigit() and len(value) <= 15 else None
+    # isascii: str.isdigit() is true for '²', which int() refuses
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
 
 
 class ConsoleRelay:
