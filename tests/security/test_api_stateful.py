@@ -71,8 +71,9 @@ USERS = {
 # Admin last: its run may change what the other roles would see (passwords, profiles, flows).
 ROLES = ("anonymous", "fuzz-agent", "fuzz-supervisor", "fuzz-qa", "fuzz-admin")
 HEALTH = r"^/health$"
-# Ending its own session (log-out, a password change) would leave a role's run with nothing but 401s.
-OWN_SESSION_ENDERS = r"^/api/auth/(logout|logout-all|password)$"
+# Ending its own session (log-out, a password change, an admin resetting their own password) would
+# leave a role's run with nothing but 401s.
+OWN_SESSION_ENDERS = r"^/api/auth/(logout|logout-all|password)$|^/api/admin/users/\{user_id\}/password$"
 EXAMPLES_PER_OPERATION = 8  # about 100 operations: ~700 requests per role (some have fewer to try)
 STATEFUL_SCENARIOS = 40
 STEPS_PER_SCENARIO = 8
