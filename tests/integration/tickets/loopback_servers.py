@@ -6,7 +6,6 @@ Both are real servers on 127.0.0.1 (aiosmtpd, http.server); tests check what rea
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,29 +14,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope
-from aiosmtpd.smtp import Session as SmtpSession
+from channel_senders import RelayInbox, free_port
 
 from tickets.channels.signing import verify_webhook
 
 GATEWAY_SECRET = "gateway-" + uuid.uuid4().hex
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RelayInbox:
-    """aiosmtpd handler standing in for the upstream relay: it keeps every delivered envelope."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 2.0.0 queued"
 
 
 @pytest.fixture
