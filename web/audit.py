@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from config.audit import RequestAudit, record_request
 from config.models import Role
 from web.auth import Principal
-from web.deps import _permits as db_permits  # the same connection permits as every route
+from web.deps import connection_permits  # the same connection permits as every route
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,15 @@ def _target(path_params: dict[str, Any], created: bytes) -> str:
     return ", ".join(parts)
 
 
-def _action(scope: Scope) -> str:
+def _route_template(scope: Scope) -> str | None:
+    """The matched route's path template ("/api/desk/groups/{group_id}"): never the URL itself."""
     route = scope.get("route")
-    template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
-    return f"{scope['method']} {template or '(no route)'}"
+    return getattr(route, "path", None) if isinstance(route, BaseRoute) else None
+
+
+def _client(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
 
 
 def audited_principal(scope: Scope) -> Principal | None:
@@ -59,7 +64,7 @@ def audited_principal(scope: Scope) -> Principal | None:
 
 async def store(app: Any, audit: RequestAudit) -> None:
     """Write ``audit`` off the event loop; a failure is logged, never turned into the caller's error."""
-    permits, _closers = db_permits(app.state)
+    permits, _closers = connection_permits(app.state)
 
     def write() -> None:
         with app.state.session_factory() as session:
@@ -99,11 +104,11 @@ class AuditMiddleware:
         finally:
             principal = audited_principal(scope)
             if principal is not None:
-                client = scope.get("client")
                 audit = RequestAudit(
                     actor=principal.username, actor_id=principal.user_id, role=principal.role.value,
-                    action=_action(scope), target=_target(scope.get("path_params", {}), bytes(created)),
-                    status=status, client=client[0] if client else None,
+                    action=f"{scope['method']} {_route_template(scope) or '(no route)'}",
+                    target=_target(scope.get("path_params", {}), bytes(created)),
+                    status=status, client=_client(scope),
                 )  # fmt: skip
                 with anyio.CancelScope(shield=True):  # the client leaving does not erase the entry
                     await store(scope["app"], audit)
@@ -113,12 +118,9 @@ async def audit_socket(scope: Scope, principal: Principal, target: str) -> None:
     """Record an admin or supervisor joining a WebSocket that acts (a customer's chat room)."""
     if principal.role not in AUDITED_ROLES:
         return
-    route = scope.get("route")
-    template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
-    client = scope.get("client")
     audit = RequestAudit(
         actor=principal.username, actor_id=principal.user_id, role=principal.role.value,
-        action=f"WS {template or scope.get('path', '')}", target=target, status=101,
-        client=client[0] if client else None,
+        action=f"WS {_route_template(scope) or scope.get('path', '')}", target=target, status=101,
+        client=_client(scope),
     )  # fmt: skip
     await store(scope["app"], audit)

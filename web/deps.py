@@ -14,7 +14,7 @@ from config.db import pool_capacity
 from config.settings import Settings
 
 
-def _permits(state: State) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
+def connection_permits(state: State) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
     """One permit per pooled connection, and a thread limiter of its own for closing sessions."""
     permits: tuple[anyio.Semaphore, anyio.CapacityLimiter] | None = getattr(state, "db_permits", None)
     if permits is None:
@@ -33,7 +33,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     pool's 30 s timeout). With permits no thread ever waits for a connection.
     """
     state = request.app.state
-    permits, closers = _permits(state)
+    permits, closers = connection_permits(state)
     async with permits:
         session: Session = state.session_factory()
         try:
