@@ -44,6 +44,7 @@ from telephony.ivr import (
 )
 from telephony.ivr.driver import PLAYBACK_PREFIX, IvrExits, IvrRun, fallback_route
 from telephony.ivr.exits import VOICEMAIL_PREFIX, OutsideExits
+from telephony.ivr.faq import FaqAnswerer
 from telephony.ivr.flow_source import IvrFlows
 from telephony.ivr.listening import CallerSpeech, NoCallerSpeech
 from telephony.ivr.lookups import LookupResult
@@ -81,6 +82,8 @@ class InboundStasis:
         self.ivr_runs: dict[str, IvrRun] = {}
         # Speech menus hear the caller through the media taps when they are attached (telephony.taps).
         self.speech: CallerSpeech = NoCallerSpeech()
+        # The FAQ step's bot over the knowledge base (telephony.ivr.kb_faq); without it, it hands over.
+        self.faq: FaqAnswerer | None = None
         self._callers: dict[str, asyncio.Task[CustomerRecord | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -179,7 +182,7 @@ class InboundStasis:
             session,
             self.ctx.rest,
             self.ctx.prompts,
-            IvrExits(finish=self._ivr_finished, lookup=self._ivr_lookup),
+            IvrExits(finish=self._ivr_finished, lookup=self._ivr_lookup, faq=self.faq),
             self.ctx.default_queue,
             self.speech,
         )

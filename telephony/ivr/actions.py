@@ -37,7 +37,8 @@ class CollectDtmf:
 
 @dataclass(frozen=True, slots=True)
 class ListenSpeech:
-    """Recognise speech (if available) and pass the text to ``on_speech``; same timer as CollectDtmf."""
+    """Recognise speech (if available) and pass the text to ``on_speech``; same timer as CollectDtmf.
+    No ``keywords`` means free speech (the FAQ step's question)."""
 
     keywords: tuple[str, ...]
     timeout: float
@@ -51,6 +52,17 @@ class Lookup:
 
     kind: LookupKind
     value: str
+    timeout: float
+    token: int
+
+
+@dataclass(frozen=True, slots=True)
+class AskFaq:
+    """Ask the FAQ bot about what the caller said; answer with ``on_faq_answer(answer, token)``,
+    or ``on_timeout(token)`` when the bot takes longer than ``timeout``."""
+
+    question: str
+    language: str
     timeout: float
     token: int
 
@@ -97,4 +109,4 @@ class Hangup:
 
 InputAction = CollectDtmf | ListenSpeech
 TerminalAction = RouteToQueue | Transfer | Voicemail | Callback | Hangup
-IvrAction = Play | CollectDtmf | ListenSpeech | Lookup | TerminalAction
+IvrAction = Play | CollectDtmf | ListenSpeech | Lookup | AskFaq | TerminalAction

@@ -9,7 +9,8 @@ the caller to the flow's fallback queue: nobody is left in silence.
 
 A menu with spoken keywords also asks :class:`~telephony.ivr.listening.CallerSpeech` to hear the
 caller with its phrases; the words come back through :meth:`IvrRun.speech` and count like a digit.
-The IVR's end returns the leg to free speech.
+The IVR's end returns the leg to free speech. The FAQ step hears the caller's question in free
+speech (a ``ListenSpeech`` without keywords) and asks the bot (:attr:`IvrExits.faq`) in a task.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from telephony.ivr import (
     TerminalAction,
     Waiting,
 )
+from telephony.ivr.actions import AskFaq
+from telephony.ivr.faq import HANDOVER, FaqAnswer, FaqAnswerer
 from telephony.ivr.listening import CallerSpeech, NoCallerSpeech
 from telephony.ivr.lookups import LookupResult
 from telephony.ivr.nodes import RouteQueueNode
@@ -51,6 +54,7 @@ class IvrExits:
 
     finish: Callable[[IvrRun, TerminalAction], Awaitable[None]]
     lookup: Callable[[IvrRun, Lookup], Awaitable[LookupResult]]
+    faq: FaqAnswerer | None = None  # without a bot the FAQ step hands every caller over
 
 
 def fallback_route(session: IvrSession, default_queue: str) -> RouteToQueue:
@@ -143,6 +147,17 @@ class IvrRun:
                 log.warning("call %s: prompts before %s never finished", self.call_id, self._terminal)
                 await self._leave(self._terminal)
 
+    async def _ask_faq(self, action: AskFaq) -> None:
+        bot = self._exits.faq
+        try:
+            answer = await bot.answer(action.question, action.language) if bot else HANDOVER
+        except Exception:  # a broken bot hands over; the caller is never left waiting on it
+            log.exception("call %s: the FAQ bot failed", self.call_id)
+            answer = FaqAnswer(answered=False, reason="bot failed")
+        async with self._lock:
+            if not self.finished:
+                await self._step(lambda: self.session.on_faq_answer(answer, action.token))
+
     async def _lookup(self, action: Lookup) -> None:
         try:
             result = await self._exits.lookup(self, action)
@@ -169,6 +184,7 @@ class IvrRun:
 
     async def _perform(self, actions: Sequence[IvrAction]) -> None:
         hear: tuple[str, ...] | None = None  # the phrases to hear when these actions open input
+        speech = False  # these actions listen for words (no phrases: free speech)
         for action in actions:
             if self.finished:
                 return
@@ -177,10 +193,14 @@ class IvrRun:
                     return
             elif isinstance(action, CollectDtmf | ListenSpeech):
                 hear = action.keywords if isinstance(action, ListenSpeech) else (hear or ())
+                speech = speech or isinstance(action, ListenSpeech)
                 self._input = action
                 self._arm_timer()
             elif isinstance(action, Lookup):
                 self._spawn(self._lookup(action))
+            elif isinstance(action, AskFaq):
+                self._arm_bot_timer(action)
+                self._spawn(self._ask_faq(action))
             else:
                 self._terminal = action
                 if not self._playing:
@@ -189,13 +209,15 @@ class IvrRun:
                     loop = asyncio.get_running_loop()
                     loop.call_later(TERMINAL_PROMPT_LIMIT_S, lambda: self._spawn(self._terminal_overdue()))
         if hear is not None and not self.finished:
-            await self._hear(hear)
+            await self._hear(hear, speech)
 
-    async def _hear(self, phrases: tuple[str, ...]) -> None:
+    async def _hear(self, phrases: tuple[str, ...], speech: bool) -> None:
         """Ask the speech path for this input's phrases (a DTMF-only input after a speech menu
         switches the leg back to free speech); a failure leaves the menu working by DTMF."""
-        if phrases == self.listening_for and (self._hearing or not phrases):
+        if self._hearing and phrases == self.listening_for:
             return
+        if not self._hearing and not speech:
+            return  # DTMF only, and the leg was never switched: nothing to ask
         self.listening_for, self._hearing = phrases, True
         try:
             await asyncio.wait_for(self._speech.listen(self.call_id, phrases), SPEECH_CALL_LIMIT_S)
@@ -233,6 +255,18 @@ class IvrRun:
         token = self._input.token
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self._input.timeout, lambda: self._spawn(self._timed_out(token)))
+
+    def _arm_bot_timer(self, action: AskFaq) -> None:
+        """The bot gets ``action.timeout``; then the session hands the caller over."""
+        self._cancel_timer()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(action.timeout, lambda: self._spawn(self._bot_overdue(action.token)))
+
+    async def _bot_overdue(self, token: int) -> None:
+        async with self._lock:
+            self._timer = None
+            if not self.finished and self.session.waiting is Waiting.LOOKUP:
+                await self._step(lambda: self.session.on_timeout(token))
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

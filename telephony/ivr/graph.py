@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from telephony.ivr.exceptions import FlowProblem
 from telephony.ivr.nodes import (
     HUMAN_HANDOFF_TYPES,
+    PROMPT_FIELDS,
     TERMINAL_TYPES,
     BusinessHoursNode,
     CallbackNode,
     CollectNode,
+    FaqNode,
     LanguageNode,
     LookupOrderNode,
     Node,
@@ -34,7 +36,7 @@ def edges(node: Node, fallback: str) -> list[str]:
 
 def _prompts(node: Node) -> list[Prompt]:
     found = []
-    for field in ("prompt", "no_input", "no_match"):
+    for field in PROMPT_FIELDS:
         value = getattr(node, field, None)
         if isinstance(value, Prompt):
             found.append(value)
@@ -42,7 +44,12 @@ def _prompts(node: Node) -> list[Prompt]:
 
 
 def _check_node_refs(
-    node_id: str, node: Node, ids: set[str], variables: set[str], languages: tuple[str, ...]
+    node_id: str,
+    node: Node,
+    nodes: Mapping[str, Node],
+    ids: set[str],
+    variables: set[str],
+    languages: tuple[str, ...],
 ) -> list[FlowProblem]:
     problems = []
     for label, target in node.targets().items():
@@ -68,6 +75,13 @@ def _check_node_refs(
         problems.append(
             FlowProblem(node_id, f"number_variable {node.number_variable!r} is not set by any node")
         )
+    if isinstance(node, FaqNode) and node.fallback is not None:
+        handoff = nodes.get(node.fallback)
+        if handoff is not None and handoff.type not in HUMAN_HANDOFF_TYPES:
+            problems.append(
+                FlowProblem(node_id, f"fallback {node.fallback!r} must hand the caller to a person "
+                                     "(route_queue or transfer)")
+            )  # fmt: skip
     return problems
 
 
@@ -139,7 +153,7 @@ def check_graph(
         )
     variables = set(BUILTIN_VARIABLES) | {n.variable for n in nodes.values() if isinstance(n, CollectNode)}
     for node_id, node in nodes.items():
-        problems.extend(_check_node_refs(node_id, node, ids, variables, languages))
+        problems.extend(_check_node_refs(node_id, node, nodes, ids, variables, languages))
     if problems or not complete:
         return problems
     reachable = _reachable(start, nodes, fallback) | _reachable(fallback, nodes, fallback)

@@ -208,6 +208,36 @@ class BusinessHoursNode(_Node):
         return {"open": self.open, "closed": self.closed}
 
 
+class FaqNode(_Node):
+    """One round with the FAQ bot: the caller says what they are calling about; a confident answer
+    from the knowledge base is read out (as an automated assistant's) and the caller confirms it,
+    anything else goes to ``fallback`` (a queue or transfer) with the question as context.
+
+    At most one round per call: entering a second time hands over at once (it never loops).
+    """
+
+    type: Literal["faq"]
+    prompt: Prompt = Prompt(text={"*": "Tell me in a few words what you are calling about."})
+    answer_intro: Prompt = Prompt(text={"*": "I am an automated assistant. Here is what I found."})
+    confirm: Prompt = Prompt(
+        text={"*": "Did that answer your question? Press 1 if yes, or 2, or just stay on the line, "
+                   "to speak to an agent."}
+    )  # fmt: skip
+    goodbye: Prompt = Prompt(text={"*": "Thank you for calling. Goodbye."})
+    handover: Prompt = Prompt(text={"*": "Let me connect you to an agent."})
+    timeout: float = Field(default=8.0, gt=0, le=60)  # after the prompt, for the question to be heard
+    bot_timeout: float = Field(default=4.0, gt=0, le=30)
+    confirm_timeout: float = Field(default=5.0, gt=0, le=60)
+    on_answered: str | None = None  # None: the goodbye, then hang up
+    fallback: str | None = None  # None: the flow's fallback
+
+    def targets(self) -> dict[str, str | None]:
+        found: dict[str, str | None] = {"fallback": self.fallback}
+        if self.on_answered is not None:
+            found["on_answered"] = self.on_answered
+        return found
+
+
 class _TerminalNode(_Node):
     prompt: Prompt | None = None
 
@@ -258,6 +288,7 @@ Node = Annotated[
     | LookupCustomerNode
     | LookupOrderNode
     | BusinessHoursNode
+    | FaqNode
     | RouteQueueNode
     | TransferNode
     | VoicemailNode
@@ -267,7 +298,8 @@ Node = Annotated[
 ]
 NODE_TYPES = (
     "play", "menu", "language", "collect", "lookup_customer", "lookup_order", "business_hours",
-    "route_queue", "transfer", "voicemail", "callback", "hangup",
+    "faq", "route_queue", "transfer", "voicemail", "callback", "hangup",
 )  # fmt: skip
 TERMINAL_TYPES = frozenset({"route_queue", "transfer", "voicemail", "callback", "hangup"})
 HUMAN_HANDOFF_TYPES = frozenset({"route_queue", "transfer"})
+PROMPT_FIELDS = ("prompt", "no_input", "no_match", "answer_intro", "confirm", "goodbye", "handover")

@@ -17,6 +17,7 @@ from typing import Any
 
 from telephony.ivr import actions as act
 from telephony.ivr.exceptions import IvrSessionError
+from telephony.ivr.faq import CONFIRM_KEYWORDS, FaqAnswer, confirmation, path_question
 from telephony.ivr.flow import Flow
 from telephony.ivr.lookups import CustomerRecord, LookupResult, OrderStatus
 from telephony.ivr.nodes import (
@@ -24,6 +25,7 @@ from telephony.ivr.nodes import (
     BusinessHoursNode,
     CallbackNode,
     CollectNode,
+    FaqNode,
     HangupNode,
     LanguageNode,
     LookupCustomerNode,
@@ -50,7 +52,7 @@ class Waiting(StrEnum):
     NOT_STARTED = "not_started"
     PLAYBACK = "playback"
     INPUT = "input"
-    LOOKUP = "lookup"
+    LOOKUP = "lookup"  # a lookup, or the FAQ bot thinking
     DONE = "done"
 
 
@@ -85,6 +87,8 @@ class IvrSession:
         self._attempts = 0
         self._digits = ""
         self._choice: str | None = None
+        self._faq_asked = False  # one FAQ round per call: the step never loops
+        self._faq_confirming = False  # the FAQ step asks "did that answer your question?"
 
     # -- what the Stasis app reads -------------------------------------------------------------
     @property
@@ -115,6 +119,8 @@ class IvrSession:
         node = self._input_node()
         if isinstance(node, CollectNode):
             return self._collect_digit(node, digit)
+        if isinstance(node, FaqNode):
+            return self._faq_reply(node, "yes" if digit == "1" else "no", f"dtmf {digit}")
         return self._choose(node, digit, f"dtmf {digit}")
 
     def on_speech(self, text: str) -> Actions:
@@ -123,6 +129,10 @@ class IvrSession:
         node = self._input_node()
         if isinstance(node, CollectNode):
             return self._finish_collect(node, spoken_digits(text), "speech")
+        if isinstance(node, FaqNode):
+            if self._faq_confirming:
+                return self._faq_reply(node, confirmation(text), "speech")
+            return self._ask_faq(node, text)
         key = match_keyword(text, {key: option.keywords for key, option in node.options.items()})
         if key is None:
             digits = spoken_digits(text)
@@ -139,8 +149,12 @@ class IvrSession:
             node = self._input_node()
             if isinstance(node, CollectNode) and self._digits:
                 return self._finish_collect(node, self._digits, "dtmf")
+            if isinstance(node, FaqNode):
+                return self._faq_reply(node, None, "no input")
             return self._retry(node, no_input=True, outcome="no input")
         if self._waiting is Waiting.LOOKUP:
+            if isinstance(self.flow.nodes[self._node_id], FaqNode):
+                return self.on_faq_answer(FaqAnswer(answered=False, reason="no answer in time"), token)
             return self._lookup_done(None, "lookup timed out")
         if self._waiting is Waiting.PLAYBACK:
             return self._after_play("playback timed out")
@@ -161,6 +175,24 @@ class IvrSession:
             return ()
         return self._lookup_done(result, "found" if result else "not found")
 
+    def on_faq_answer(self, answer: FaqAnswer, token: int | None = None) -> Actions:
+        """The FAQ bot's verdict on the caller's question (stale tokens are ignored)."""
+        node = self.flow.nodes[self._node_id]
+        if self._waiting is not Waiting.LOOKUP or not isinstance(node, FaqNode):
+            return ()
+        if token is not None and token != self._token:
+            return ()
+        if not answer.answered or not answer.text.strip():
+            self._record(node, "bot handed over" + (f" ({answer.reason})" if answer.reason else ""))
+            return self._faq_handover(node)
+        self._record(node, f"bot answered kb:{answer.article_key or '?'}")
+        self._plays += 1
+        said = act.Play(answer.text, None, answer.language or self.language, f"p{self._plays}")
+        self._faq_confirming = True
+        intro = self._play(node.answer_intro)
+        confirm = self._open_faq_input(node, node.confirm, node.confirm_timeout, CONFIRM_KEYWORDS)
+        return (intro, said, *confirm)
+
     def on_hangup(self) -> None:
         """The caller hung up in the IVR; the path records where."""
         if self._waiting is not Waiting.DONE:
@@ -172,15 +204,16 @@ class IvrSession:
     def _record(self, node: Node, outcome: str) -> None:
         self._path.append(PathStep(node.id, node.type, outcome))
 
-    def _input_node(self) -> InputNode:
+    def _input_node(self) -> InputNode | FaqNode:
         node = self.flow.nodes[self._node_id]
-        assert isinstance(node, MenuNode | LanguageNode | CollectNode)
+        assert isinstance(node, MenuNode | LanguageNode | CollectNode | FaqNode)
         return node
 
     def _run(self, node_id: str, before: Actions = ()) -> Actions:
         for _ in range(MAX_STEPS):
             node = self.flow.nodes[node_id]
             self._node_id, self._attempts, self._digits = node_id, 0, ""
+            self._faq_confirming = False
             if not isinstance(node, BusinessHoursNode):
                 return before + self._enter(node)
             is_open = self.flow.hours[node_id].is_open(self._clock())
@@ -198,6 +231,8 @@ class IvrSession:
             return self._open_input(node, (node.prompt,))
         if isinstance(node, LookupCustomerNode | LookupOrderNode):
             return self._start_lookup(node)
+        if isinstance(node, FaqNode):
+            return self._enter_faq(node)
         return self._finish(node)
 
     def _play(self, prompt: Prompt) -> act.Play:
@@ -301,16 +336,65 @@ class IvrSession:
         self._record(node, outcome)
         return self._run(node.next)
 
-    def _finish(self, node: Node) -> Actions:
+    def _finish(self, node: Node, prompt: Prompt | None = None) -> Actions:
+        """End the IVR at a terminal node, saying its prompt (or ``prompt`` in its place)."""
         result = self._terminal_action(node)
         if result is None:
             self._record(node, "no number to call back; fallback")
             return self._run(self.flow.fallback)
-        prompt = getattr(node, "prompt", None)
+        prompt = prompt or getattr(node, "prompt", None)
         plays: Actions = (self._play(prompt),) if isinstance(prompt, Prompt) else ()
         self._waiting, self.result = Waiting.DONE, result
         self._record(node, type(result).__name__.lower() + _describe(result))
         return (*plays, result)
+
+    # -- the FAQ step (telephony.ivr.faq) ---------------------------------------------------------
+    def _enter_faq(self, node: FaqNode) -> Actions:
+        if self._faq_asked:
+            self._record(node, "asked once already; handed over")
+            return self._faq_handover(node)
+        self._faq_asked = True
+        return self._open_faq_input(node, node.prompt, node.timeout, ())
+
+    def _open_faq_input(
+        self, node: FaqNode, prompt: Prompt, timeout: float, keywords: tuple[str, ...]
+    ) -> Actions:
+        """The question (free speech) or the confirmation (yes/no words); a key counts at once."""
+        self._token += 1
+        self._waiting = Waiting.INPUT
+        return (
+            self._play(prompt),
+            act.CollectDtmf(1, timeout, None, self._token),
+            act.ListenSpeech(keywords, timeout, self.language, self._token),
+        )
+
+    def _ask_faq(self, node: FaqNode, question: str) -> Actions:
+        self._record(node, f"asked: {path_question(question)}")
+        self._token += 1
+        self._waiting = Waiting.LOOKUP
+        return (act.AskFaq(" ".join(question.split()), self.language, node.bot_timeout, self._token),)
+
+    def _faq_reply(self, node: FaqNode, verdict: str | None, how: str) -> Actions:
+        """The caller's key, words or silence: a confirmed answer ends here, anything else hands over."""
+        if not self._faq_confirming:
+            what = "pressed a key instead of asking" if how.startswith("dtmf") else "no question heard"
+            self._record(node, f"{what} ({how})")
+            return self._faq_handover(node)
+        if verdict != "yes":
+            self._record(node, f"answer not confirmed ({how})")
+            return self._faq_handover(node)
+        self._record(node, f"answer confirmed ({how})")
+        if node.on_answered is not None:
+            return self._run(node.on_answered)
+        self._waiting, self.result = Waiting.DONE, act.Hangup("answered by the FAQ bot")
+        self._record(node, "hangup")
+        return (self._play(node.goodbye), self.result)
+
+    def _faq_handover(self, node: FaqNode) -> Actions:
+        """To the step's fallback (a person) with the short hand-over line instead of its own prompt."""
+        target = self.flow.nodes[node.fallback or self.flow.fallback]
+        self._node_id, self._faq_confirming = target.id, False
+        return self._finish(target, node.handover)
 
     def _terminal_action(self, node: Node) -> act.TerminalAction | None:
         if isinstance(node, RouteQueueNode):

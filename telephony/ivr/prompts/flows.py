@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telephony.ivr.flow import Flow
-from telephony.ivr.nodes import NO_INPUT, NO_MATCH, Prompt
+from telephony.ivr.nodes import NO_INPUT, NO_MATCH, PROMPT_FIELDS, Prompt
 from telephony.ivr.prompts.renderer import PromptRenderer, RenderedPrompt
 from telephony.ivr.templates import placeholders
 
@@ -14,7 +14,7 @@ def flow_texts(flow: Flow) -> set[tuple[str, str]]:
     """(text, language) of every prompt without placeholders, in every language a caller may hear it."""
     found: set[tuple[str, str]] = set()
     for node in flow.nodes.values():
-        prompts = [getattr(node, name, None) for name in ("prompt", "no_input", "no_match")]
+        prompts = [getattr(node, name, None) for name in PROMPT_FIELDS]
         for prompt in [p for p in prompts if isinstance(p, Prompt)] + [NO_INPUT, NO_MATCH]:
             if prompt.text is None:
                 continue
