@@ -48,6 +48,7 @@ from telephony.endpoints import AgentConfigWriter, EndpointReloader, SandboxAgen
 from telephony.inbound.conversations import CallConversations, TaskSender, TicketsCallConversations
 from telephony.inbound.stasis import InboundStasis
 from telephony.ivr import CustomerDirectory, Flow, OrderConnector
+from telephony.ivr.faq import FaqAnswerer
 from telephony.ivr.flow_source import IvrFlows, check_queues
 from telephony.ivr.prompts import PromptRenderer
 from telephony.ivr.ticket_lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
@@ -120,6 +121,7 @@ class Controller:
         routing_source: RoutingSource | None = None,
         agent_config: AgentConfigWriter | None = None,
         ari_transport: httpx.AsyncBaseTransport | None = None,
+        faq: FaqAnswerer | None = None,
     ) -> None:
         self.settings = settings
         self.routing = routing
@@ -163,6 +165,7 @@ class Controller:
             orders,
             self.conversations,
         )
+        self.stasis.faq = faq  # the IVR's FAQ step answers from the knowledge base through it
         self.queues.max_wait_hooks.append(self.callbacks.offer)
         self.recovery = CallRecovery(self.ctx, self.stasis, self.queues, self.connected)
         self.registry = HandlerRegistry()

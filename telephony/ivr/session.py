@@ -170,6 +170,8 @@ class IvrSession:
             return ()
         expected = CustomerRecord if kind == "customer" else OrderStatus
         node = self.flow.nodes[self._node_id]
+        if not isinstance(node, LookupCustomerNode | LookupOrderNode):
+            return ()  # the FAQ bot is being asked, not a lookup
         kind_matches = isinstance(node, LookupCustomerNode) == (kind == "customer")
         if not kind_matches or (result is not None and not isinstance(result, expected)):
             return ()

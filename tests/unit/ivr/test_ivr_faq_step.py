@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ivr_helpers import flow_from, session
+from ivr_helpers import flow_from, main_flow, session
 
 from telephony.ivr import IvrFlowError, IvrSession, Play, RouteToQueue, Waiting
 from telephony.ivr.actions import AskFaq, CollectDtmf, Hangup, ListenSpeech
@@ -257,3 +257,19 @@ def test_whatever_happens_the_caller_meets_the_bot_at_most_once_and_silence_ends
             break
         s.on_timeout()
     assert s.finished and isinstance(s.result, RouteToQueue | Hangup)
+
+
+def test_the_shipped_flow_offers_the_assistant_on_4_and_hands_unanswered_questions_to_general() -> None:
+    for verdict, expected in ((REFUND, Hangup("answered by the FAQ bot")), (NOT_SURE, None)):
+        s = session(main_flow())
+        s.on_playback_finished(s.start()[0].ref)
+        s.on_dtmf("1")
+        menu = s.on_lookup_result("customer", None)
+        assert "press 4" in (menu[0].text or "")
+        (prompt, *_inputs) = s.on_dtmf("4")
+        assert prompt.text == "Tell me in a few words what you are calling about."
+        actions = s.on_faq_answer(verdict, asked(s).token)
+        if expected is not None:
+            assert s.on_dtmf("1")[-1] == expected
+        else:
+            assert actions[-1] == RouteToQueue("general", 0, (), "en", "question")

@@ -65,7 +65,7 @@ def auth(role: Role) -> dict[str, str]:
 def test_supervisors_read_flows_and_agents_may_not(client: TestClient) -> None:
     assert client.get("/api/ivr/flows", headers=auth(Role.SUPERVISOR)).json() == ["main"]
     flow = client.get("/api/ivr/flows/main", headers=auth(Role.SUPERVISOR)).json()
-    assert (flow["start"], flow["nodes"]) == ("welcome", 20)
+    assert (flow["start"], flow["nodes"]) == ("welcome", 22)
     assert client.get("/api/ivr/flows/main", headers=auth(Role.AGENT)).status_code == 403
     assert client.get("/api/ivr/flows/main").status_code == 401
 
@@ -101,7 +101,7 @@ def test_a_good_flow_is_queued_for_call_control_which_owns_the_file(
 ) -> None:
     edited = GOOD.replace("Thank you for calling Voxdesk.", "Welcome to Voxdesk.")
     validated = client.post("/api/ivr/flows/main/validate", json={"yaml": edited}, headers=auth(Role.ADMIN))
-    assert validated.json() == {"valid": True, "nodes": 20}
+    assert validated.json() == {"valid": True, "nodes": 22}
     response = client.put("/api/ivr/flows/main", json={"yaml": edited}, headers=auth(Role.ADMIN))
     assert response.status_code == 202 and "Welcome to Voxdesk." in response.json()["yaml"]
     [command] = queued(redis_url)
