@@ -198,6 +198,7 @@ class Controller:
         self.active = asyncio.Event()
         # More loops to run while this controller is active (the media taps' worker watch).
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._warming: asyncio.Task[None] | None = None
 
     async def _reconnected(self) -> None:
         with contextlib.suppress(VoxdeskError):
@@ -241,6 +242,16 @@ class Controller:
             self.ctx.prompts.render(text, self.flows.current.default_language)
             count += 1
         return count
+
+    def warm_up_faq(self) -> None:
+        """Load the FAQ bot (encoder, knowledge base) when the flow in use has a FAQ step (blocking)."""
+        faq = self.stasis.faq
+        if faq is None or not any(node.type == "faq" for node in self.flows.current.nodes.values()):
+            return
+        try:
+            faq.warm_up()
+        except Exception:  # the step hands callers over until the bot can answer
+            log.exception("the IVR's FAQ bot could not be loaded")
 
     async def _agent_answered(self, call: object) -> None:
         from telephony.calls.model import Call
@@ -294,6 +305,8 @@ class Controller:
         while not await self._hold_lease():
             log.info("another controller is active; standing by")
             await asyncio.sleep(self.settings.lease_ttl_s / 2)
+        # The FAQ bot loads in the background: until it is ready its step hands callers over.
+        self._warming = asyncio.create_task(asyncio.to_thread(self.warm_up_faq), name="faq-warm-up")
         await self.agents.sync()
         await self.reports.queues_in_use(self.routing.queues)
         await self.reports.heartbeat(ari_connected=self.stream.connected.is_set())

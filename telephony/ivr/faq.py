@@ -41,6 +41,9 @@ class FaqAnswerer(Protocol):
 
     async def answer(self, question: str, language: str) -> FaqAnswer: ...
 
+    def warm_up(self) -> None:
+        """Get ready to answer (blocking: load the encoder, index the KB); called off the event loop."""
+
 
 def confirmation(text: str) -> Literal["yes", "no"] | None:
     """Whether the caller said the answer helped ("yes", "yeah, thanks") or wants a person; any "no"

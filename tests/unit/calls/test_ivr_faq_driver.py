@@ -46,6 +46,9 @@ class FakeBot:
             raise RuntimeError("encoder not loaded")
         return self._answer or FaqAnswer(answered=False, reason="not confident")
 
+    def warm_up(self) -> None:
+        return None
+
 
 REFUND = FaqAnswer(answered=True, text="Refunds take five working days.", article_key="refunds")
 
