@@ -112,13 +112,22 @@ class IvrRun:
             await self._step(lambda: self.session.on_dtmf(digit), keep_input=True)
 
     async def speech(self, text: str) -> None:
-        """What the caller said (from the ASR path, once it lands); same rules as a digit."""
+        """What the caller said (from the ASR path, once it lands); same rules as a digit, except that
+        words the input does not take (a cough while the FAQ answer plays) leave the prompts playing."""
         async with self._lock:
             if self.finished or self._input is None or not text.strip():
                 return
+            try:
+                actions = self.session.on_speech(text)
+            except Exception:
+                log.exception("IVR of call %s failed on speech; fallback queue", self.call_id)
+                await self._fail_safe()
+                return
+            if not actions and self.session.waiting is Waiting.INPUT:
+                return
             self._cancel_timer()
             await self._stop_prompts()
-            await self._step(lambda: self.session.on_speech(text), keep_input=True)
+            await self._step(lambda: actions, keep_input=True)
 
     async def playback_finished(self, playback_id: str) -> None:
         async with self._lock:

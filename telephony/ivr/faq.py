@@ -16,7 +16,7 @@ from telephony.ivr.speech import match_keyword, words
 SPOKEN_ANSWER_CHARS = 400  # about 25 s of speech: the caller can still ask an agent for the rest
 PATH_QUESTION_CHARS = 120  # the question as the call record and the agent see it
 YES_KEYWORDS = ("yes", "yeah", "yep", "it did", "thank you", "thanks")
-NO_KEYWORDS = ("no", "not", "nope", "agent", "person", "operator", "representative", "human")
+NO_KEYWORDS = ("no", "not", "nope", "agent", "person", "someone", "operator", "representative", "human")
 CONFIRM_KEYWORDS = YES_KEYWORDS + NO_KEYWORDS
 _LIST_MARK = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•])\s+")
 _SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s*")  # and Chinese full stops

@@ -131,7 +131,8 @@ class IvrSession:
             return self._finish_collect(node, spoken_digits(text), "speech")
         if isinstance(node, FaqNode):
             if self._faq_confirming:
-                return self._faq_reply(node, confirmation(text), "speech")
+                verdict = confirmation(text)  # other words (noise while the answer plays) wait for more
+                return self._faq_reply(node, verdict, "speech") if verdict else ()
             return self._ask_faq(node, text)
         key = match_keyword(text, {key: option.keywords for key, option in node.options.items()})
         if key is None:

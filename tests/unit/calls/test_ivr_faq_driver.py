@@ -91,6 +91,9 @@ async def test_the_question_is_heard_in_free_speech_and_the_answer_played_then_c
     assert renderer.render(REFUND.text, "en").media in played
     assert renderer.render("I am an automated assistant. Here is what I found.", "en").media in played
     assert speech.calls[-1] == CONFIRM_KEYWORDS  # yes / no heard as phrases
+    stopped = list(rest.stopped)
+    await run.speech("hmm")  # a noise while the answer plays: the answer goes on
+    assert rest.stopped == stopped and run.session.waiting.value == "input"
     await run.dtmf("1")
     await play_out(run, rest)
     assert finished == [Hangup("answered by the FAQ bot")]

@@ -87,7 +87,6 @@ def test_saying_yes_counts_like_pressing_1() -> None:
     [
         (("dtmf", "2"), "answer not confirmed (dtmf 2)"),
         (("speech", "No, I still need help"), "answer not confirmed (speech)"),
-        (("speech", "purple monkey dishwasher"), "answer not confirmed (speech)"),
         (("timeout", None), "answer not confirmed (no input)"),
     ],
 )
@@ -109,6 +108,14 @@ def test_anything_but_a_yes_after_the_answer_hands_over_to_the_fallback_queue(
     assert route == RouteToQueue("support", 0, (), "en", "support")
     assert outcome in [step.outcome for step in s.path]
     assert s.path_summary().endswith("support:routetoqueue support")
+
+
+def test_words_that_are_neither_yes_nor_no_are_let_pass_and_silence_then_hands_over() -> None:
+    s = session(faq_flow())
+    answered(s)
+    assert s.on_speech("purple monkey dishwasher") == () and s.waiting is Waiting.INPUT
+    assert s.on_timeout()[-1] == RouteToQueue("support", 0, (), "en", "support")
+    assert "ask:answer not confirmed (no input)" in s.path_summary()
 
 
 @pytest.mark.parametrize(
