@@ -315,6 +315,16 @@ def test_pause_needs_a_reason_and_a_logged_in_agent_who_is_not_on_a_call(desk: D
 # --- reads
 
 
+def test_an_agent_sees_what_the_caller_asked_the_ivr_faq_step_on_their_live_call(desk: Desk) -> None:
+    path = [
+        "ask_question:asked: can I change my delivery address",
+        "ask_question:bot handed over (no article matches)",
+    ]
+    desk.put_call(connected_call(ivr_path=path, ivr_choice="question"))
+    (live,) = desk.get("alice", "/api/calls/live").json()
+    assert (live["ivr_path"], live["ivr_choice"]) == (path, "question")
+
+
 def test_agents_see_their_own_live_calls_and_supervisors_see_all(desk: Desk) -> None:
     mine, theirs = connected_call(), connected_call(agent_id="ag-bob")
     desk.put_call(mine)

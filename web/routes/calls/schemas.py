@@ -70,6 +70,10 @@ class LiveCallPublic(BaseModel):
     agent_id: str | None
     offer_agent_id: str | None
     consult_agent_id: str | None
+    ivr_path: list[str] = Field(
+        default_factory=list, description="the IVR steps, e.g. what the caller asked the FAQ step"
+    )
+    ivr_choice: str = ""
     supervised: bool
     recording: bool
     recording_paused: bool
