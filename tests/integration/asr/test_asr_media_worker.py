@@ -23,6 +23,7 @@ from asr.media.rtp import build_rtp
 from asr.media.worker import MediaWorker
 from asr.sinks import CollectingSink, NotifierSink
 from config.events import Notifier, Subscription, channel_name
+from qa.pci import LegRedactor
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,7 @@ async def test_the_controller_picks_the_least_loaded_worker_and_transcripts_reac
             vosk_recognizer,
             lambda: WebRtcVad(16000, 2),
             lambda leg: [notifier_sink, collected],
+            make_redactor=lambda leg: LegRedactor(),
             port_range=(BASE + 20 * i, BASE + 20 * i + 9),
             capacity=4,
             redis_url=asr_redis_url,
