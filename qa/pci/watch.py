@@ -2,8 +2,10 @@
 
 The watch reads the caller leg's transcripts as the sinks get them (already redacted: masks and
 short digit runs are enough to tell card data is being read). It pauses at the first sign (a card,
-security code or expiry cue, a mask, or a run of 4+ digits in a partial) and resumes once nothing
-of the sort has been heard for a while; a cap resumes it anyway, so a call is never left unrecorded.
+security code or expiry cue, a mask, or a run of 4+ digits in a partial) and resumes once a final
+without any of that came and no digits were heard for a while. Only a clean final proves the caller
+stopped reading: an engine without partials (Whisper) says nothing while the digits are spoken, so
+the time alone proves nothing. A cap resumes it anyway, and so does the end of the call.
 """
 
 from __future__ import annotations
@@ -48,15 +50,19 @@ class CardDataWatch:
         self.paused = False
         self.paused_at = 0.0
         self.resume_at = 0.0
+        self.clean_final = False  # a final without card data came after the last sign of it
         self.pauses = 0
 
     def hear(self, frame: TranscriptFrame, now: float) -> bool | None:
         signal = Signal.of(frame)
         if not signal.hold_seconds:
-            # A clean final ends a read: only the quiet time still counts. A clean partial changes
-            # nothing (the segment may still turn into digits).
-            return self.tick(now) if isinstance(frame, FinalTranscript) else None
+            # A clean partial changes nothing (the segment may still turn into digits).
+            if isinstance(frame, FinalTranscript):
+                self.clean_final = True
+                return self.tick(now)
+            return None
         self.resume_at = max(self.resume_at, now + signal.hold_seconds)
+        self.clean_final = False
         if self.paused:
             return None
         self.paused, self.paused_at = True, now
@@ -64,7 +70,8 @@ class CardDataWatch:
         return True
 
     def tick(self, now: float) -> bool | None:
-        if self.paused and (now >= self.resume_at or now - self.paused_at >= self.cap_seconds):
+        quiet = self.clean_final and now >= self.resume_at
+        if self.paused and (quiet or now - self.paused_at >= self.cap_seconds):
             self.paused = False
             return False
         return None

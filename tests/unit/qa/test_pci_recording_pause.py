@@ -28,20 +28,21 @@ def heard(text: str, start: float, *, final: bool = True) -> PartialTranscript |
     return LegRedactor()(frame)  # the sink sees what every sink sees: redacted frames
 
 
-def test_a_partial_with_four_digits_pauses_and_quiet_after_the_final_resumes() -> None:
+def test_a_partial_with_four_digits_pauses_and_a_clean_final_after_quiet_resumes() -> None:
     watch = CardDataWatch()
     assert watch.hear(heard("hello I would like to pay", 0, final=False), 0.0) is None
     assert watch.hear(heard("four one one one", 1, final=False), 1.0) is True
     assert watch.hear(heard("four one one one one one one one one", 1, final=False), 2.0) is None
     assert watch.hear(heard("4111 1111 1111 1111", 1), 3.0) is None
-    assert watch.tick(4.0) is None  # not yet 2 s without digits
-    assert watch.hear(heard("thanks", 4), 4.5) is None
+    assert watch.tick(9.0) is None  # quiet, but no clean final: the caller may still be reading
+    assert watch.hear(heard("thanks", 4), 4.5) is None  # clean, but digits 1.5 s ago
     assert watch.tick(5.1) is False and not watch.paused
 
 
 def test_a_bare_cue_pauses_and_waits_longer_for_the_number() -> None:
     watch = CardDataWatch()
     assert watch.hear(heard("my card number is", 0), 1.0) is True
+    assert watch.hear(heard("let me find it", 2), 3.0) is None
     assert watch.tick(4.0) is None
     assert watch.tick(7.1) is False
 
@@ -69,8 +70,9 @@ def test_the_sink_sends_pause_then_resume_by_itself_and_only_the_call_id_and_fla
     sink = RecordingPauseSink("call-7", set_paused, clock=clock)
     sink.partial(heard("four one one one", 0, final=False))  # type: ignore[arg-type]
     sink.final(heard("4111 1111 1111 1111", 0))  # type: ignore[arg-type]
+    sink.final(heard("that is all", 3))  # type: ignore[arg-type]
     assert sent == [("call-7", True)]
-    clock.now += 2.5  # nothing said since: the ticking timer resumes
+    clock.now += 2.5  # nothing with digits said since: the ticking timer resumes
     assert done.wait(3)
     assert sent == [("call-7", True), ("call-7", False)]
     sink.partial(heard("cvv is seven three nine one", 5, final=False))  # type: ignore[arg-type]
