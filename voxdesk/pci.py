@@ -27,12 +27,13 @@ def leg_redactor(leg: LegRef) -> Redactor:
     return LegRedactor()
 
 
-def recording_pause(redis_url: str) -> Callable[[str, bool], None]:
+def recording_pause(redis_url: str, key_prefix: str) -> Callable[[str, bool], None]:
     """``set_paused(call_id, paused)``: the controller pauses or resumes the call's recording."""
     client = redis.Redis.from_url(redis_url, socket_timeout=2)
 
     def set_paused(call_id: str, paused: bool) -> None:
-        send_command(client, SetRecordingPaused(call_id=call_id, paused=paused, actor="pci"))
+        command = SetRecordingPaused(call_id=call_id, paused=paused, actor="pci")
+        send_command(client, command, key_prefix)
 
     return set_paused
 

@@ -66,7 +66,8 @@ def run_media_worker(args: list[str]) -> None:
         or settings.redis.url
         or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     )
-    media_worker(args, make_redactor=leg_redactor, extra_sinks=pause_sinks(recording_pause(redis_url)))
+    set_paused = recording_pause(redis_url, settings.telephony.key_prefix)
+    media_worker(args, make_redactor=leg_redactor, extra_sinks=pause_sinks(set_paused))
 
 
 def _option(args: list[str], name: str) -> str | None:
