@@ -8,5 +8,6 @@ logs, and the signal that pauses a call's recording while they are spoken.
 """
 
 from qa.pci.redactor import LegRedactor, contains_card_data, redact_frame, redact_text
+from qa.pci.watch import CardDataWatch
 
-__all__ = ["LegRedactor", "contains_card_data", "redact_frame", "redact_text"]
+__all__ = ["CardDataWatch", "LegRedactor", "contains_card_data", "redact_frame", "redact_text"]
