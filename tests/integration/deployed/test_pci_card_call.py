@@ -163,6 +163,7 @@ def test_a_card_read_on_a_call_is_in_no_transcript_event_log_or_recording(
     recorded = " ".join(f.text for f in heard)
     assert "pay my bill" in recorded.lower() or "thank you" in recorded.lower(), recorded  # it did record
     assert not contains_card_data(recorded) and not SPOKEN_TRACES.search(recorded), recorded
+    print(f"\ncaller said (live): {said}\nrecording states: {paused.seen}\nrecording holds: {recorded}")
 
 
 def _without_masks(text: str) -> str:
