@@ -78,8 +78,18 @@ def _check_references(session: Session, customer_id: int | None, conversation_id
     if conversation_id is not None and session.get(Conversation, conversation_id) is None:
         raise InvalidInputError(f"conversation {conversation_id} does not exist")
 
-# Ticket fields that may hold what a customer wrote or said (redacted like messages are).
-CUSTOMER_TEXT = ("subject", "description")
+# Ticket fields that may hold what a customer wrote or said, with their column's length.
+CUSTOMER_TEXT = {"subject": 300, "description": 20_000}
+
+
+def _without_card_data(fields: dict[str, Any]) -> dict[str, Any]:
+    """The customer-text fields among ``fields`` with card data masked (a mask may be longer than
+    what it hides, hence the cut to the column's length)."""
+    return {
+        key: redact_text(fields[key])[:limit]
+        for key, limit in CUSTOMER_TEXT.items()
+        if isinstance(fields.get(key), str)
+    }
 
 
 def create_ticket(
@@ -105,7 +115,7 @@ def create_ticket(
         "created_at": now,
         "updated_at": now,
     }
-    columns |= {key: redact_text(columns[key]) for key in CUSTOMER_TEXT}  # card data is never kept
+    columns |= _without_card_data(columns)
     ticket = Ticket(**(columns | (extra or {})))
     ticket.search_text = search_text_for(ticket)
     session.add(ticket)
@@ -221,7 +231,7 @@ def update_ticket(
     """Apply the fields sent; each kind of change gets its own history entry."""
     ticket = get_ticket(session, ticket_id)
     changes = data.model_dump(exclude_unset=True, mode="json")
-    changes |= {key: redact_text(changes[key]) for key in CUSTOMER_TEXT if isinstance(changes.get(key), str)}
+    changes |= _without_card_data(changes)
     for key in ("subject", "status", "priority", "business_area", "tags", "custom_fields", "description"):
         if key in changes and changes[key] is None:
             raise InvalidInputError(f"{key} cannot be null")
