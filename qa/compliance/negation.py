@@ -2,13 +2,13 @@
 "this is guaranteed to make money" for a sentence encoder (cosine 0.72, above a true paraphrase), so
 a match also has to agree with its example on negation.
 
-A negation cue counts when it is in scope of the matched predicate: in the same clause and before a
-content word the text shares with the example; it negates the first content word after it
-("no" -> "guarantee", "不" -> "保"). A text and an example agree when they negate the same
-words the same number of times (up to inflection or a recognition slip), so an example that is
-itself negated ("you will never lose money") still matches its own kind ("you won't lose a penny")
-and neither its opposite ("you could lose money") nor a negation of something else ("I'm not saying
-you will make money").
+A negation cue negates the first content word after it ("no" -> "guarantee", "不" -> "保"); the
+engine compares clauses as well as whole utterances, so "no, this is guaranteed to make money" still
+has an affirmative clause. A text and an example agree when they negate the same words (up to
+inflection or a recognition slip) as many times, so an example that is itself negated ("you will
+never lose money") still matches its own kind ("you won't lose a penny") and not a negation of
+something else ("I'm not saying you will make money"). Where money is concerned a loss word is a
+negation of the gain: "you could lose money" and "投资有风险" agree with no promise of profit.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ EN_CUES = frozenset(
     "mustn't haven't hasn't hadn't ain't".split()
 )
 ZH_CUES = frozenset("不没无未非别勿莫")
-# Han words that hold a negation character without negating anything ("非常" is "very").
+# Phrases that hold a negation without negating anything ("no doubt", "非常" is "very").
+_EN_NOT_NEGATIONS = re.compile(r"\b(?:no doubt|no problem|not only|no matter|no wonder)\b")
 _ZH_NOT_NEGATIONS = re.compile(
     "非常|无论|毫无疑问|无疑|不错|不少|不断|不久|不管|不仅|不但|无数|没错|别人|别的|无限"
 )
@@ -35,6 +36,16 @@ _REWRITES = (
     (re.compile(r"\bzero\b"), "no"),
     (re.compile("零风险"), "无风险"),
 )
+# Words that deny a gain the way a negation does: "you could lose money" and "投资有风险" deny "you
+# will make money"; negated ("you will never lose money", "no risk") they promise it again.
+# They count when either text is about money or gain. "loose" is how recognisers often spell "lose".
+LOSS_WORDS = frozenset("lose loses losing loose loosing loss losses lost risk risks risky fail fails".split())
+ZH_LOSS_CHARS = frozenset("亏赔损险跌")
+GAIN_WORDS = frozenset(
+    "money profit profits return returns earn earns earnings gain gains rich income".split()
+)
+ZH_GAIN_CHARS = frozenset("钱赚益利")
+LIGHT_HEADS = frozenset({"way", "chance", "possibility"})  # "no way you lose" negates "lose"
 STOPWORDS = frozenset(
     "a an the this that these those it its is are was were be been being am do does did to of in on "
     "at for with by from as i you he she we they me him her us them my your our their will would "
@@ -66,7 +77,7 @@ def similar_words(a: str, b: str) -> bool:
 @lru_cache(maxsize=8192)
 def prepared_words(text: str) -> tuple[str, ...]:
     """Tokens of ``text`` with negation-looking words that negate nothing removed and rewrites made."""
-    prepared = _ZH_NOT_NEGATIONS.sub(" ", normalise(text))
+    prepared = _ZH_NOT_NEGATIONS.sub(" ", _EN_NOT_NEGATIONS.sub(" ", normalise(text)))
     for pattern, replacement in _REWRITES:
         prepared = pattern.sub(replacement, prepared)
     return tuple(tokens(prepared))
@@ -78,24 +89,36 @@ def content_words(text: str) -> tuple[str, ...]:
     return tuple(w for w in prepared_words(text) if is_content(w))
 
 
-def negated_words(text: str, other: str) -> tuple[str, ...]:
-    """The word each in-scope negation cue of ``text`` negates (the first content word after it).
+def negated_words(text: str) -> tuple[str, ...]:
+    """The word each negation cue of ``text`` negates: the first content word after it.
 
-    A cue is in scope when a content word after it is shared with ``other`` (the matched predicate):
-    "with no risk" negates nothing of "I promise this will make you money". When the two share no
-    word at all (a paraphrase, another language) every cue before a content word counts.
+    "no way you lose" negates "lose" (a light noun after the cue is skipped). A cue in a "with no" /
+    "without" phrase describes something and negates nothing of the statement: "high returns with
+    no risk" is still a promise of returns.
     """
     words = prepared_words(text)
-    theirs = content_words(other)
-    anchored = any(similar_words(w, t) for w in content_words(text) for t in theirs)
     heads: list[str] = []
     for index, word in enumerate(words):
-        if not is_cue(word):
+        if not is_cue(word) or word == "without" or (index and words[index - 1] == "with"):
             continue
-        scope = [w for w in words[index + 1 :] if is_content(w)]
-        if scope and (not anchored or any(similar_words(w, t) for w in scope for t in theirs)):
+        scope = [w for w in words[index + 1 :] if is_content(w) and w not in LIGHT_HEADS]
+        if scope:
             heads.append(scope[0])
     return tuple(heads)
+
+
+def _is_loss(word: str) -> bool:
+    return word in LOSS_WORDS or word in ZH_LOSS_CHARS
+
+
+def claims_loss(text: str) -> bool:
+    """True when ``text`` names a loss or risk it does not negate ("you could lose money", "有风险")."""
+    words = prepared_words(text)
+    return any(_is_loss(w) and sum(map(is_cue, words[:i])) % 2 == 0 for i, w in enumerate(words))
+
+
+def _about_gain(text: str) -> bool:
+    return any(w in GAIN_WORDS or w in ZH_GAIN_CHARS for w in prepared_words(text))
 
 
 def _covered(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
@@ -104,8 +127,17 @@ def _covered(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
 
 @lru_cache(maxsize=65536)
 def same_polarity(text: str, example: str) -> bool:
-    """True when ``text`` and ``example`` negate the same words as often (see the module doc)."""
-    ours, theirs = negated_words(text, example), negated_words(example, text)
+    """True when ``text`` and ``example`` negate the same words as often (see the module doc).
+
+    When either is about money or gain, a loss word counts as a negation of the gain: both must
+    claim a loss or neither ("you will never lose money" promises, "you could lose money" warns).
+    """
+    ours, theirs = negated_words(text), negated_words(example)
+    if _about_gain(text) or _about_gain(example):
+        if claims_loss(text) != claims_loss(example):
+            return False
+        ours = tuple(w for w in ours if not _is_loss(w))
+        theirs = tuple(w for w in theirs if not _is_loss(w))
     if len(ours) % 2 != len(theirs) % 2:
         return False
     return _covered(ours, theirs) and _covered(theirs, ours)
