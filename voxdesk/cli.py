@@ -118,6 +118,7 @@ def show_settings() -> None:
 def _mount_features() -> None:
     """Commands that live with their feature. Imported directly: a broken feature fails loudly."""
     from asr.cli import analyze, models_app
+    from qa.cli import qa_app
     from telephony.cli import asterisk_app, call, softphone
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
@@ -129,6 +130,7 @@ def _mount_features() -> None:
     app.add_typer(models_app, name="models")
     app.command("analyze")(analyze)
     app.add_typer(channels_cli, name="channels")
+    app.add_typer(qa_app, name="qa")
 
 
 _mount_features()

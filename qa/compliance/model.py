@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 CHANNELS = ("voice", "email", "webchat", "sms", "wechat")
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
@@ -49,7 +49,7 @@ class ComplianceRule(BaseModel):
     speaker: Speaker = Speaker.AGENT
     severity: Severity = Severity.MEDIUM
     examples: list[Example] = Field(min_length=1, max_length=100)
-    within_s: float | None = Field(default=None, gt=0, le=86_400)
+    within_s: float | None = Field(default=None, gt=0, le=86_400, validate_default=True)
     threshold: float | None = Field(default=None, ge=0, le=1)
     action: Literal["warn", "block"] = "warn"
     queues: list[Word] = Field(default_factory=list, max_length=100)
@@ -64,13 +64,15 @@ class ComplianceRule(BaseModel):
             raise ValueError(f"unknown channel {unknown[0]!r}; channels are {', '.join(CHANNELS)}")
         return [c.lower() for c in value]
 
-    @model_validator(mode="after")
-    def _deadline_only_for_required(self) -> ComplianceRule:
-        if self.kind is RuleKind.REQUIRED and self.within_s is None:
+    @field_validator("within_s")
+    @classmethod
+    def _deadline_only_for_required(cls, value: float | None, info: ValidationInfo) -> float | None:
+        kind = info.data.get("kind")  # absent when the kind itself is invalid (reported there)
+        if kind is RuleKind.REQUIRED and value is None:
             raise ValueError("a required rule needs within_s: seconds from the agent's first words")
-        if self.kind is RuleKind.FORBIDDEN and self.within_s is not None:
+        if kind is RuleKind.FORBIDDEN and value is not None:
             raise ValueError("within_s is for required rules only; a forbidden rule applies all along")
-        return self
+        return value
 
     def applies_to(self, channel: str, queue: str | None) -> bool:
         """True when the rule covers this channel and queue (an empty list covers all)."""

@@ -145,8 +145,8 @@ def test_admins_replace_the_rules_with_every_problem_listed_and_the_next_check_u
     )
     assert bad.status_code == 422
     assert bad.json()["detail"]["problems"] == [
-        "rules[0]: within_s is for required rules only; a forbidden rule applies all along",
-        "rules[1]: a required rule needs within_s: seconds from the agent's first words",
+        "rules[0].within_s: within_s is for required rules only; a forbidden rule applies all along",
+        "rules[1].within_s: a required rule needs within_s: seconds from the agent's first words",
     ]
     text = "please hold the line while I check"
     before = qa_api.client.post("/api/qa/check", json={"text": text}, headers=supervisor).json()

@@ -66,14 +66,17 @@ rules:
     )
     text = "\n".join(problems)
     assert "rules[0].examples" in text
-    assert "rules[1]: a required rule needs within_s" in text
+    assert "rules[0].within_s: within_s is for required rules only" in text
+    assert "rules[1].within_s: a required rule needs within_s" in text
     assert "rules[2].threshold" in text
     assert "rules[2].colour: Extra inputs are not permitted" in text
 
 
 def test_within_s_on_a_forbidden_rule_is_refused() -> None:
     problems = problems_of("rules: [{id: a, kind: forbidden, examples: [x], within_s: 5}]")
-    assert problems == ["rules[0]: within_s is for required rules only; a forbidden rule applies all along"]
+    assert problems == [
+        "rules[0].within_s: within_s is for required rules only; a forbidden rule applies all along"
+    ]
 
 
 def test_duplicate_ids_unknown_speaker_and_channel_are_refused() -> None:
