@@ -52,14 +52,24 @@ class ComplianceEngine:
         return [r for r in self.rules.rules if r.applies_to(channel, queue)]
 
     def matches(
-        self, utterance: Utterance, rules: Iterable[ComplianceRule], kind: FindingKind
+        self,
+        utterance: Utterance,
+        rules: Iterable[ComplianceRule],
+        kind: FindingKind,
+        encoded: EncodedText | None = None,
     ) -> list[tuple[Finding, ComplianceRule]]:
-        """A finding of ``kind`` for each of ``rules`` the utterance matches (speaker and score)."""
+        """A finding of ``kind`` for each of ``rules`` the utterance matches (speaker and score).
+
+        ``encoded`` saves encoding the same utterance again when it is checked against two rule lists.
+        """
         candidates = [r for r in rules if r.heard_from(utterance.speaker)]
         if not candidates or not utterance.text.strip():
             return []
-        encoded = encode_text(utterance.text, self._encoder)
+        encoded = encoded or self.encode(utterance.text)
         return [(f, r) for r in candidates if (f := self._match(r, utterance, encoded, kind))]
+
+    def encode(self, text: str) -> EncodedText:
+        return encode_text(text, self._encoder)
 
     def _match(
         self, rule: ComplianceRule, utterance: Utterance, encoded: EncodedText, kind: FindingKind
@@ -108,8 +118,9 @@ class ComplianceMonitor:
             if utterance.speaker == "agent" and self._first_agent_words is None:
                 self._first_agent_words = utterance.start
             open_rules = [r for r in self._required if r.id not in self._settled]
-        findings = [f for f, _ in self._engine.matches(utterance, self._forbidden, "forbidden")]
-        met = self._engine.matches(utterance, open_rules, "requirement_met")
+        encoded = self._engine.encode(utterance.text) if utterance.text.strip() else None
+        findings = [f for f, _ in self._engine.matches(utterance, self._forbidden, "forbidden", encoded)]
+        met = self._engine.matches(utterance, open_rules, "requirement_met", encoded)
         with self._lock:
             for finding, rule in met:
                 deadline = self._deadline(rule)

@@ -11,6 +11,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 MIN_WORD_SIMILARITY = 0.6  # below this two words are different words, not a slip of one
+# Word-by-word comparison is quadratic; a text this long is an e-mail, compared clause by clause.
+MAX_FUZZY_WORDS = 40
 
 
 @lru_cache(maxsize=65536)
@@ -26,7 +28,9 @@ def word_similarity(a: str, b: str) -> float:
 
 def fuzzy_word_overlap(ours: tuple[str, ...], theirs: tuple[str, ...]) -> float:
     """F1 of soft word matches between two lists of English content words (0 for Chinese text)."""
-    if not ours or not theirs or any(len(w) == 1 and not w.isascii() for w in ours + theirs):
+    if not ours or not theirs or max(len(ours), len(theirs)) > MAX_FUZZY_WORDS:
+        return 0.0
+    if any(len(w) == 1 and not w.isascii() for w in ours + theirs):
         return 0.0
     covered_ours = sum(max(word_similarity(a, b) for b in theirs) for a in ours) / len(ours)
     covered_theirs = sum(max(word_similarity(a, b) for a in ours) for b in theirs) / len(theirs)

@@ -22,11 +22,15 @@ _EN_CONJUNCTIONS = re.compile(
     r"\b(?:and|but|so|because|although|though|however|whereas|while|or)\b", re.IGNORECASE
 )
 _ZH_CONJUNCTIONS = re.compile(r"但是|可是|不过|然而|而且|并且|所以|因为|因此|虽然|或者")
-MAX_CLAUSES = 12  # a long message is checked sentence by sentence; past this only whole-text matching
+MAX_CLAUSES = 64  # a long message is checked sentence by sentence; past this only whole-text matching
 
 
 def normalise(text: str) -> str:
-    """Lower case, full-width folded (NFKC), curly apostrophes straightened, spaces collapsed."""
+    """Lower case, full-width folded (NFKC), curly apostrophes straightened, spaces collapsed.
+
+    A lone UTF-16 surrogate (valid in JSON, not in UTF-8) becomes "?": the encoder needs UTF-8.
+    """
+    text = text.encode("utf-8", "replace").decode("utf-8")
     folded = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
     return " ".join(folded.split())
 

@@ -177,3 +177,12 @@ def test_a_saved_rule_applies_to_the_next_utterance(tmp_path: Path) -> None:
     assert book.engine().check(Utterance("agent", text, 0.0, 1.0)) == []
     book.replace("rules: [{id: no-hold, kind: forbidden, examples: [please hold while I check]}]\n")
     assert [f.rule_id for f in book.engine().check(Utterance("agent", text, 0.0, 1.0))] == ["no-hold"]
+
+
+def test_odd_or_long_text_is_checked_without_error(engine: ComplianceEngine) -> None:
+    assert fired(engine, "\ud800 this is guaranteed to make money") == ["no-profit-guarantee"]
+    for text in ("\x00\x01", "!!!", "\U0001f600" * 50, "\u3002\uff0c\uff1b", "and but or"):
+        assert fired(engine, text) == []
+    # A long e-mail: the promise in its last sentence is still found, clause by clause.
+    filler = ". ".join(f"line {n} of the order history is attached for you" for n in range(40))
+    assert fired(engine, f"{filler}. This is guaranteed to make money.") == ["no-profit-guarantee"]
