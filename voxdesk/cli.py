@@ -120,6 +120,7 @@ def _mount_features() -> None:
     """Commands that live with their feature. Imported directly: a broken feature fails loudly."""
     from asr.cli import models_app
     from qa.analyze_cli import analyze
+    from qa.cli import qa_app
     from telephony.cli import asterisk_app, call, softphone
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
@@ -131,6 +132,7 @@ def _mount_features() -> None:
     app.add_typer(models_app, name="models")
     app.command("analyze")(analyze)
     app.add_typer(channels_cli, name="channels")
+    app.add_typer(qa_app, name="qa")
 
 
 _mount_features()

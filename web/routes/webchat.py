@@ -24,6 +24,8 @@ from config.accounts import public_name_for
 from config.errors import NotFoundError, VoxdeskError
 from config.events import Subscription, channel_name
 from config.models import Role
+from qa.compliance.exceptions import ReplyRefusedError, UnacknowledgedAlertsError
+from qa.compliance.store import current_engine
 from tickets import access
 from tickets.channels.base import InboundMessage, OutboundMessage
 from tickets.channels.exceptions import SignatureError
@@ -31,6 +33,7 @@ from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_
 from tickets.conversations import services
 from tickets.conversations.events import TypingChanged
 from tickets.conversations.models import AuthorKind, Channel
+from tickets.conversations.reply_compliance import check_reply, record_sent_reply
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
 from web.access import scope_of
@@ -58,6 +61,8 @@ class ChatText(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["message"]
     body: str = Field(min_length=1, max_length=4000)
+    # An agent sends a line compliance "warn" rules flagged by sending it again with this set.
+    acknowledge_alerts: bool = False
 
 
 class Typing(BaseModel):
@@ -143,7 +148,7 @@ async def _chat_loop(
     runtime = runtime_of(app.state)
     factory = app.state.session_factory
 
-    def store(body: str) -> None:
+    def store(body: str, acknowledged: bool) -> None:
         with factory() as session:
             if side is AuthorKind.CUSTOMER:
                 assert visitor_id is not None
@@ -151,6 +156,11 @@ async def _chat_loop(
             else:
                 assert agent is not None
                 conversation = services.get_conversation(session, conversation_id)
+                engine = current_engine(app.state.settings)
+                findings = check_reply(
+                    session, engine, conversation, body, acknowledged=acknowledged, agent=agent[1]
+                )
+                record_sent_reply(session, conversation, findings, agent[1])
                 shown = public_name_for(session, agent[0])  # the visitor sees this, never the username
                 message = adapter.send(
                     session, conversation, OutboundMessage(conversation_id, body, agent[0], shown)
@@ -181,7 +191,7 @@ async def _chat_loop(
                     continue
                 try:
                     if isinstance(frame, ChatText):
-                        await run_in_threadpool(store, frame.body)
+                        await run_in_threadpool(store, frame.body, frame.acknowledge_alerts)
                     elif isinstance(frame, Typing):
                         event = TypingChanged(
                             conversation_id=conversation_id, author_kind=side.value, typing=frame.typing
@@ -189,6 +199,9 @@ async def _chat_loop(
                         await run_in_threadpool(notifier.publish, event)
                     else:
                         await run_in_threadpool(read, frame.up_to_message_id)
+                except (ReplyRefusedError, UnacknowledgedAlertsError) as exc:
+                    # Not sent: the agent sees which rules and why (and may acknowledge a warning).
+                    await ws.send_json({"type": "error", **exc.public_detail()})  # type: ignore[dict-item]
                 except VoxdeskError as exc:
                     await ws.send_json({"type": "error", "message": str(exc)})
         except WebSocketDisconnect:
