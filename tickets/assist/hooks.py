@@ -48,7 +48,7 @@ class CustomerMessageAssist:
             ranker = self._ranker()
             message_id, update = chat_assist(session, conversation.id, ranker)
             view = assist_public(conversation.id, message_id, update, ranker)
-            if self._notifier is not None and update is not None:
+            if self._notifier is not None and update is not None and (update.suggestions or update.actions):
                 self._notifier.publish(suggestion_event(view))
             send = self._sender_for(conversation.channel)
             if conversation.channel in self._bot_channels and send is not None:

@@ -24,9 +24,8 @@ from config.accounts import public_name_for
 from config.errors import NotFoundError, VoxdeskError
 from config.events import Subscription, channel_name
 from config.models import Role
-from qa.assist.events import QaChatSuggestion
 from tickets import access
-from tickets.assist.services import assist_public, chat_assist, suggestion_event
+from tickets.assist.services import assist_public, chat_assist
 from tickets.channels.base import InboundMessage, OutboundMessage
 from tickets.channels.exceptions import SignatureError
 from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_from_token
@@ -172,9 +171,13 @@ async def _chat_loop(
         channels.append(channel_name("chat_assist", conversation_id))
     async with Subscription(app.state.redis_url, channels) as sub:
         history = await run_in_threadpool(_history, factory, conversation_id, side)
-        await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
-        if side is AuthorKind.AGENT:
-            await _send_current_suggestions(ws, factory, conversation_id)
+        ready: dict[str, object] = {"type": "ready", "conversation_id": conversation_id, "history": history}
+        if side is AuthorKind.AGENT:  # agent assist so far; later ones arrive as qa.chat_suggestion
+            try:
+                ready["suggestions"] = await run_in_threadpool(_current_suggestions, factory, conversation_id)
+            except VoxdeskError:
+                ready["suggestions"] = None
+        await ws.send_json(ready)
         pump = asyncio.create_task(_pump_events(ws, sub))
         try:
             while True:
@@ -209,23 +212,14 @@ async def _chat_loop(
                 await pump
 
 
-async def _send_current_suggestions(ws: WebSocket, factory: object, conversation_id: int) -> None:
-    """An agent joining mid-chat gets the suggestions for what the customer wrote so far."""
-
-    def current() -> QaChatSuggestion | None:
-        ranker = ranker_for(factory)  # type: ignore[arg-type]
-        with factory() as session:  # type: ignore[operator]
-            message_id, update = chat_assist(session, conversation_id, ranker)
-        if update is None:
-            return None
-        return suggestion_event(assist_public(conversation_id, message_id, update, ranker))
-
-    try:
-        event = await run_in_threadpool(current)
-    except VoxdeskError:
-        return
-    if event is not None:
-        await ws.send_json(event.envelope())
+def _current_suggestions(factory: object, conversation_id: int) -> dict[str, object] | None:
+    """What an agent joining mid-chat is shown at once: the suggestions for what the customer wrote."""
+    ranker = ranker_for(factory)  # type: ignore[arg-type]
+    with factory() as session:  # type: ignore[operator]
+        message_id, update = chat_assist(session, conversation_id, ranker)
+    if update is None:
+        return None
+    return assist_public(conversation_id, message_id, update, ranker).model_dump()
 
 
 def _history(factory: object, conversation_id: int, side: AuthorKind) -> list[dict[str, object]]:
