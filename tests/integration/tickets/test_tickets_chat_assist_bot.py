@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from channel_senders import signed_sms
 from fastapi.testclient import TestClient
+from loopback_servers import GATEWAY_SECRET, Gateway
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import WebSocketTestSession
@@ -219,3 +223,38 @@ def test_with_the_bot_switched_off_customers_get_no_bot_lines(
             say(ws, "I forgot my password and can't sign in")
             settle(ws)
     assert [m.author_kind for m in app.messages(chat_id)] == ["customer"]
+
+
+def test_an_sms_question_gets_one_bot_text_even_when_the_gateway_retries(
+    assist_db: sessionmaker[Session], tickets_settings: Settings, tmp_path: Path, gateway_url: str
+) -> None:
+    settings = make_app(assist_db, tickets_settings, tmp_path)
+    channels = settings.channels.model_copy(
+        update={"sms_provider_url": gateway_url, "sms_webhook_secret": GATEWAY_SECRET}
+    )
+    number = f"+1312{uuid.uuid4().int % 8_000_000 + 2_000_000}"
+    body = json.dumps(
+        {
+            "from": number,
+            "to": "+18005550100",
+            "body": "how much is left on my gift card",
+            "id": uuid.uuid4().hex,
+        }
+    ).encode()
+    with TestClient(create_app(settings.model_copy(update={"channels": channels}))) as client:
+        first = client.post(
+            "/api/channels/sms/inbound", content=body, headers=signed_sms(GATEWAY_SECRET, body)
+        )
+        assert first.status_code == 200, first.text
+        time.sleep(1.1)  # a retry is signed again, a second later
+        retry = client.post(
+            "/api/channels/sms/inbound", content=body, headers=signed_sms(GATEWAY_SECRET, body)
+        )
+        assert retry.json() == first.json()
+    [sent] = [m for m in Gateway.received if m.get("to") == number]
+    assert sent["body"].startswith("I'm Voxdesk's automated assistant.") and "three years" in sent["body"]
+    stored = AssistApp(client, assist_db).messages(first.json()["conversation_id"])
+    assert [(m.author_kind, (m.meta or {}).get("delivery")) for m in stored] == [
+        ("customer", None),
+        ("bot", "sent"),
+    ]
