@@ -20,6 +20,7 @@ import yaml
 
 from qa.assist.kb_file import read_kb_file
 from qa.assist.ranker import KbRanker
+from qa.faqbot import FaqBot
 from qa.language import detect_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,25 @@ def evaluate(ranker: KbRanker, questions: list[dict[str, Any]]) -> dict[str, Any
     return result
 
 
+def bot_figures(ranker: KbRanker, questions: list[dict[str, Any]], off_topic: list[str]) -> dict[str, Any]:
+    """The FAQ bot on each question as a chat's first message: how often it answers, how often wrongly,
+    and whether off-topic questions are handed over."""
+    bot = FaqBot(ranker)
+    kinds: dict[str, int] = {}
+    wrong = 0
+    for question in questions:
+        reply = bot.answer(question["text"], [])
+        kind = reply.kind if reply else "silent"
+        kinds[kind] = kinds.get(kind, 0) + 1
+        wrong += kind == "answer" and reply is not None and reply.article_key != question["expect"]
+    handed = sum(1 for text in off_topic if (r := bot.answer(text, [])) is not None and r.kind == "handover")
+    return {
+        "first_message_replies": kinds,
+        "wrong_answers": wrong,
+        "off_topic_handed_over": f"{handed}/{len(off_topic)}",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kb", default=str(DEFAULT_KB))
@@ -74,13 +94,15 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the questions ranked wrong")
     args = parser.parse_args()
     entries = read_kb_file(args.kb)
-    questions = yaml.safe_load(Path(args.questions).read_text(encoding="utf-8"))["questions"]
+    data = yaml.safe_load(Path(args.questions).read_text(encoding="utf-8"))
+    questions = data["questions"]
     started = time.perf_counter()
     ranker = KbRanker(entries)
     build_ms = (time.perf_counter() - started) * 1000
     result = evaluate(ranker, questions)
     if not args.misses:
         result["misses"] = len(result["misses"])
+    result["faq_bot"] = bot_figures(ranker, questions, data.get("off_topic", []))
     result["articles"] = len(entries)
     result["index_build_ms"] = round(build_ms)
     print(json.dumps(result, ensure_ascii=False, indent=1))
