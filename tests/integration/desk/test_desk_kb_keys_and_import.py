@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -133,3 +134,26 @@ def test_editors_set_a_key_and_language_and_a_taken_or_malformed_key_is_refused(
     assert renamed.status_code == 200 and renamed.json()["key"] == "api-no-key"
     agent = api.token(Role.AGENT)
     assert api.client.post("/api/kb/articles", json={"title": "x"}, headers=agent).status_code == 403
+
+
+def test_articles_written_before_the_migration_get_their_language_guessed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0603")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for title, body in (("退款说明", "收货后30天内可以申请退款。"), ("Refunds", "Within 30 days.")):
+            conn.execute(
+                text(
+                    "INSERT INTO kb_articles (title, body, tags, status, version, updated_by, created_at,"
+                    " updated_at, search_text) VALUES (:t, :b, '[]', 'published', 1, 'x', :now, :now, '')"
+                ),
+                {"t": title, "b": body, "now": "2026-12-01 09:00:00"},
+            )
+    upgrade(url)
+    with make_session_factory(engine)() as session:
+        entries = load_entries(session)
+    engine.dispose()
+    assert [(e.title, e.language, e.key) for e in entries] == [
+        ("退款说明", "zh", f"article-{entries[0].article_id}"),
+        ("Refunds", "en", f"article-{entries[1].article_id}"),
+    ]
