@@ -124,6 +124,7 @@ def _mount_features() -> None:
     from telephony.cli import asterisk_app, call, softphone
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
+    from tickets.kb.cli import kb_cli
 
     app.add_typer(asterisk_app, name="asterisk")
     app.command("call")(call)
@@ -133,6 +134,7 @@ def _mount_features() -> None:
     app.command("analyze")(analyze)
     app.add_typer(channels_cli, name="channels")
     app.add_typer(qa_app, name="qa")
+    app.add_typer(kb_cli, name="kb")
 
 
 _mount_features()

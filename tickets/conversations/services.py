@@ -169,7 +169,7 @@ def mark_read(
     others = (
         [AuthorKind.CUSTOMER.value]
         if reader is not AuthorKind.CUSTOMER
-        else [AuthorKind.AGENT.value, AuthorKind.SYSTEM.value]
+        else [AuthorKind.AGENT.value, AuthorKind.SYSTEM.value, AuthorKind.BOT.value]
     )
     result = session.execute(
         update(Message)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.models import Role
 from qa.compliance.store import current_engine
 from tickets import access
+from tickets.assist.schemas import ConversationAssistPublic
+from tickets.assist.services import assist_public, chat_assist
 from tickets.channels.replies import ChannelReplies
 from tickets.conversations import services
 from tickets.conversations.models import AuthorKind
 from tickets.conversations.reply_compliance import check_reply, record_sent_reply
 from tickets.desk import services as desk
+from tickets.kb.corpus import ranker_for
 from web.access import ScopeDep
 from web.auth import Principal, require_roles
 from web.deps import SessionDep, SettingsDep
@@ -118,3 +121,15 @@ def mark_read(
     access.conversation_for(session, scope, conversation_id, write=True)
     changed = services.mark_read(session, conversation_id, AuthorKind.AGENT, body.up_to_message_id, notifier)
     return {"marked_read": changed}
+
+
+@router.get("/{conversation_id}/suggestions", dependencies=[AGENTS])
+def suggestions(
+    conversation_id: IdPath, session: SessionDep, scope: ScopeDep, request: Request
+) -> ConversationAssistPublic:
+    """Agent assist: the top three knowledge-base articles and suggested actions for the customer's
+    latest messages (empty lists before the customer wrote anything with a topic)."""
+    access.conversation_for(session, scope, conversation_id)
+    ranker = ranker_for(request.app.state.session_factory)
+    message_id, update = chat_assist(session, conversation_id, ranker)
+    return assist_public(conversation_id, message_id, update, ranker)
