@@ -18,7 +18,7 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 revision = "0710"
-down_revision = "0603"
+down_revision = "0700"
 branch_labels = None
 depends_on = None
 
