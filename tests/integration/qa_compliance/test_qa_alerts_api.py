@@ -112,7 +112,7 @@ def test_any_console_role_checks_a_text_and_negations_pass(qa_api: Api) -> None:
     assert [(f["rule_id"], f["kind"], f["action"]) for f in hit.json()] == [
         ("no-profit-guarantee", "forbidden", "block")
     ]
-    miss = qa_api.client.post("/api/qa/check", json={"text": "投资有风险，不保证收益"}, headers=agent)  # noqa: RUF001
+    miss = qa_api.client.post("/api/qa/check", json={"text": "投资有风险，不保证收益"}, headers=agent)
     assert miss.status_code == 200 and miss.json() == []
     caller = qa_api.client.post(
         "/api/qa/check", json={"text": "this is guaranteed to make money", "speaker": "caller"}, headers=agent

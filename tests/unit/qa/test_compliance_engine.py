@@ -72,7 +72,7 @@ def test_recognition_errors_still_match(engine: ComplianceEngine) -> None:
     [
         "there is no guarantee you will make money",
         "I can't promise any returns",
-        "投资有风险，不保证收益",  # noqa: RUF001 - a Chinese comma, as typed
+        "投资有风险，不保证收益",
         "我们无法保证收益",
         "不一定赚钱",
         "you could lose money with this",
