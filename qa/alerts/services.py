@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from qa.alerts.models import QaAlert
 from qa.alerts.schemas import FindingPayload
 from qa.compliance.model import Finding
+from qa.pci import redact_text
 
 MAX_LISTED = 1000
 
@@ -33,7 +34,7 @@ def record_findings(
     channel: str = "voice",
     agent: str | None = None,
 ) -> list[int]:
-    """Store the findings (committed) and return their row ids.
+    """Store the findings (committed) and return their row ids; evidence is stored card-redacted.
 
     Idempotent: a finding already stored for the same call or conversation (same rule, kind and
     times), as when a job is redelivered after a worker crash, keeps its row and id.
@@ -58,7 +59,7 @@ def record_findings(
         row = QaAlert(
             call_id=call_id, conversation_id=conversation_id, channel=channel, agent=agent,
             rule_id=finding.rule_id, kind=finding.kind, severity=finding.severity,
-            speaker=finding.speaker, evidence=finding.text, start=finding.start, end=finding.end,
+            speaker=finding.speaker, evidence=redact_text(finding.text), start=finding.start, end=finding.end,
             score=finding.score, action=finding.action,
         )  # fmt: skip
         session.add(row)

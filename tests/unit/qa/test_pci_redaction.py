@@ -182,3 +182,25 @@ def test_a_number_split_across_segments_is_masked_in_both_and_the_cue_expires() 
     redactor(FinalTranscript(LEG, "my card number", 20.0, 21.0, 0.9))
     late = redactor(FinalTranscript(LEG, "4111 1111", 40.0, 41.0, 0.9))  # 19 s later: the cue has lapsed
     assert late.text == "4111 1111"
+
+
+def test_a_stored_alert_keeps_no_card_number_of_its_evidence() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from config.db import Base
+    from qa.alerts.models import QaAlert
+    from qa.alerts.services import record_findings
+    from qa.compliance.model import Finding
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine, tables=[QaAlert.__table__])  # type: ignore[list-item]
+    finding = Finding(
+        rule_id="r", kind="forbidden", severity="high", speaker="agent",
+        text="guaranteed profit, pay with 4111 1111 1111 1111 now", start=0.0, end=1.0, score=0.9,
+        action="warn",
+    )  # fmt: skip
+    with Session(engine) as session:
+        record_findings(session, [finding], conversation_id=1, channel="webchat")
+        stored = session.query(QaAlert).one().evidence
+    assert "4111 1111" not in stored and "••••1111" in stored
