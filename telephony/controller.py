@@ -49,6 +49,7 @@ from telephony.inbound.conversations import CallConversations, TaskSender, Ticke
 from telephony.inbound.stasis import InboundStasis
 from telephony.ivr import CustomerDirectory, Flow, OrderConnector
 from telephony.ivr.faq import FaqAnswerer
+from telephony.ivr.faq_bot import KbFaq
 from telephony.ivr.flow_source import IvrFlows, check_queues
 from telephony.ivr.prompts import PromptRenderer
 from telephony.ivr.ticket_lookups import NoDirectory, TicketsCustomerDirectory, TicketsOrderConnector
@@ -154,6 +155,7 @@ class Controller:
             orders = TicketsOrderConnector(session_factory)
             if jobs is not None:
                 self.conversations = TicketsCallConversations(session_factory, phone_region, jobs)
+            faq = faq or KbFaq(session_factory)  # the FAQ step answers from the published KB
         self.stasis = InboundStasis(
             self.ctx,
             self.flows,

@@ -1,111 +1,61 @@
-"""The FAQ step's bot: ``qa.faqbot.FaqBot`` over the knowledge base, asked in a worker thread.
+"""The FAQ step's bot: ``qa.faqbot.FaqBot`` over the published knowledge base, asked off the event loop.
 
-:class:`ThreadedFaq` is the :class:`~telephony.ivr.faq.FaqAnswerer` the Stasis app uses: the bot's
-``answer(question, history)`` runs off the event loop (sentence encoding, a KB reload), and its reply
-becomes a :class:`~telephony.ivr.faq.FaqAnswer` shaped for the ear. :class:`RefreshingBot` keeps the
-bot in step with the knowledge base: the entries are read again at most every ``refresh_s`` and the
-bot (its ranker's vectors) is rebuilt only when they changed. Bot and KB are reached through small
-protocols, so this module needs neither ``qa`` nor ``tickets`` (:mod:`telephony.ivr.kb_faq` wires them).
+:class:`KbFaq` is the :class:`~telephony.ivr.faq.FaqAnswerer` the controller gives the IVR. The ranker
+comes from :func:`tickets.kb.corpus.ranker_for` (one per database, rebuilt when an article is published,
+edited or withdrawn), the bot decides (answer only when one article clearly wins, in the caller's
+language), and the verdict is shaped for the ear: the article's title and its first sentences, not the
+chat reply (which asks "(yes / no)" in writing; the IVR asks by voice and keys).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
-import time
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from qa.assist.ranker import KbEntry, KbRanker
+from qa.encoder import warm_up as warm_up_encoder
+from qa.faqbot import BotReply, FaqBot
 from telephony.ivr.faq import FaqAnswer, spoken_answer
-
-log = logging.getLogger(__name__)
-
-
-class BotReplyLike(Protocol):
-    """``qa.faqbot.BotReply`` as the IVR reads it."""
-
-    @property
-    def kind(self) -> str: ...  # "answer" | "handover"
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def article_key(self) -> str | None: ...
+from tickets.kb.corpus import ranker_for
 
 
-class FaqBotLike(Protocol):
-    def answer(self, question: str, history: Sequence[Any]) -> BotReplyLike: ...
+def spoken_verdict(reply: BotReply | None, entries: Sequence[KbEntry]) -> FaqAnswer:
+    """The bot's reply as the IVR's verdict: the answer's article read out, or why a person takes over."""
+    if reply is None:
+        return FaqAnswer(answered=False, reason="nothing to answer")
+    if reply.kind != "answer":
+        reason = "not sure which article" if reply.kind == "clarify" else reply.reason or reply.kind
+        return FaqAnswer(answered=False, reason=reason)
+    entry = next((e for e in entries if e.key == reply.article_key), None)
+    if entry is None:  # the knowledge base changed between ranking and reading
+        return FaqAnswer(answered=False, reason="article gone")
+    title = entry.title.strip()
+    heading = title if title.endswith((".", "?", "!", "。", "？", "！")) else f"{title}."
+    text = spoken_answer(f"{heading} {entry.body}")
+    return FaqAnswer(answered=True, text=text, article_key=entry.key, language=entry.language)
 
 
-def to_faq_answer(reply: BotReplyLike, language_of: Callable[[str], str] | None = None) -> FaqAnswer:
-    """The bot's reply as the IVR's verdict; an answer without words is a hand-over."""
-    text = spoken_answer(reply.text or "")
-    if reply.kind != "answer" or not text:
-        return FaqAnswer(answered=False, reason="not confident" if reply.kind == "handover" else reply.kind)
-    language = language_of(text) if language_of is not None else None
-    return FaqAnswer(answered=True, text=text, article_key=reply.article_key, language=language)
-
-
-class ThreadedFaq:
-    """Asks the bot from ``source()`` in a worker thread (one bot is shared by every call)."""
-
-    def __init__(
-        self, source: Callable[[], FaqBotLike], language_of: Callable[[str], str] | None = None
-    ) -> None:
-        self._source = source
-        self._language_of = language_of
-
-    def _ask(self, question: str) -> FaqAnswer:
-        reply = self._source().answer(question, [])
-        return to_faq_answer(reply, self._language_of)
-
-    async def answer(self, question: str, language: str) -> FaqAnswer:
-        return await asyncio.to_thread(self._ask, question)
-
-    def warm_up(self) -> None:
-        """Build the bot now (blocking), so the first caller's question does not pay for it."""
-        self._source()
-
-
-class RefreshingBot:
-    """The bot over the current entries: ``load()`` again after ``refresh_s``, ``build(entries)``
-    again only when they changed (entries compare by value, e.g. frozen dataclasses)."""
+class KbFaq:
+    """Answers callers' questions from the knowledge base in the database ``factory`` opens."""
 
     def __init__(
         self,
-        load: Callable[[], Sequence[Hashable]],
-        build: Callable[[Sequence[Any]], FaqBotLike],
-        *,
-        refresh_s: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
+        factory: sessionmaker[Session],
+        rankers: Callable[[sessionmaker[Session]], KbRanker] = ranker_for,
     ) -> None:
-        self._load = load
-        self._build = build
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._entries: tuple[Hashable, ...] | None = None
-        self._bot: FaqBotLike | None = None
-        self._loaded_at = 0.0
+        self._factory = factory
+        self._rankers = rankers
 
-    def __call__(self) -> FaqBotLike:
-        with self._lock:
-            now = self._clock()
-            if self._bot is not None and now - self._loaded_at < self._refresh_s:
-                return self._bot
-            try:
-                entries = tuple(self._load())
-            except Exception:
-                if self._bot is None:
-                    raise
-                log.warning("knowledge base not readable; the FAQ bot keeps its last articles", exc_info=True)
-                self._loaded_at = now
-                return self._bot
-            if self._bot is None or entries != self._entries:
-                self._bot = self._build(entries)
-                self._entries = entries
-                log.info("FAQ bot ready over %d knowledge-base entries", len(entries))
-            self._loaded_at = now
-            return self._bot
+    def _ask(self, question: str) -> FaqAnswer:
+        ranker = self._rankers(self._factory)
+        return spoken_verdict(FaqBot(ranker).answer(question, ()), ranker.entries)
+
+    async def answer(self, question: str, language: str) -> FaqAnswer:
+        # The caller's language comes from their words (the bot detects it), not the IVR's menu choice.
+        return await asyncio.to_thread(self._ask, question)
+
+    def warm_up(self) -> None:
+        warm_up_encoder()
+        self._rankers(self._factory)

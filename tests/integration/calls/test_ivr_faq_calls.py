@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import redis
 from calls_helpers import RunningController, heard
@@ -100,6 +101,20 @@ def seconds(path: Path) -> float:
         return audio.getnframes() / audio.getframerate()
 
 
+def onset(recording: Path, prompt: Path) -> float:
+    """Where (seconds into ``recording``) the first second of ``prompt`` is heard best."""
+
+    def samples(path: Path) -> np.ndarray:
+        with wave.open(str(path), "rb") as audio:
+            data = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2").astype(np.float64)
+            return data.reshape(-1, audio.getnchannels()).mean(axis=1)
+
+    rec, chunk = samples(recording), samples(prompt)[:8000]
+    corr = np.correlate(rec, chunk, mode="valid")
+    energy = np.sqrt(np.maximum(np.convolve(rec**2, np.ones(len(chunk)), mode="valid"), 1e-9))
+    return float(np.argmax(np.abs(corr) / energy)) / 8000
+
+
 def bot_answer(running: RunningController, question: str) -> FaqAnswer:
     assert running.controller is not None and running.controller.stasis.faq is not None
     return asyncio.run(running.controller.stasis.faq.answer(question, "en"))
@@ -153,7 +168,13 @@ def test_a_question_the_knowledge_base_answers_is_read_out_and_the_caller_confir
     assert heard(caller_rx, prompts.render(INTRO, "en").path) > HEARD
     assert heard(caller_rx, answer.path) > HEARD  # the knowledge base's answer reached the caller
     assert heard(caller_rx, prompts.render("Thank you for calling. Goodbye.", "en").path) > HEARD
-    print(json.dumps({"faq_answered_path": record.ivr_path, "heard": said}))
+    # End of the question to the assistant's voice (VAD hangover + Whisper + bot), as the caller hears it.
+    to_voice = onset(caller_rx, prompts.render(INTRO, "en").path) - speaking_from - seconds(wav)
+    print(
+        json.dumps(
+            {"faq_path": record.ivr_path, "heard": said, "question_end_to_answer_s": round(to_voice, 2)}
+        )
+    )
 
 
 def test_a_question_the_knowledge_base_does_not_cover_goes_to_the_queue_with_the_question(
@@ -183,7 +204,8 @@ def test_a_question_the_knowledge_base_does_not_cover_goes_to_the_queue_with_the
     record = running.record_for(call.call_id, wait=20)
     assert record.ivr_path[0].startswith("ask:asked: "), record.ivr_path
     assert "pizza" in record.ivr_path[0].lower(), record.ivr_path
-    assert record.ivr_path[1:] == ["ask:bot handed over (not confident)", "operator:routetoqueue general"]
+    assert record.ivr_path[1].startswith("ask:bot handed over ("), record.ivr_path  # with the bot's reason
+    assert record.ivr_path[2:] == ["operator:routetoqueue general"]
     assert (record.queue_id, record.ivr_choice) == ("general", "fallback")
     assert heard(caller_rx, prompts.render(HANDOVER, "en").path) > HEARD
     assert call.queued_at is not None and call.ivr_started_at is not None
