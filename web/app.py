@@ -26,6 +26,7 @@ from web.routes import (
     kb,
     orders_csat,
     routing_config,
+    scorecards,
     sessions,
     system,
     ticket_rules,
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls.live_router)
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)
+    app.include_router(scorecards.router)
     return app
