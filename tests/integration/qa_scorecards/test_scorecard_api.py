@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from scorecard_helpers import QaApi, stored_call
+from sqlalchemy import select
 
-from config.models import Role
+from config.models import AuditEntry, Role
 from qa.scorecards.tasks import score
 
 pytestmark = pytest.mark.integration
@@ -81,6 +82,11 @@ def test_a_qa_manager_overrides_items_and_the_total_with_reasons_and_the_automat
     assert (overridden["total"], overridden["auto_total"]) == (90, before["auto_total"])
     assert overridden["override_reason"] == "a difficult caller, handled well"
     assert api.client.get("/api/qa/scorecards?reviewed=true", headers=qa).json()[0]["call_id"] == call_id
+    with api.factory() as session:  # reviews are audited like every other write
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.role == "qa_manager")).all()
+    assert [(e.action, e.target, e.status) for e in audited] == [
+        ("PUT /api/qa/scorecards/{scorecard_id}/review", f"scorecard_id={card}", 200)
+    ] * 2
 
 
 def test_review_input_errors_are_clear_4xx_answers(api: QaApi) -> None:
