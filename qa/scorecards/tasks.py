@@ -1,10 +1,15 @@
-"""The Celery job that scores a call once it has ended, and again while late segments arrive.
+"""The Celery jobs that score a call once it has ended, and again when late segments arrive.
 
 Call control queues :data:`SCORE_CALL_TASK` (by name) when a call an agent answered ends, with the
-call's facts. Its last transcript segments are still being stored by their own jobs then, so the job
-scores what is there at once and runs again every :data:`SETTLE_S` seconds while segments keep
-arriving (at most :data:`MAX_RESCORES` times). Scoring is idempotent per call and stops once the
-scorecard is reviewed.
+call's facts. Its last transcript segments are still being stored by their own jobs then, so:
+
+- the job scores what is there at once, and again every :data:`SETTLE_S` seconds while segments
+  keep arriving (at most :data:`MAX_RESCORES` times: this closes the race with a segment stored
+  while the first score was being written);
+- the transcript store tells :data:`SEGMENT_STORED_TASK` of every stored segment; for a call that
+  has a scorecard already (it has ended), that segment came late and the call is scored again.
+
+Scoring is idempotent per call and stops once the scorecard is reviewed.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ from config.settings import Settings, load_settings
 from qa.scorecards.phrases import shared_phrase_book
 from qa.scorecards.replay import ComplianceCheck
 from qa.scorecards.schemas import CallFacts
-from qa.scorecards.services import ScoreOutcome, score_and_store
+from qa.scorecards.services import ScoreOutcome, score_and_store, stored_facts
 
 log = logging.getLogger(__name__)
 
 SCORE_CALL_TASK = "voxdesk.qa.score_call"
+SEGMENT_STORED_TASK = "voxdesk.qa.segment_stored"
 SETTLE_S = 10.0
 MAX_RESCORES = 6
 
@@ -81,3 +87,23 @@ def score_call_job(self: Task, facts: dict[str, Any]) -> int | None:
     ):
         raise self.retry(countdown=SETTLE_S)
     return outcome.scorecard_id
+
+
+def rescore_late(
+    factory: sessionmaker[Session], call_id: str, compliance: ComplianceCheck | None
+) -> int | None:
+    """Score a scored call again (a segment came after its scorecard); None for a call still going."""
+    with factory() as session:
+        facts = stored_facts(session, call_id)
+    if facts is None:
+        return None
+    return score(factory, facts, compliance).scorecard_id
+
+
+@celery_app.task(name=SEGMENT_STORED_TASK, autoretry_for=(OSError,), retry_backoff=True, max_retries=10)
+def segment_stored_job(segment: dict[str, Any]) -> int | None:
+    call_id = segment.get("call_id") if isinstance(segment, dict) else None
+    if not isinstance(call_id, str) or not 0 < len(call_id) <= 64:
+        return None
+    settings = load_settings()
+    return rescore_late(_sessions(settings.effective_database_url), call_id, compliance_check(settings))

@@ -18,7 +18,7 @@ from qa.scorecards.replay import ComplianceCheck
 from qa.scorecards.reviews import review_scorecard
 from qa.scorecards.schemas import ItemOverride, ItemStatus, ReviewUpdate
 from qa.scorecards.services import scorecard_for_call, stored_facts
-from qa.scorecards.tasks import score, still_settling
+from qa.scorecards.tasks import rescore_late, score, still_settling
 
 pytestmark = pytest.mark.integration
 QA = Viewer(1, Role.QA_MANAGER)
@@ -141,3 +141,17 @@ def test_the_compliance_engine_is_replayed_over_the_stored_transcript(factory: s
     assert (hit.rule_id, hit.leg, hit.start) == ("no-guarantee", "agent", 36.0)  # on the call clock
     assert items["disclosure"].status is ItemStatus.FAILED
     assert items["disclosure"].evidence[0].rule_id == "recording-notice"
+
+
+def test_a_late_segment_rescores_only_a_call_that_was_scored(factory: sessionmaker[Session]) -> None:
+    facts = stored_call(factory, "agent7")
+    assert rescore_late(factory, facts.call_id, None) is None  # still going: nothing to score again
+    assert count(factory, facts.call_id) == 0
+    first = score(factory, facts, None)
+    store_segment(factory, facts.call_id, "agent", 40.0, 41.0, "anything else?")
+    assert rescore_late(factory, facts.call_id, None) == first.scorecard_id
+    with factory() as session:
+        assert (
+            session.scalars(select(Scorecard.segments_scored).where(Scorecard.id == first.scorecard_id)).one()
+            == 7
+        )
