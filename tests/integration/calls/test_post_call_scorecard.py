@@ -10,11 +10,12 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import jiwer
 import pytest
 import redis
 from calls_helpers import AGENT_PASSWORD
 from desk.celery_worker import Worker
-from speech_audio import AGENT_SENTENCES, CUSTOMER_SENTENCES, spoken_wav
+from speech_audio import AGENT_SENTENCES, CUSTOMER_SENTENCES, spoken_wav, words_of
 from sqlalchemy import select
 from taps_helpers import MEDIA_REDIS_URL, MediaWorkerProcess, attach_taps, clear_media_workers
 
@@ -91,13 +92,15 @@ def test_a_call_an_agent_took_is_scored_from_its_stored_transcript_after_hang_up
     assert results and results[0].answered
 
     factory = make_session_factory(make_engine(scorecard_db))
+    last_words = words_of(CUSTOMER_SENTENCES[-1])
 
     def settled() -> Scorecard | None:
         with factory() as session:
             stored = TranscriptRepository(session).for_call(call.call_id)
             card = session.scalars(select(Scorecard).where(Scorecard.call_id == call.call_id)).first()
-            done = card is not None and stored and card.segments_scored == len(stored)
-            return card if done and any("solves" in s.text for s in stored) else None
+            callers = [s for s in stored if s.leg == "caller"]
+            said_last = bool(callers) and jiwer.wer(last_words, words_of(callers[-1].text)) <= 0.5
+            return card if said_last and card is not None and card.segments_scored == len(stored) else None
 
     def state() -> str:
         with factory() as session:
@@ -116,9 +119,10 @@ def test_a_call_an_agent_took_is_scored_from_its_stored_transcript_after_hang_up
     # "Thank you for calling, how can I help you today?" a second after the agent answered.
     assert items["greeting"]["status"] == "passed", items["greeting"]
     assert items["greeting"]["value"] < 10
-    # "Thank you, that solves my problem." just before the caller hung up.
+    # "Thank you, that solves my problem." just before the caller hung up (tiny.en once heard "Thank
+    # you. That's all's my problem.": the sentence encoder still takes it for a confirmation).
     assert items["resolution"]["status"] == "passed", items["resolution"]
-    assert "solves my problem" in items["resolution"]["evidence"][0]["text"].lower()
+    assert "my problem" in items["resolution"]["evidence"][0]["text"].lower()
     assert items["hold"]["value"] == 0
     assert 0 < items["talk_ratio"]["value"] < 1
     assert items["talk_over"]["value"] > 0  # both parties' recordings play at once
