@@ -73,6 +73,9 @@ def score_and_store(
     if card is not None and card.reviewed:
         return ScoreOutcome(card.id, False, card.segments_scored, newest)
     segments = TranscriptRepository(session).for_call(facts.call_id)
+    if card is not None and card.segments_scored > len(segments):
+        # Segments are never deleted: this read is older than the last score (two jobs raced).
+        return ScoreOutcome(card.id, False, card.segments_scored, newest)
     spoken = on_call_clock(segments, facts.offsets({s.leg for s in segments}))
     findings = None
     if compliance is not None:
