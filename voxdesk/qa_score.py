@@ -11,16 +11,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from asr.redaction import redact_text
 from config.db import make_engine, make_session_factory
 from config.errors import VoxdeskError
 from config.models import Role
 from config.settings import load_settings
 from qa.scorecards.access import Viewer
-from qa.scorecards.phrases import shared_phrase_book
 from qa.scorecards.schemas import CallFacts
-from qa.scorecards.services import score_and_store, scorecard_for_call, stored_facts
-from qa.scorecards.tasks import compliance_check
+from qa.scorecards.services import scorecard_for_call, stored_facts
+from qa.scorecards.tasks import compliance_check, score
 from telephony.records.models import CallRecord
 from telephony.records.queries import get_record
 
@@ -61,12 +59,11 @@ def score_call_command(
         factory = make_session_factory(make_engine(settings.effective_database_url))
         with factory() as session:
             facts = facts_for(session, call_id[:64])
-            if facts is None:
-                typer.secho(f"no answered call {call_id[:64]!r} to score", fg=typer.colors.RED, err=True)
-                raise typer.Exit(1)
-            outcome = score_and_store(
-                session, facts, compliance_check(settings), shared_phrase_book(), redact_text
-            )
+        if facts is None:
+            typer.secho(f"no answered call {call_id[:64]!r} to score", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
+        outcome = score(factory, facts, compliance_check(settings))
+        with factory() as session:
             card = scorecard_for_call(session, SYSTEM, facts.call_id)
     except VoxdeskError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)

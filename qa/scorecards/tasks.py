@@ -57,6 +57,8 @@ def compliance_check(settings: Settings) -> ComplianceCheck | None:
 def score(
     factory: sessionmaker[Session], facts: CallFacts, compliance: ComplianceCheck | None
 ) -> ScoreOutcome:
+    """Score the call with the process's phrase book; evidence text goes through the card-data
+    redactor once more (the stored transcript is redacted already: this is the net under it)."""
     with factory() as session:
         return score_and_store(session, facts, compliance, shared_phrase_book(), redact_text)
 
