@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from asr.events import TranscriptFinal, TranscriptLag, TranscriptPartial
-from asr.frames import FinalTranscript, LegRef, PartialTranscript
+from asr.frames import FinalTranscript, LegRef, PartialTranscript, TranscriptFrame
 from config.errors import EventBusError
 from config.events import Notifier
 
@@ -24,6 +25,20 @@ class LagReport:
     dropped_seconds: float
 
 
+class Redactor(Protocol):
+    """Masks what no sink may see (card data) in a leg's transcripts, called in order for one leg.
+
+    The speech pipeline cannot be built without one: qa/ provides it (``qa.pci.LegRedactor``)
+    through the composition root, since asr/ never imports qa/.
+    """
+
+    def __call__(self, frame: TranscriptFrame, /) -> TranscriptFrame: ...
+
+
+RedactorFactory = Callable[[LegRef], Redactor]
+"""A new redactor for each leg (it may remember what was said on that leg)."""
+
+
 class TranscriptSink(Protocol):
     """Receives one leg's results in order; called off the event loop (may block briefly)."""
 
@@ -32,6 +47,13 @@ class TranscriptSink(Protocol):
     def final(self, transcript: FinalTranscript) -> None: ...
 
     def lag(self, report: LagReport) -> None: ...
+
+
+@runtime_checkable
+class LegClosedListener(Protocol):
+    """A sink that wants to know when its leg ended (after its last words were delivered)."""
+
+    def leg_closed(self, leg: LegRef) -> None: ...
 
 
 class NotifierSink:

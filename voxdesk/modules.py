@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tickets.sla.models",
     "tickets.kb.models",
     "tickets.webhooks.models",
+    "qa.alerts.models",
     "qa.scorecards.models",
 )
 
@@ -35,6 +36,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tickets.csat.tasks",
     "telephony.recording.tasks",
     "tickets.conversations.call_tasks",
+    "qa.alerts.tasks",
     "qa.scorecards.tasks",
 )
 

@@ -25,6 +25,7 @@ from web.routes import (
     ivr_flows,
     kb,
     orders_csat,
+    qa,
     routing_config,
     scorecards,
     sessions,
@@ -80,5 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls.live_router)
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)
+    app.include_router(qa.router)
     app.include_router(scorecards.router)
     return app

@@ -1,9 +1,11 @@
 """A media worker process: RTP in, transcripts out, load published for the controller.
 
-    python -m asr.media.worker --port-range 20000-20199 --control-port 8790 --redis-url redis://...
+    python -m voxdesk.processes media --port-range 20000-20199 --control-port 8790 --redis-url redis://...
 
 Every allocated leg gets a :class:`~asr.pipeline.LegPipeline` on the process-wide engine; its
-transcripts go to the notifier (live) and to the Celery store job (persisted).
+transcripts, redacted by the leg's own redactor, go to the notifier (live), to the Celery store job
+(persisted) and to any sinks the composition root adds. :func:`main` takes the redactor factory
+and the extra sinks from the composition root (``voxdesk.processes``): asr/ does not know qa/.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from asr.frames import LegRef
 from asr.media.control import MAX_LINE, WorkerLoad, forget_predecessors, publish_load
 from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
-from asr.sinks import TranscriptSink
+from asr.sinks import RedactorFactory, TranscriptSink
 from asr.vad import VadEngine
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class MediaWorker:
         make_vad: Callable[[], VadEngine],
         make_sinks: SinkFactory,
         *,
+        make_redactor: RedactorFactory,
         host: str = "127.0.0.1",
         port_range: tuple[int, int] = (20000, 20199),
         control_port: int = 0,
@@ -60,6 +63,7 @@ class MediaWorker:
         self.recognizer = recognizer
         self.make_vad = make_vad
         self.make_sinks = make_sinks
+        self.make_redactor = make_redactor
         self.host = host
         self.capacity = capacity
         self.config = config or PipelineConfig()
@@ -114,7 +118,13 @@ class MediaWorker:
         if speaker:
             self.speakers[leg] = speaker
         pipeline = LegPipeline(
-            leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config, phrases=phrases
+            leg,
+            self.recognizer,
+            self.make_vad(),
+            self.make_sinks(leg),
+            self.config,
+            redactor=self.make_redactor(leg),
+            phrases=phrases,
         )
         await pipeline.start()
         try:
@@ -261,7 +271,9 @@ def _port_range(text: str) -> tuple[int, int]:
     return start, end
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(
+    args: argparse.Namespace, make_redactor: RedactorFactory, extra_sinks: SinkFactory | None = None
+) -> None:
     from asr.engines.select import build_recognizer
     from asr.sinks import NotifierSink
     from asr.transcripts.store import CelerySegmentSink
@@ -283,7 +295,8 @@ async def run(args: argparse.Namespace) -> None:
     worker = MediaWorker(
         recognizer,
         lambda: make_vad(asr.vad, 16000, asr.vad_mode),
-        lambda leg: sinks,
+        lambda leg: [*sinks, *(extra_sinks(leg) if extra_sinks else ())],
+        make_redactor=make_redactor,
         host=args.host or asr.media_host,
         port_range=args.port_range or (asr.media_port_start, asr.media_port_end),
         control_port=args.control_port if args.control_port is not None else asr.media_control_port,
@@ -332,8 +345,11 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
     print(json.dumps({"warmed_recognizers": warmed, "seconds": seconds}), flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m asr.media.worker", description=__doc__)
+def main(
+    argv: list[str] | None, *, make_redactor: RedactorFactory, extra_sinks: SinkFactory | None = None
+) -> None:
+    """Run a worker whose legs are redacted by ``make_redactor`` (from the composition root)."""
+    parser = argparse.ArgumentParser(prog="python -m voxdesk.processes media", description=__doc__)
     parser.add_argument("--port-range", type=_port_range, help="RTP ports, e.g. 20000-20199")
     parser.add_argument("--host", help="address to bind and advertise (default from settings)")
     parser.add_argument("--control-port", type=int, help="TCP control port (0 = any free port)")
@@ -347,11 +363,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run(args))
+        asyncio.run(run(args, make_redactor, extra_sinks))
     except ModelNotFoundError as exc:  # no model, or one of another language: say which and what to do
         log.error("media worker cannot start: %s", exc)
         raise SystemExit(2) from None
 
-
-if __name__ == "__main__":
-    main()

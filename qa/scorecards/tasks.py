@@ -23,10 +23,12 @@ from celery import Task
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from asr.redaction import redact_text
 from config.db import make_engine, make_session_factory
 from config.jobs import celery_app
 from config.settings import Settings, load_settings
+from qa.compliance.model import Utterance
+from qa.compliance.store import current_engine
+from qa.pci import redact_text
 from qa.scorecards.phrases import shared_phrase_book
 from qa.scorecards.replay import ComplianceCheck
 from qa.scorecards.schemas import CallFacts
@@ -45,13 +47,9 @@ def _sessions(database_url: str) -> sessionmaker[Session]:
     return make_session_factory(make_engine(database_url))
 
 
-def compliance_check(settings: Settings) -> ComplianceCheck | None:
-    """The compliance engine the scorecard replays the transcript through.
-
-    None until ``qa.compliance`` is merged (disclosure and compliance items are then "n/a"); the lead
-    wires ``ComplianceCheck(current_engine(settings), Utterance)`` here.
-    """
-    return None
+def compliance_check(settings: Settings) -> ComplianceCheck:
+    """The compliance rules in force (rebuilt when an admin changes them), as live calls use them."""
+    return ComplianceCheck(current_engine(settings), Utterance)
 
 
 def score(

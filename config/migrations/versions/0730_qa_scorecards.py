@@ -1,14 +1,14 @@
 """qa scorecards (one per call, automatic result and review) and coaching notes
 
 Revision ID: 0730
-Revises: 0603
+Revises: 0710
 Create Date: 2026-12-02 13:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0730'
-down_revision = '0603'
+down_revision = '0710'
 branch_labels = None
 depends_on = None
 

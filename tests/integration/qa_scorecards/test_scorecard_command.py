@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import upgrade
 from telephony.records.models import CallRecord
+from voxdesk.cli import app as voxdesk_app
 from voxdesk.qa_score import score_call_command
 
 pytestmark = pytest.mark.integration
@@ -58,3 +59,8 @@ def test_a_recorded_call_is_scored_from_its_call_record_and_printed_as_json(
     for missing in ("abandoned", "no-such-call"):
         refused = CliRunner().invoke(cli, ["score", missing])
         assert refused.exit_code == 1 and "no answered call" in refused.output
+
+
+def test_the_score_command_is_mounted_under_voxdesk_qa() -> None:
+    result = CliRunner().invoke(voxdesk_app, ["qa", "score", "--help"])
+    assert result.exit_code == 0 and "call_id" in result.output and "Score a finished call" in result.output
