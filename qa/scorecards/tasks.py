@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
+from config.errors import VoxdeskError
 from config.jobs import celery_app
 from config.settings import Settings, load_settings
 from qa.compliance.model import Utterance
@@ -47,9 +48,14 @@ def _sessions(database_url: str) -> sessionmaker[Session]:
     return make_session_factory(make_engine(database_url))
 
 
-def compliance_check(settings: Settings) -> ComplianceCheck:
-    """The compliance rules in force (rebuilt when an admin changes them), as live calls use them."""
-    return ComplianceCheck(current_engine(settings), Utterance)
+def compliance_check(settings: Settings) -> ComplianceCheck | None:
+    """The compliance rules in force (rebuilt when an admin changes them), as live calls use them;
+    None when the rules file cannot be read (the call is still scored, its compliance items "n/a")."""
+    try:
+        return ComplianceCheck(current_engine(settings), Utterance)
+    except VoxdeskError as exc:
+        log.warning("scorecards without compliance items: %s", exc)
+        return None
 
 
 def score(

@@ -53,3 +53,16 @@ def test_a_recording_notice_in_time_and_a_negated_promise_pass(
     items = items_of(factory, facts.call_id)
     assert items["disclosure"].status is ItemStatus.PASSED  # type: ignore[attr-defined]
     assert items["compliance"].status is ItemStatus.PASSED  # type: ignore[attr-defined]
+
+
+def test_a_broken_rules_file_still_scores_the_call_without_compliance_items(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    (tmp_path / "compliance_rules.yaml").write_text("rules:\n  - id: [unclosed\n", encoding="utf-8")
+    check = compliance_check(Settings(data_dir=tmp_path))
+    assert check is None
+    facts = stored_call(factory, "agent7")
+    score(factory, facts, check)
+    items = items_of(factory, facts.call_id)
+    assert items["compliance"].status is ItemStatus.NOT_APPLICABLE  # type: ignore[attr-defined]
+    assert items["greeting"].status is ItemStatus.PASSED  # type: ignore[attr-defined]
