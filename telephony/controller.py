@@ -46,6 +46,7 @@ from telephony.connected.services import ConnectedCallService
 from telephony.context import ControlContext
 from telephony.endpoints import AgentConfigWriter, EndpointReloader, SandboxAgentConfig
 from telephony.inbound.conversations import CallConversations, TaskSender, TicketsCallConversations
+from telephony.inbound.post_call_qa import PostCallQa
 from telephony.inbound.stasis import InboundStasis
 from telephony.ivr import CustomerDirectory, Flow, OrderConnector
 from telephony.ivr.faq import FaqAnswerer
@@ -194,6 +195,8 @@ class Controller:
         if self.conversations is not None:
             self.queues.answered_hooks.append(self.conversations.call_answered)
             calls.on_ended(self.conversations.call_ended)
+        if jobs is not None:  # every call an agent answered gets a scorecard
+            calls.on_ended(PostCallQa(jobs).call_ended)
         self.executor = CommandExecutor(self)
         self.commands = CommandConsumer(self._redis, self.executor.execute, prefix=prefix)
         self._lease_key = f"{prefix}:telephony:controller-lease"

@@ -125,6 +125,7 @@ def _mount_features() -> None:
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
     from tickets.kb.cli import kb_cli
+    from voxdesk.qa_score import score_call_command
 
     app.add_typer(asterisk_app, name="asterisk")
     app.command("call")(call)
@@ -133,6 +134,7 @@ def _mount_features() -> None:
     app.add_typer(models_app, name="models")
     app.command("analyze")(analyze)
     app.add_typer(channels_cli, name="channels")
+    qa_app.command("score")(score_call_command)  # reads call records, so it is wired here
     app.add_typer(qa_app, name="qa")
     app.add_typer(kb_cli, name="kb")
 

@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tickets.kb.models",
     "tickets.webhooks.models",
     "qa.alerts.models",
+    "qa.scorecards.models",
 )
 
 # Modules whose Celery tasks the worker registers (jobs are sent by name, so senders import none).
@@ -36,6 +37,7 @@ TASK_MODULES: tuple[str, ...] = (
     "telephony.recording.tasks",
     "tickets.conversations.call_tasks",
     "qa.alerts.tasks",
+    "qa.scorecards.tasks",
 )
 
 

@@ -46,8 +46,12 @@ class ChildProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                self.args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True,
+                self.args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
 
     def alive(self) -> bool:
@@ -134,14 +138,39 @@ def children_for(settings: Settings) -> list[ChildProcess]:
     web = settings.web
     return [
         ChildProcess(
-            "web", [python, "-m", "uvicorn", "voxdesk.processes:web_app", "--factory",
-                    "--host", web.host, "--port", str(web.port), "--log-level", "warning"],
+            "web",
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "voxdesk.processes:web_app",
+                "--factory",
+                "--host",
+                web.host,
+                "--port",
+                str(web.port),
+                "--log-level",
+                "warning",
+            ],
             logs / "web.log",
         ),
         ChildProcess(
-            "worker", [python, "-m", "celery", "-A", "voxdesk.jobs:celery_app", "worker", "--beat",
-                       "--loglevel", "INFO", "--concurrency", "2",
-                       "--schedule", str(settings.data_dir / "celerybeat-schedule")],
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "voxdesk.jobs:celery_app",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(settings.data_dir / "celerybeat-schedule"),
+            ],
             logs / "worker.log",
         ),
         ChildProcess("mail", [python, "-m", "voxdesk.cli", "channels", "smtp-server"], logs / "mail.log"),
@@ -153,8 +182,12 @@ def children_for(settings: Settings) -> list[ChildProcess]:
     ]
 
 
-def run_up(settings: Settings, start_asterisk: Callable[[Settings], Callable[[], object] | None],
-           *, ready: Callable[[str], None] | None = None) -> None:
+def run_up(
+    settings: Settings,
+    start_asterisk: Callable[[Settings], Callable[[], object] | None],
+    *,
+    ready: Callable[[str], None] | None = None,
+) -> None:
     """Start everything, block until a signal arrives, then stop everything."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     pid_path = pid_file(settings)

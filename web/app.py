@@ -27,6 +27,7 @@ from web.routes import (
     orders_csat,
     qa,
     routing_config,
+    scorecards,
     sessions,
     system,
     ticket_rules,
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)
     app.include_router(qa.router)
+    app.include_router(scorecards.router)
     return app

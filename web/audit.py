@@ -1,11 +1,12 @@
-"""One audit entry for every state-changing request of an admin or supervisor, in one place.
+"""One audit entry for every state-changing request of an admin, supervisor or QA manager, in one place.
 
 An ASGI middleware around the routes: after a ``POST``, ``PUT``, ``PATCH`` or ``DELETE`` answers, it
 reads who asked (``request.state.principal``, set by :func:`web.auth.current_principal`) and, for an
-admin or supervisor, stores the actor, their role, the method and route template (not the URL, so
-no query string and no token), the ids in the path (and the id a ``201`` created), the status and
-the client's address. Refused attempts (403, 422) are recorded too. Bodies are never read, so no
-password reaches the log. Domain events that services write themselves stay as they are.
+admin, supervisor or QA manager (scorecard reviews, coaching notes), stores the actor, their role,
+the method and route template (not the URL, so no query string and no token), the ids in the path
+(and the id a ``201`` created), the status and the client's address. Refused attempts (403, 422)
+are recorded too. Bodies are never read, so no password reaches the log. Domain events that
+services write themselves stay as they are.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from web.deps import connection_permits  # the same connection permits as every 
 log = logging.getLogger(__name__)
 
 AUDITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-AUDITED_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+AUDITED_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.QA_MANAGER})
 MAX_CREATED_BODY = 64 * 1024  # a 201's body is read only for its id, and only when this small
 MAX_PARAM_CHARS = 64
 

@@ -16,8 +16,10 @@ from config.settings import load_settings
 
 log = logging.getLogger(__name__)
 STORE_SEGMENT_TASK = "voxdesk.asr.store_segment"
-# Whoever keeps conversations appends the stored segment to the call's thread (named, not imported).
+# Jobs told of every stored segment (named, not imported): whoever keeps conversations appends it to
+# the call's thread; post-call QA scores a finished call again when a segment comes after its scorecard.
 SEGMENT_STORED_TASK = "voxdesk.tickets.call_transcript"
+SEGMENT_STORED_TASKS = (SEGMENT_STORED_TASK, "voxdesk.qa.segment_stored")
 
 
 @lru_cache(maxsize=4)
@@ -36,8 +38,9 @@ def store_segment_in(database_url: str, payload: dict[str, Any]) -> int:
 def store_segment(payload: dict[str, Any]) -> int:
     row_id = store_segment_in(load_settings().effective_database_url, payload)
     # After the row is durable, so the conversation never holds a line the transcript lacks.
-    try:
-        celery_app.send_task(SEGMENT_STORED_TASK, args=[payload])
-    except Exception as exc:  # the segment is stored; only its line in the conversation is missing
-        log.warning("segment %s stored, not queued for its conversation: %s", row_id, exc)
+    for name in SEGMENT_STORED_TASKS:
+        try:
+            celery_app.send_task(name, args=[payload])
+        except Exception as exc:  # the segment is stored; only what follows from it is missing
+            log.warning("segment %s stored, not queued for %s: %s", row_id, name, exc)
     return row_id

@@ -7,7 +7,8 @@ notices); :mod:`tickets.access.views` trims composite answers (customer view, ca
 look-up). ``web/access.py`` builds the :class:`Scope` of the signed-in user for routes and sockets.
 
 The rule
-- Admins: everything. QA managers: read everything, change nothing (any write answers 403).
+- Admins: everything. QA managers: read everything, change nothing (any write answers 403); their
+  own objects are QA's (scorecard reviews, coaching notes: ``qa.scorecards.access``).
 - Agents: a *ticket* assigned to them, of a group they are a member or lead of, with a task of their
   groups or assigned to them, on a conversation assigned to them or a call they answered, or in the
   pool (no assignee and no group: anyone may pick it up). A *conversation* assigned to them, a call
@@ -67,6 +68,10 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
   (telephony's CallConsole)
 - POST /api/calls/{call}/supervise/{mode}, GET/PUT /api/agents...: - (supervisors)
 - GET /api/calls/records, /records/{call}: - (supervisors, QA: reporting across the floor)
+- GET /api/qa/scorecards, /qa/scorecards/{id}, /calls/{call}/scorecard, /qa/agents/{agent}/scores:
+  supervisors, QA, admins: all; agents: the scorecards of calls they took (their SIP user name), else
+  404. PUT /api/qa/scorecards/{id}/review: QA managers and admins; POST .../notes: QA managers,
+  supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``)
 """
 
 from __future__ import annotations

@@ -12,7 +12,13 @@ from asr.transcripts import tasks as tasks_module
 from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentCreate
 from asr.transcripts.store import CelerySegmentSink, DatabaseSegmentSink
-from asr.transcripts.tasks import SEGMENT_STORED_TASK, STORE_SEGMENT_TASK, store_segment, store_segment_in
+from asr.transcripts.tasks import (
+    SEGMENT_STORED_TASK,
+    SEGMENT_STORED_TASKS,
+    STORE_SEGMENT_TASK,
+    store_segment,
+    store_segment_in,
+)
 from config.db import make_engine, make_session_factory, session_scope
 from config.migrate import current_tables, downgrade, upgrade
 
@@ -89,8 +95,9 @@ def test_the_job_is_registered_under_its_string_name_and_runs(tmp_path: Path, mo
     assert store_segment.name == STORE_SEGMENT_TASK
     result = store_segment.apply(args=[payload])
     assert result.successful() and isinstance(result.result, int)
-    # The stored segment goes on to the call's conversation, by the job's name (asr imports no tickets).
-    assert queued.sent == [(SEGMENT_STORED_TASK, [payload])]
+    # The stored segment goes on to the call's conversation and to post-call QA, by the jobs' names
+    # (asr imports neither tickets nor qa).
+    assert queued.sent == [(SEGMENT_STORED_TASK, [payload]), (SEGMENT_STORED_TASKS[1], [payload])]
 
 
 class RecordingCelery:

@@ -13,6 +13,7 @@ from calls_helpers import softphone, wait_until
 
 from config.db import make_engine, make_session_factory, session_scope
 from telephony.inbound.conversations import CALL_ENDED_TASK
+from telephony.inbound.post_call_qa import SCORE_CALL_TASK
 from telephony.sipua.client import place_call
 from telephony.sipua.plan import CallPlan, DtmfStep
 from tickets.conversations.call_tasks import finish_call
@@ -56,9 +57,13 @@ def test_a_caller_pressing_3_for_billing_gets_a_conversation_and_the_billing_rul
         )
     assert result.answered
     call = running.call_in_state("ended")
-    wait_until(lambda: bool(jobs.sent), 10, "the controller queued no end-of-call job")
-    [(name, [payload])] = jobs.sent
-    assert name == CALL_ENDED_TASK and payload["call_id"] == call.call_id
+    wait_until(lambda: len(jobs.sent) >= 2, 10, "the controller queued no end-of-call and scorecard jobs")
+    [[payload]] = [args for name, args in jobs.sent if name == CALL_ENDED_TASK]
+    assert payload["call_id"] == call.call_id
+    # The call an agent answered is scored: call control hands over what the transcript cannot say.
+    [[facts]] = [args for name, args in jobs.sent if name == SCORE_CALL_TASK]
+    assert (facts["call_id"], facts["agent_id"], facts["queue_id"]) == (call.call_id, "cc-agent2", "billing")
+    assert facts["offered_at"] < facts["answered_at"] < facts["ended_at"] and facts["hold_s"] == 0
     assert (payload["ivr_choice"], payload["queue_id"], payload["agent_id"]) == (
         "billing",
         "billing",
