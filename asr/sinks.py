@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,6 +33,26 @@ class TranscriptSink(Protocol):
     def final(self, transcript: FinalTranscript) -> None: ...
 
     def lag(self, report: LagReport) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LegStart:
+    """A media worker started transcribing a leg: who talks on it, and where its clock starts."""
+
+    leg: LegRef
+    speaker: str | None = None  # the agent's id on an agent leg
+    elapsed: float = 0.0  # the leg was transcribed elsewhere before (a moved leg continues its clock)
+    queue: str | None = None
+
+
+class LegListener(Protocol):
+    """Features that follow a media worker's legs (live QA): sinks for a new leg, word of its end.
+
+    ``leg_ended`` comes after the leg's last words reached every sink, off the event loop."""
+
+    def leg_started(self, start: LegStart) -> Sequence[TranscriptSink]: ...
+
+    def leg_ended(self, leg: LegRef) -> None: ...
 
 
 class NotifierSink:

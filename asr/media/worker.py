@@ -31,7 +31,7 @@ from asr.frames import LegRef
 from asr.media.control import MAX_LINE, WorkerLoad, forget_predecessors, publish_load
 from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
-from asr.sinks import TranscriptSink
+from asr.sinks import LegListener, LegStart, TranscriptSink
 from asr.vad import VadEngine
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,13 @@ class MediaWorker:
         idle_timeout: float = 1.0,
         redis_url: str | None = None,
         worker_id: str | None = None,
+        listeners: Sequence[LegListener] = (),
     ) -> None:
+        """``listeners``: features the composition root adds (live QA) get sinks of their own per leg."""
         self.recognizer = recognizer
         self.make_vad = make_vad
         self.make_sinks = make_sinks
+        self.listeners = list(listeners)
         self.host = host
         self.capacity = capacity
         self.config = config or PipelineConfig()
@@ -102,6 +105,7 @@ class MediaWorker:
         phrases: list[str] | None = None,
         speaker: str | None = None,
         elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> dict[str, Any]:
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
@@ -113,15 +117,16 @@ class MediaWorker:
             raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         if speaker:
             self.speakers[leg] = speaker
-        pipeline = LegPipeline(
-            leg, self.recognizer, self.make_vad(), self.make_sinks(leg), self.config, phrases=phrases
-        )
+        start = LegStart(leg, speaker, elapsed, queue)
+        sinks = [*self.make_sinks(leg), *(s for each in self.listeners for s in each.leg_started(start))]
+        pipeline = LegPipeline(leg, self.recognizer, self.make_vad(), sinks, self.config, phrases=phrases)
         await pipeline.start()
         try:
             allocation = await self.rtp.allocate_port(leg, codec, pipeline, elapsed)
         except Exception:
             await pipeline.close()
             self.speakers.pop(leg, None)
+            await self._leg_ended(leg)
             raise
         self.pipelines[leg] = pipeline
         return {"worker_id": self.worker_id, "host": allocation.host, "port": allocation.port, "codec": codec}
@@ -135,7 +140,15 @@ class MediaWorker:
         rtp_stats = self.rtp.release(leg)
         await pipeline.close()
         self.speakers.pop(leg, None)  # after the flush: the last words still carry the speaker
+        await self._leg_ended(leg)
         return {"rtp": rtp_stats, "asr": pipeline.stats()}
+
+    async def _leg_ended(self, leg: LegRef) -> None:
+        for listener in self.listeners:
+            try:
+                await asyncio.to_thread(listener.leg_ended, leg)
+            except Exception:  # a listener's failure must not fail the hang-up
+                log.exception("leg listener %r failed on the end of %s", listener, leg)
 
     def load(self) -> WorkerLoad:
         now, cpu = time.monotonic(), time.process_time()
@@ -202,6 +215,7 @@ class MediaWorker:
                     _phrases(message),
                     _optional_text(message, "speaker", 128),
                     _elapsed(message),
+                    _optional_text(message, "queue", 64),
                 )
                 return {"ok": True, **result}
             if op == "phrases":
@@ -261,7 +275,7 @@ def _port_range(text: str) -> tuple[int, int]:
     return start, end
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, listeners: Sequence[LegListener] = ()) -> None:
     from asr.engines.select import build_recognizer
     from asr.sinks import NotifierSink
     from asr.transcripts.store import CelerySegmentSink
@@ -292,6 +306,7 @@ async def run(args: argparse.Namespace) -> None:
         idle_timeout=asr.media_idle_timeout_ms / 1000,
         redis_url=redis_url,
         worker_id=args.worker_id,
+        listeners=listeners,
     )
     await worker.start()
     print(
@@ -332,7 +347,8 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
     print(json.dumps({"warmed_recognizers": warmed, "seconds": seconds}), flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, listeners: Sequence[LegListener] = ()) -> None:
+    """``listeners`` come from the composition root (:mod:`voxdesk.media`): asr imports no feature."""
     parser = argparse.ArgumentParser(prog="python -m asr.media.worker", description=__doc__)
     parser.add_argument("--port-range", type=_port_range, help="RTP ports, e.g. 20000-20199")
     parser.add_argument("--host", help="address to bind and advertise (default from settings)")
@@ -347,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run(args))
+        asyncio.run(run(args, listeners))
     except ModelNotFoundError as exc:  # no model, or one of another language: say which and what to do
         log.error("media worker cannot start: %s", exc)
         raise SystemExit(2) from None
