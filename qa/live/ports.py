@@ -52,10 +52,25 @@ class ActionLike(Protocol):
     def action(self) -> str: ...
 
 
-class Assist(Protocol):
-    """One call's assist state (:class:`qa.assist.session.AssistSession`): None when unchanged."""
+class AssistUpdateLike(Protocol):
+    """What the agent is shown after a turn (:class:`qa.assist.session.AssistUpdate`)."""
 
-    def hear(self, speaker: str, text: str) -> Sequence[SuggestionLike] | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def actions(self) -> Sequence[ActionLike]: ...
+
+
+class Assist(Protocol):
+    """One call's assist state (:class:`qa.assist.session.AssistSession`): ``hear`` gives the new top
+    suggestions, None when unchanged; ``latest`` what they came with (language, actions)."""
+
+    def hear(
+        self, speaker: str, text: str, *, at: float | None = None
+    ) -> Sequence[SuggestionLike] | None: ...
+
+    @property
+    def latest(self) -> AssistUpdateLike | None: ...
 
 
 class QaEngines(Protocol):
@@ -64,8 +79,6 @@ class QaEngines(Protocol):
     def monitor(self, *, queue: str | None = None) -> Monitor: ...
 
     def assist(self) -> Assist | None: ...
-
-    def actions(self, text: str) -> Sequence[ActionLike]: ...
 
 
 class QaOutlet(Protocol):

@@ -37,7 +37,6 @@ class CallQa:
     ) -> None:
         self.call_id = call_id
         self.agent = agent
-        self._engines = engines
         self._outlet = outlet
         self._monitor: Monitor = engines.monitor(queue=queue)
         self._assist: Assist | None = engines.assist()
@@ -57,7 +56,7 @@ class CallQa:
                 self._agent_heard = True
             self._report(self._monitor.hear(Utterance(speaker, text, start, end, segment_id)))
             if speaker == "caller" and self._assist is not None:
-                self._suggest(text, self._assist.hear(speaker, text))
+                self._suggest(text, self._assist.hear(speaker, text, at=end))
 
     def tick(self, now: float) -> None:
         """Raise the missing disclosures whose deadline passed by ``now``."""
@@ -101,13 +100,14 @@ class CallQa:
     def _suggest(self, text: str, suggestions: Sequence[SuggestionLike] | None) -> None:
         if not suggestions:  # None: the top three did not change
             return
-        actions = self._engines.actions(text)
+        update = self._assist.latest if self._assist is not None else None
+        actions = update.actions if update is not None else ()
         self._publish(
             QaSuggestion(
                 call_id=self.call_id,
                 suggestions=[suggestion_dict(s) for s in suggestions],
                 actions=[{"intent": a.intent, "label": a.label, "action": a.action} for a in actions],
-                language=detect_language(text),
+                language=update.language if update is not None else detect_language(text),
                 for_text=text,
             )
         )

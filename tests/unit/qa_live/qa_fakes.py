@@ -71,17 +71,26 @@ class Action:
     action: str
 
 
+@dataclass(frozen=True)
+class Update:
+    language: str
+    actions: tuple[Action, ...]
+
+
 @dataclass
 class WordAssist:
     """Suggests the article named after a word the caller said ("refund" -> kb refund)."""
 
     last: tuple[str, ...] = ()
+    latest: Update | None = None
 
-    def hear(self, speaker: str, text: str) -> list[Article] | None:
+    def hear(self, speaker: str, text: str, *, at: float | None = None) -> list[Article] | None:
         keys = tuple(w for w in ("refund", "delivery", "password") if w in text)
-        if not keys or keys == self.last:
+        if speaker != "caller" or not keys or keys == self.last:
             return None
         self.last = keys
+        actions = (Action("refund", "Open a refund ticket", "ticket.refund"),) if "refund" in text else ()
+        self.latest = Update("en", actions)
         return [Article(k, k.title(), f"about {k}", f"kb:{k}", n, 0.8) for n, k in enumerate(keys, 1)]
 
 
@@ -98,9 +107,6 @@ class FakeEngines:
 
     def assist(self) -> WordAssist:
         return WordAssist()
-
-    def actions(self, text: str) -> Sequence[Action]:
-        return [Action("refund", "Open a refund ticket", "ticket.refund")] if "refund" in text else []
 
 
 @dataclass
