@@ -72,19 +72,15 @@ class LiveQa:
         if leg.leg not in ("agent", "caller"):
             return []  # extra legs (a consulted agent) are not the call's two parties
         leg_origin = self._clock() - start.elapsed
-        try:
-            with self._lock:
-                call = self._calls.get(leg.call_id)
-                if call is None:
-                    agent = start.speaker if leg.leg == "agent" else None
-                    qa = CallQa(leg.call_id, self._engines, self._outlet, agent=agent, queue=start.queue)
-                    call = self._calls[leg.call_id] = _LiveCall(qa, leg_origin)
-                elif leg.leg == "agent" and start.speaker:
-                    call.qa.agent = start.speaker
-                call.legs.add(leg.leg)
-        except Exception:  # no rules or knowledge base to hand: the call is transcribed without QA
-            log.exception("call %s: live QA unavailable", leg.call_id)
-            return []
+        with self._lock:
+            call = self._calls.get(leg.call_id)
+            if call is None:
+                agent = start.speaker if leg.leg == "agent" else None
+                qa = CallQa(leg.call_id, self._engines, self._outlet, agent=agent, queue=start.queue)
+                call = self._calls[leg.call_id] = _LiveCall(qa, leg_origin)
+            elif leg.leg == "agent" and start.speaker:
+                call.qa.agent = start.speaker
+            call.legs.add(leg.leg)
         return [CallQaSink(call.qa, leg.leg, leg_origin - call.origin)]
 
     def leg_ended(self, leg: LegRef) -> None:

@@ -38,8 +38,10 @@ class CallQa:
         self.call_id = call_id
         self.agent = agent
         self._outlet = outlet
-        self._monitor: Monitor = engines.monitor(queue=queue)
-        self._assist: Assist | None = engines.assist()
+        self._engines, self._queue = engines, queue
+        self._monitor: Monitor | None = None
+        self._assist: Assist | None = None
+        self._broken = False
         self._lock = threading.Lock()
         self._agent_heard = False  # deadlines run from the agent's first words, on this worker's legs
         self._finished = False
@@ -50,18 +52,19 @@ class CallQa:
         if speaker not in SPEAKERS or not text.strip():
             return
         with self._lock:
-            if self._finished:
+            monitor = self._ready()
+            if self._finished or monitor is None:
                 return
             if speaker == "agent":
                 self._agent_heard = True
-            self._report(self._monitor.hear(Utterance(speaker, text, start, end, segment_id)))
+            self._report(monitor.hear(Utterance(speaker, text, start, end, segment_id)))
             if speaker == "caller" and self._assist is not None:
                 self._suggest(text, self._assist.hear(speaker, text, at=end))
 
     def tick(self, now: float) -> None:
         """Raise the missing disclosures whose deadline passed by ``now``."""
         with self._lock:
-            if self._agent_heard and not self._finished:
+            if self._agent_heard and not self._finished and self._monitor is not None:
                 self._report(self._monitor.due(now))
 
     def finish(self, end: float) -> None:
@@ -70,8 +73,21 @@ class CallQa:
             if self._finished:
                 return
             self._finished = True
-            if self._agent_heard:  # the agent's leg ran here (a split call's caller half says nothing)
+            # Only where the agent's leg ran (the caller's half of a call split across workers is silent).
+            if self._agent_heard and self._monitor is not None:
                 self._report(self._monitor.finish(end))
+
+    def _ready(self) -> Monitor | None:
+        """The rules and knowledge base in force, taken on the first words (on a sink thread: loading
+        them never holds up the media worker's event loop); None when they cannot be loaded."""
+        if self._monitor is None and not self._broken:
+            try:
+                self._monitor = self._engines.monitor(queue=self._queue)
+                self._assist = self._engines.assist()
+            except Exception:  # the call is still transcribed, without QA
+                self._broken = True
+                log.exception("call %s: live QA unavailable", self.call_id)
+        return self._monitor
 
     def _report(self, findings: Sequence[Finding]) -> None:
         alerts = [f for f in findings if f.kind != "requirement_met"]

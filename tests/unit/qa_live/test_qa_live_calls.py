@@ -94,10 +94,18 @@ def test_the_ticker_thread_raises_a_missing_disclosure_without_anything_else_hap
 
 class BrokenEngines(FakeEngines):
     def monitor(self, *, queue: str | None = None) -> KeywordMonitor:
+        self.queues.append(queue)
+        if len(self.queues) > 1:
+            raise AssertionError("tried again")
         raise RuntimeError("rule file unreadable")
 
 
-def test_a_call_without_qa_engines_is_still_transcribed() -> None:
-    live = LiveQa(BrokenEngines(), KeptOutlet())
-    assert live.leg_started(LegStart(LegRef("c4", "caller"))) == []
-    live.leg_ended(LegRef("c4", "caller"))
+def test_a_call_without_qa_engines_is_still_transcribed_and_tries_to_load_them_once() -> None:
+    outlet = KeptOutlet()
+    live = LiveQa(BrokenEngines(), outlet)
+    [sink] = live.leg_started(LegStart(LegRef("c4", "agent")))
+    sink.final(final("c4", "agent", "guaranteed", 1.0, 2.0))  # the sink never raises into the pipeline
+    sink.final(final("c4", "agent", "guaranteed", 3.0, 4.0))
+    live.tick()
+    live.leg_ended(LegRef("c4", "agent"))
+    assert outlet.events == [] and live.active_calls() == []
