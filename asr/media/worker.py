@@ -33,10 +33,13 @@ from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
 from asr.sinks import LegListener, LegStart, TranscriptSink
 from asr.vad import VadEngine
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SinkFactory = Callable[[LegRef], Sequence[TranscriptSink]]
+# Builds the composition root's leg listeners (live QA) from the worker's settings and Redis URL.
+ListenerFactory = Callable[[Settings, str], Sequence[LegListener]]
 
 
 class MediaWorker:
@@ -275,7 +278,7 @@ def _port_range(text: str) -> tuple[int, int]:
     return start, end
 
 
-async def run(args: argparse.Namespace, listeners: Sequence[LegListener] = ()) -> None:
+async def run(args: argparse.Namespace, make_listeners: ListenerFactory | None = None) -> None:
     from asr.engines.select import build_recognizer
     from asr.sinks import NotifierSink
     from asr.transcripts.store import CelerySegmentSink
@@ -306,7 +309,7 @@ async def run(args: argparse.Namespace, listeners: Sequence[LegListener] = ()) -
         idle_timeout=asr.media_idle_timeout_ms / 1000,
         redis_url=redis_url,
         worker_id=args.worker_id,
-        listeners=listeners,
+        listeners=make_listeners(settings, redis_url) if make_listeners is not None else (),
     )
     await worker.start()
     print(
@@ -347,8 +350,8 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
     print(json.dumps({"warmed_recognizers": warmed, "seconds": seconds}), flush=True)
 
 
-def main(argv: list[str] | None = None, listeners: Sequence[LegListener] = ()) -> None:
-    """``listeners`` come from the composition root (:mod:`voxdesk.media`): asr imports no feature."""
+def main(argv: list[str] | None = None, make_listeners: ListenerFactory | None = None) -> None:
+    """``make_listeners`` comes from the composition root (:mod:`voxdesk.media`): asr imports no feature."""
     parser = argparse.ArgumentParser(prog="python -m asr.media.worker", description=__doc__)
     parser.add_argument("--port-range", type=_port_range, help="RTP ports, e.g. 20000-20199")
     parser.add_argument("--host", help="address to bind and advertise (default from settings)")
@@ -363,7 +366,7 @@ def main(argv: list[str] | None = None, listeners: Sequence[LegListener] = ()) -
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run(args, listeners))
+        asyncio.run(run(args, make_listeners))
     except ModelNotFoundError as exc:  # no model, or one of another language: say which and what to do
         log.error("media worker cannot start: %s", exc)
         raise SystemExit(2) from None
