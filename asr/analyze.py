@@ -11,7 +11,7 @@ from asr.audio import PIPELINE_RATE, Resampler, WavAudio, read_wav
 from asr.engines.base import SpeechRecognizer
 from asr.frames import AudioFrame, FinalTranscript, LegRef
 from asr.pipeline import LegPipeline, PipelineConfig
-from asr.sinks import CollectingSink, TranscriptSink
+from asr.sinks import CollectingSink, RedactorFactory, TranscriptSink
 from asr.vad import VadEngine
 
 CHANNEL_INDEX = {"left": 0, "right": 1}
@@ -48,8 +48,10 @@ async def _run_leg(
     make_vad: Callable[[], VadEngine],
     config: PipelineConfig,
     sinks: list[TranscriptSink],
+    make_redactor: RedactorFactory,
 ) -> None:
-    pipeline = await LegPipeline(leg, recognizer, make_vad(), sinks, config).start()
+    pipeline = LegPipeline(leg, recognizer, make_vad(), sinks, config, redactor=make_redactor(leg))
+    await pipeline.start()
     resampler = Resampler(audio.sample_rate, PIPELINE_RATE)
     pcm = audio.channels[channel]
     step = max(1, int(audio.sample_rate * FRAME_SECONDS))
@@ -68,13 +70,14 @@ async def analyze_recording(
     recognizer: SpeechRecognizer,
     make_vad: Callable[[], VadEngine],
     *,
+    make_redactor: RedactorFactory,
     config: PipelineConfig | None = None,
     caller_channel: str = "left",
     agent_channel: str = "right",
     call_id: str | None = None,
     extra_sinks: list[TranscriptSink] | None = None,
 ) -> list[FinalTranscript]:
-    """Every final segment of every leg, in time order."""
+    """Every final segment of every leg (redacted by ``make_redactor``'s redactors), in time order."""
     audio = read_wav(path)
     collector = CollectingSink()
     sinks: list[TranscriptSink] = [collector, *(extra_sinks or [])]
@@ -83,7 +86,9 @@ async def analyze_recording(
     legs = leg_channels(audio, caller_channel, agent_channel)
     await asyncio.gather(
         *(
-            _run_leg(audio, LegRef(call, lc.leg), lc.channel, recognizer, make_vad, settings, sinks)
+            _run_leg(
+                audio, LegRef(call, lc.leg), lc.channel, recognizer, make_vad, settings, sinks, make_redactor
+            )
             for lc in legs
         )
     )

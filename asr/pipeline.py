@@ -20,8 +20,7 @@ from asr.engines.base import SpeechRecognizer
 from asr.engines.stream import RecognizeStream
 from asr.exceptions import RecognizerError
 from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript, SpeechSegment, TranscriptFrame
-from asr.redaction import redact
-from asr.sinks import LagReport, TranscriptSink
+from asr.sinks import LagReport, LegClosedListener, Redactor, TranscriptSink
 from asr.vad import SpeechSegmenter, SpeechStart, VadEngine
 
 log = logging.getLogger(__name__)
@@ -57,9 +56,11 @@ class LegPipeline:
         sinks: Sequence[TranscriptSink],
         config: PipelineConfig | None = None,
         *,
+        redactor: Redactor,
         phrases: list[str] | None = None,
     ) -> None:
         self.leg = leg
+        self._redact = redactor
         self.config = config or PipelineConfig()
         if vad.sample_rate != recognizer.sample_rate:
             raise ValueError("VAD and recogniser must use the same sample rate")
@@ -133,7 +134,7 @@ class LegPipeline:
         if self._consumer is not None:
             await self._consumer
         self._check_lag(force=self.stream.stats.dropped_segments > self._reported_drops)
-        await asyncio.get_running_loop().run_in_executor(self._sink_thread, lambda: None)
+        await asyncio.get_running_loop().run_in_executor(self._sink_thread, self._tell_leg_closed)
         self._sink_thread.shutdown(wait=True)
 
     def stats(self) -> dict[str, float | int | str]:
@@ -184,9 +185,18 @@ class LegPipeline:
             report = LagReport(self.leg, lag, drops, stream.stats.dropped_seconds)
             self._dispatch("lag", report)
 
+    def _tell_leg_closed(self) -> None:
+        for sink in self._sinks:
+            if isinstance(sink, LegClosedListener):
+                try:
+                    sink.leg_closed(self.leg)
+                except Exception:
+                    self.sink_errors += 1
+                    log.exception("transcript sink %r failed at the end of the leg", sink)
+
     def _dispatch(self, kind: str, payload: TranscriptFrame | LagReport) -> asyncio.Future[None]:
         if isinstance(payload, PartialTranscript | FinalTranscript):
-            payload = redact(payload)  # no sink (console, database, log) ever sees a card number
+            payload = self._redact(payload)  # no sink (console, database, log) ever sees card data
 
         def deliver() -> None:
             for sink in self._sinks:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from asr.events import TranscriptFinal, TranscriptLag, TranscriptPartial
-from asr.frames import FinalTranscript, LegRef, PartialTranscript
+from asr.frames import FinalTranscript, LegRef, PartialTranscript, TranscriptFrame
 from config.errors import EventBusError
 from config.events import Notifier
 
@@ -23,6 +23,20 @@ class LagReport:
     lag_seconds: float
     dropped_segments: int
     dropped_seconds: float
+
+
+class Redactor(Protocol):
+    """Masks what no sink may see (card data) in a leg's transcripts, called in order for one leg.
+
+    The speech pipeline cannot be built without one: qa/ provides it (``qa.pci.LegRedactor``)
+    through the composition root, since asr/ never imports qa/.
+    """
+
+    def __call__(self, frame: TranscriptFrame, /) -> TranscriptFrame: ...
+
+
+RedactorFactory = Callable[[LegRef], Redactor]
+"""A new redactor for each leg (it may remember what was said on that leg)."""
 
 
 class TranscriptSink(Protocol):
@@ -45,14 +59,15 @@ class LegStart:
     queue: str | None = None
 
 
-class LegListener(Protocol):
-    """Features that follow a media worker's legs (live QA): sinks for a new leg, word of its end.
+LegSinkFactory = Callable[[LegStart], Sequence[TranscriptSink]]
+"""Sinks the composition root adds to each new leg (the recording pause, live QA)."""
 
-    ``leg_ended`` comes after the leg's last words reached every sink, off the event loop."""
 
-    def leg_started(self, start: LegStart) -> Sequence[TranscriptSink]: ...
+@runtime_checkable
+class LegClosedListener(Protocol):
+    """A sink that wants to know when its leg ended (after its last words were delivered)."""
 
-    def leg_ended(self, leg: LegRef) -> None: ...
+    def leg_closed(self, leg: LegRef) -> None: ...
 
 
 class NotifierSink:

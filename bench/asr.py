@@ -52,6 +52,7 @@ from asr.sinks import CollectingSink, NotifierSink  # noqa: E402
 from asr.vad import WebRtcVad  # noqa: E402
 from asr.warmup import warmup_audio  # noqa: E402
 from config.events import Notifier, Subscription, channel_name  # noqa: E402
+from qa.pci import LegRedactor  # noqa: E402
 
 SENTENCES = [
     "I would like a refund for my last order.",
@@ -195,7 +196,9 @@ async def pipeline_streams(
 
     async def run(index: int) -> dict[str, Any]:
         leg = LegRef("bench", f"pipe{index}")
-        pipeline = await LegPipeline(leg, engine, WebRtcVad(RATE, 2), [CollectingSink()], config).start()
+        pipeline = await LegPipeline(
+            leg, engine, WebRtcVad(RATE, 2), [CollectingSink()], config, redactor=LegRedactor()
+        ).start()
         for offset in range(0, len(audio), FRAME):
             await pipeline.feed(AudioFrame(leg, audio[offset : offset + FRAME], RATE, offset / RATE))
         await pipeline.close()
@@ -219,7 +222,9 @@ async def paced_legs(
     sides = [conversation(pause, rotate=i) for i in range(legs)]
     sinks: list[Any] = [NotifierSink(Notifier.from_url(redis_url))] if redis_url else [CollectingSink()]
     pipelines = [
-        await LegPipeline(LegRef(call, f"leg{i}"), engine, WebRtcVad(RATE, 2), sinks, config).start()
+        await LegPipeline(
+            LegRef(call, f"leg{i}"), engine, WebRtcVad(RATE, 2), sinks, config, redactor=LegRedactor()
+        ).start()
         for i in range(legs)
     ]
     speech_end_wall: dict[tuple[str, int], float] = {}

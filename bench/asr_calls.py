@@ -211,7 +211,7 @@ def run_asterisk_calls(
         client.delete(key)
     worker_log = (work / "media-worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "asr.media.worker", "--engine", engine, "--redis-url", redis_url,
+        [sys.executable, "-m", "voxdesk.processes", "media", "--engine", engine, "--redis-url", redis_url,
          "--control-port", "0", "--port-range", "22000-22399", "--capacity", str(2 * max_calls + 4),
          "--no-store", "--worker-id", f"bench-{uuid.uuid4().hex[:6]}"],
         env=os.environ | (extra_env or {}), stdout=worker_log, stderr=subprocess.STDOUT,

@@ -8,7 +8,10 @@ event. Per agent line: the first ``qa.alert`` holding its closing words, minus t
 sample was played; per caller question: the first ``qa.suggestion`` for its words. The matching
 ``transcript.final`` is timed too, so QA's own share (after the recogniser) shows. Prints JSON.
 
-Run: .venv/bin/python bench/qa.py [--utterances 10] [--engine whisper|vosk]
+By default both parties talk at once (the recogniser decodes two legs together, the harder case);
+``--sequential`` has the agent say all of their lines first, then the caller ask (one leg at a time).
+
+Run: .venv/bin/python bench/qa.py [--utterances 10] [--sequential] [--engine whisper|vosk]
 """
 
 from __future__ import annotations
@@ -120,11 +123,15 @@ def prepare(deployment: Deployment) -> None:
     time.sleep(6.0)  # the media worker's knowledge-base check runs every 5 s
 
 
-def measure(deployment: Deployment, sip_server: str, work: Path, count: int, pause: float) -> dict[str, Any]:
+def measure(
+    deployment: Deployment, sip_server: str, work: Path, count: int, pause: float, sequential: bool
+) -> dict[str, Any]:
     prepare(deployment)
-    # The caller's speech starts after the IVR, the queue and the agent's answer (about 4 s).
     agent_ends = side(PROMISES, count, 2.0, pause, work / "agent.wav")
-    caller_ends = side(QUESTIONS, count, 5.0, pause, work / "caller.wav")
+    # The caller's speech starts after the IVR, the queue and the agent's answer (about 4 s), or
+    # after all the agent's lines (the caller's file starts playing about 4 s before the agent's).
+    caller_lead = agent_ends[-1][1] + 8.0 if sequential else 5.0
+    caller_ends = side(QUESTIONS, count, caller_lead, pause, work / "caller.wav")
     played: dict[str, float] = {}
 
     def on(leg: str) -> Any:
@@ -155,6 +162,7 @@ def measure(deployment: Deployment, sip_server: str, work: Path, count: int, pau
     return {
         "bench": "end of an utterance (audio) -> its qa.alert / qa.suggestion on /ws/calls, as deployed",
         "engine": deployment.settings.asr.engine.value,
+        "legs_talking": "one at a time" if sequential else "both at once",
         "alert": summary(alert),
         "suggestion": summary(suggestion),
         "transcript_final_agent": summary(agent_final),
@@ -179,9 +187,11 @@ def main() -> None:
     parser.add_argument("--engine", default="whisper", choices=["auto", "vosk", "whisper"])
     parser.add_argument("--utterances", type=int, default=10, help="forbidden lines, and as many questions")
     parser.add_argument("--pause", type=float, default=2.5, help="silence after each utterance")
+    parser.add_argument("--sequential", action="store_true", help="the agent's lines, then the caller's")
     args = parser.parse_args()
     with deployed(args.engine, "qa") as (deployment, sip_server, work):
-        print(json.dumps(measure(deployment, sip_server, work, args.utterances, args.pause), indent=2))
+        report = measure(deployment, sip_server, work, args.utterances, args.pause, args.sequential)
+        print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ Where each feature's errors sit (leaf -> kind):
 - tickets.channels: PayloadError -> MalformedRequest, PayloadTooLargeError -> PayloadTooLarge,
   ChannelNotConfiguredError -> NotConfigured, DeliveryError -> Upstream, ReplayedRequestError and
   UnverifiedRecipientError -> Conflict, ReplayCheckUnavailableError -> Unavailable
+- qa.compliance: ComplianceRuleFileError -> InvalidInput (with ``problems``)
 
 Every error also says whether trying again can help (``recoverable``).
 """

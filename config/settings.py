@@ -259,6 +259,20 @@ class AsrSettings(Section):
     media_jitter_ms: int = Field(default=60, ge=0, le=1000)
 
 
+class QaSettings(Section):
+    """qa/: compliance, card data, agent assist, the FAQ bot, scorecards."""
+
+    # --- assist part: the FAQ bot on text channels (qa/faqbot.py, tickets/assist/) ---
+    faq_bot_enabled: bool = Field(
+        default=True, description="The FAQ bot answers customers on text channels until an agent joins"
+    )
+    faq_bot_channels: list[Literal["webchat", "sms", "wechat", "email"]] = Field(
+        default=["webchat", "sms", "wechat"],
+        description="Text channels the FAQ bot answers on (when faq_bot_enabled)",
+    )
+    # --- end of the assist part ---
+
+
 class Settings(BaseSettings):
     """Everything Voxdesk reads at start-up."""
 
@@ -284,6 +298,7 @@ class Settings(BaseSettings):
     customers: CustomerSettings = Field(default_factory=CustomerSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
+    qa: QaSettings = Field(default_factory=QaSettings)
 
     @field_validator("log_level")
     @classmethod

@@ -21,6 +21,12 @@ CACHE_SIZE = 4096
 MAX_CHARS = 2000  # a vector of a whole e-mail is no better than of its start, and costs more
 
 
+def _clean(text: str) -> str:
+    """Whitespace folded, cut to MAX_CHARS, lone surrogates dropped (the tokenizer raises on them)."""
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    return " ".join(text.split())[:MAX_CHARS]
+
+
 class SentenceEncoder:
     """L2-normalised sentence vectors; thread-safe (one lock around the numpy forward pass)."""
 
@@ -39,7 +45,7 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, shape (n, 512), float32, unit length (so a dot product is the cosine)."""
-        keys = [" ".join(t.split())[:MAX_CHARS] for t in texts]
+        keys = [_clean(t) for t in texts]
         out = np.zeros((len(keys), DIMENSIONS), dtype=np.float32)
         with self._lock:
             missing = sorted({k for k in keys if k not in self._cache})

@@ -10,6 +10,7 @@ import typer
 
 from config.errors import VoxdeskError
 from config.settings import Settings, load_settings
+from qa.pci.logs import install_log_redaction
 from voxdesk.events import import_event_modules
 
 app = typer.Typer(
@@ -117,26 +118,34 @@ def show_settings() -> None:
 
 def _mount_features() -> None:
     """Commands that live with their feature. Imported directly: a broken feature fails loudly."""
-    from asr.cli import analyze, models_app
+    from asr.cli import models_app
+    from qa.analyze_cli import analyze_command
+    from qa.cli import qa_app
     from telephony.cli import asterisk_app, call, softphone
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
+    from tickets.kb.cli import kb_cli
+    from voxdesk.media import published_kb
 
     app.add_typer(asterisk_app, name="asterisk")
     app.command("call")(call)
     app.command("softphone")(softphone)
     app.add_typer(controller_app, name="controller")
     app.add_typer(models_app, name="models")
-    app.command("analyze")(analyze)
+    app.command("analyze")(analyze_command(published_kb))  # the same live QA, on the database's KB
     app.add_typer(channels_cli, name="channels")
+    app.add_typer(qa_app, name="qa")
+    app.add_typer(kb_cli, name="kb")
 
 
 _mount_features()
 
 
 def main() -> None:
-    """Console-script entry point (the mail server runs through it too: every event type known)."""
+    """Console-script entry point (the mail server runs through it too: every event type known;
+    card data masked in whatever it logs)."""
     import_event_modules()
+    install_log_redaction()
     app()
 
 

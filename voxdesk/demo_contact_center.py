@@ -23,6 +23,7 @@ from asr.transcripts.repository import TranscriptRepository
 from asr.transcripts.schemas import TranscriptSegmentCreate
 from config.db import session_scope
 from config.models import AuditEntry, User
+from qa.language import detect_language
 from telephony.agent_profiles.repository import agent_identity, save_profile
 from telephony.calls.model import Call
 from telephony.records.queries import get_record
@@ -219,7 +220,8 @@ def _knowledge_base(
                 continue
             data = ArticleCreate(
                 title=article["title"], body=article["body"].strip(), tags=article.get("tags", []),
-                category_id=categories[name], status=ArticleStatus.PUBLISHED,
+                category_id=categories[name], status=ArticleStatus.PUBLISHED, key=article.get("key"),
+                language=detect_language(f"{article['title']} {article['body']}"),
             )  # fmt: skip
             create_article(session, runtime, data, DEMO_ACTOR.name)
             summary.added("kb_articles")

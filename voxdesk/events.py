@@ -21,6 +21,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "tickets.conversations.events",
     "tickets.customers.events",
     "tickets.kb.events",
+    "qa.assist.events",
 )
 
 

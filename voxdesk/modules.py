@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tickets.sla.models",
     "tickets.kb.models",
     "tickets.webhooks.models",
+    "qa.alerts.models",
 )
 
 # Modules whose Celery tasks the worker registers (jobs are sent by name, so senders import none).
@@ -34,6 +35,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tickets.csat.tasks",
     "telephony.recording.tasks",
     "tickets.conversations.call_tasks",
+    "qa.alerts.tasks",
 )
 
 

@@ -25,6 +25,7 @@ from web.routes import (
     ivr_flows,
     kb,
     orders_csat,
+    qa,
     routing_config,
     sessions,
     system,
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls.live_router)
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)
+    app.include_router(qa.router)
     return app

@@ -1,9 +1,11 @@
 """A media worker process: RTP in, transcripts out, load published for the controller.
 
-    python -m asr.media.worker --port-range 20000-20199 --control-port 8790 --redis-url redis://...
+    python -m voxdesk.processes media --port-range 20000-20199 --control-port 8790 --redis-url redis://...
 
 Every allocated leg gets a :class:`~asr.pipeline.LegPipeline` on the process-wide engine; its
-transcripts go to the notifier (live) and to the Celery store job (persisted).
+transcripts, redacted by the leg's own redactor, go to the notifier (live), to the Celery store job
+(persisted) and to any sinks the composition root adds. :func:`main` takes the redactor factory
+and the extra sinks from the composition root (``voxdesk.processes``): asr/ does not know qa/.
 """
 
 from __future__ import annotations
@@ -31,15 +33,12 @@ from asr.frames import LegRef
 from asr.media.control import MAX_LINE, WorkerLoad, forget_predecessors, publish_load
 from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
-from asr.sinks import LegListener, LegStart, TranscriptSink
+from asr.sinks import LegSinkFactory, LegStart, RedactorFactory, TranscriptSink
 from asr.vad import VadEngine
-from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SinkFactory = Callable[[LegRef], Sequence[TranscriptSink]]
-# Builds the composition root's leg listeners (live QA) from the worker's settings and Redis URL.
-ListenerFactory = Callable[[Settings, str], Sequence[LegListener]]
 
 
 class MediaWorker:
@@ -51,6 +50,8 @@ class MediaWorker:
         make_vad: Callable[[], VadEngine],
         make_sinks: SinkFactory,
         *,
+        make_redactor: RedactorFactory,
+        extra_sinks: LegSinkFactory | None = None,
         host: str = "127.0.0.1",
         port_range: tuple[int, int] = (20000, 20199),
         control_port: int = 0,
@@ -59,13 +60,12 @@ class MediaWorker:
         idle_timeout: float = 1.0,
         redis_url: str | None = None,
         worker_id: str | None = None,
-        listeners: Sequence[LegListener] = (),
     ) -> None:
-        """``listeners``: features the composition root adds (live QA) get sinks of their own per leg."""
         self.recognizer = recognizer
         self.make_vad = make_vad
         self.make_sinks = make_sinks
-        self.listeners = list(listeners)
+        self.make_redactor = make_redactor
+        self.extra_sinks = extra_sinks
         self.host = host
         self.capacity = capacity
         self.config = config or PipelineConfig()
@@ -120,19 +120,27 @@ class MediaWorker:
             raise MediaError(f"worker {self.worker_id} is full ({self.capacity} legs)")
         if speaker:
             self.speakers[leg] = speaker
-        start = LegStart(leg, speaker, elapsed, queue)
-        sinks = [*self.make_sinks(leg), *(s for each in self.listeners for s in each.leg_started(start))]
-        pipeline = LegPipeline(leg, self.recognizer, self.make_vad(), sinks, self.config, phrases=phrases)
+        pipeline = LegPipeline(
+            leg,
+            self.recognizer,
+            self.make_vad(),
+            [*self.make_sinks(leg), *self._extra_sinks(LegStart(leg, speaker, elapsed, queue))],
+            self.config,
+            redactor=self.make_redactor(leg),
+            phrases=phrases,
+        )
         await pipeline.start()
         try:
             allocation = await self.rtp.allocate_port(leg, codec, pipeline, elapsed)
         except Exception:
             await pipeline.close()
             self.speakers.pop(leg, None)
-            await self._leg_ended(leg)
             raise
         self.pipelines[leg] = pipeline
         return {"worker_id": self.worker_id, "host": allocation.host, "port": allocation.port, "codec": codec}
+
+    def _extra_sinks(self, start: LegStart) -> Sequence[TranscriptSink]:
+        return self.extra_sinks(start) if self.extra_sinks is not None else ()
 
     async def release(self, call_id: str, leg_name: str) -> dict[str, Any]:
         """Hang-up: close the port, recognise the last words, hand them to the sinks."""
@@ -143,15 +151,7 @@ class MediaWorker:
         rtp_stats = self.rtp.release(leg)
         await pipeline.close()
         self.speakers.pop(leg, None)  # after the flush: the last words still carry the speaker
-        await self._leg_ended(leg)
         return {"rtp": rtp_stats, "asr": pipeline.stats()}
-
-    async def _leg_ended(self, leg: LegRef) -> None:
-        for listener in self.listeners:
-            try:
-                await asyncio.to_thread(listener.leg_ended, leg)
-            except Exception:  # a listener's failure must not fail the hang-up
-                log.exception("leg listener %r failed on the end of %s", listener, leg)
 
     def load(self) -> WorkerLoad:
         now, cpu = time.monotonic(), time.process_time()
@@ -278,7 +278,9 @@ def _port_range(text: str) -> tuple[int, int]:
     return start, end
 
 
-async def run(args: argparse.Namespace, make_listeners: ListenerFactory | None = None) -> None:
+async def run(
+    args: argparse.Namespace, make_redactor: RedactorFactory, extra_sinks: LegSinkFactory | None = None
+) -> None:
     from asr.engines.select import build_recognizer
     from asr.sinks import NotifierSink
     from asr.transcripts.store import CelerySegmentSink
@@ -301,6 +303,8 @@ async def run(args: argparse.Namespace, make_listeners: ListenerFactory | None =
         recognizer,
         lambda: make_vad(asr.vad, 16000, asr.vad_mode),
         lambda leg: sinks,
+        make_redactor=make_redactor,
+        extra_sinks=extra_sinks,
         host=args.host or asr.media_host,
         port_range=args.port_range or (asr.media_port_start, asr.media_port_end),
         control_port=args.control_port if args.control_port is not None else asr.media_control_port,
@@ -309,7 +313,6 @@ async def run(args: argparse.Namespace, make_listeners: ListenerFactory | None =
         idle_timeout=asr.media_idle_timeout_ms / 1000,
         redis_url=redis_url,
         worker_id=args.worker_id,
-        listeners=make_listeners(settings, redis_url) if make_listeners is not None else (),
     )
     await worker.start()
     print(
@@ -350,9 +353,11 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
     print(json.dumps({"warmed_recognizers": warmed, "seconds": seconds}), flush=True)
 
 
-def main(argv: list[str] | None = None, make_listeners: ListenerFactory | None = None) -> None:
-    """``make_listeners`` comes from the composition root (:mod:`voxdesk.media`): asr imports no feature."""
-    parser = argparse.ArgumentParser(prog="python -m asr.media.worker", description=__doc__)
+def main(
+    argv: list[str] | None, *, make_redactor: RedactorFactory, extra_sinks: LegSinkFactory | None = None
+) -> None:
+    """Run a worker whose legs are redacted by ``make_redactor`` (from the composition root)."""
+    parser = argparse.ArgumentParser(prog="python -m voxdesk.processes media", description=__doc__)
     parser.add_argument("--port-range", type=_port_range, help="RTP ports, e.g. 20000-20199")
     parser.add_argument("--host", help="address to bind and advertise (default from settings)")
     parser.add_argument("--control-port", type=int, help="TCP control port (0 = any free port)")
@@ -366,11 +371,8 @@ def main(argv: list[str] | None = None, make_listeners: ListenerFactory | None =
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run(args, make_listeners))
+        asyncio.run(run(args, make_redactor, extra_sinks))
     except ModelNotFoundError as exc:  # no model, or one of another language: say which and what to do
         log.error("media worker cannot start: %s", exc)
         raise SystemExit(2) from None
 
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,7 @@
 """Live QA in the media worker: a :class:`CallQa` per call, fed by one transcript sink per leg.
 
-The worker tells :class:`LiveQa` when it starts and ends a leg (:class:`asr.sinks.LegListener`).
+The worker asks :class:`LiveQa` for sinks when it starts a leg (:class:`asr.sinks.LegStart`); each
+sink hears of its leg's end after the last words (:class:`asr.sinks.LegClosedListener`).
 Each leg's clock starts when its port was allocated (less the ``elapsed`` of a moved leg); the call's
 clock starts with its first leg here (the caller's, tapped as the call arrives), so a leg's times
 shift by the difference. A ticker thread raises missing disclosures as their deadlines pass; when
@@ -16,13 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from asr.frames import FinalTranscript, LegRef, PartialTranscript
-from asr.sinks import LagReport, LegStart, TranscriptSink
+from asr.sinks import LagReport, LegStart
 from qa.live.ports import QaEngines, QaOutlet
 from qa.live.session import CallQa
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.5
+
+
+def party_of(leg: str) -> str | None:
+    """Who talks on a leg: the caller, or an agent (``agent``, then ``agent-2``... after transfers)."""
+    if leg == "caller":
+        return "caller"
+    return "agent" if leg == "agent" or leg.startswith("agent-") else None
 
 
 @dataclass
@@ -35,8 +43,14 @@ class _LiveCall:
 class CallQaSink:
     """One leg's finals, on the call's clock, to its :class:`CallQa` (partials and lag unused)."""
 
-    def __init__(self, qa: CallQa, speaker: str, offset: float = 0.0) -> None:
-        self._qa, self._speaker, self._offset = qa, speaker, offset
+    def __init__(
+        self, qa: CallQa, speaker: str, offset: float = 0.0, closed: Callable[[LegRef], None] | None = None
+    ) -> None:
+        self._qa, self._speaker, self._offset, self._closed = qa, speaker, offset, closed
+
+    def leg_closed(self, leg: LegRef) -> None:
+        if self._closed is not None:
+            self._closed(leg)
 
     def partial(self, transcript: PartialTranscript) -> None:
         return None
@@ -67,21 +81,22 @@ class LiveQa:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
-    def leg_started(self, start: LegStart) -> Sequence[TranscriptSink]:
+    def leg_started(self, start: LegStart) -> Sequence[CallQaSink]:
         leg = start.leg
-        if leg.leg not in ("agent", "caller"):
-            return []  # extra legs (a consulted agent) are not the call's two parties
+        party = party_of(leg.leg)
+        if party is None:
+            return []
         leg_origin = self._clock() - start.elapsed
         with self._lock:
             call = self._calls.get(leg.call_id)
             if call is None:
-                agent = start.speaker if leg.leg == "agent" else None
+                agent = start.speaker if party == "agent" else None
                 qa = CallQa(leg.call_id, self._engines, self._outlet, agent=agent, queue=start.queue)
                 call = self._calls[leg.call_id] = _LiveCall(qa, leg_origin)
-            elif leg.leg == "agent" and start.speaker:
-                call.qa.agent = start.speaker
+            elif party == "agent":
+                call.qa.agent_joined(start.speaker, start.queue)
             call.legs.add(leg.leg)
-        return [CallQaSink(call.qa, leg.leg, leg_origin - call.origin)]
+        return [CallQaSink(call.qa, party, leg_origin - call.origin, self.leg_ended)]
 
     def leg_ended(self, leg: LegRef) -> None:
         with self._lock:

@@ -12,8 +12,11 @@ from typing import Any
 
 from asr.frames import FinalTranscript
 from config.events import Event
+from qa.assist.ranker import KbRanker
+from qa.assist.session import AssistSession
+from qa.compliance.engine import ComplianceEngine, ComplianceMonitor
+from qa.compliance.model import Finding
 from qa.events import QaAlert, QaRequirementMet, QaSuggestion
-from qa.live.findings import Finding
 from qa.live.ports import QaEngines
 from qa.live.session import CallQa
 
@@ -72,3 +75,16 @@ def analyze_lines(
         yield from (line for event in outlet.take() for line in result_lines(event))
     qa.finish(end)
     yield from (line for event in outlet.take() for line in result_lines(event))
+
+
+class RecordingEngines:
+    """:class:`QaEngines` for ``voxdesk analyze``: the given rules, and articles when there are any."""
+
+    def __init__(self, compliance: ComplianceEngine, ranker: KbRanker | None) -> None:
+        self._compliance, self._ranker = compliance, ranker
+
+    def monitor(self, *, queue: str | None = None) -> ComplianceMonitor:
+        return self._compliance.monitor(channel="voice", queue=queue)
+
+    def assist(self) -> AssistSession | None:
+        return AssistSession(self._ranker) if self._ranker is not None and len(self._ranker) else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from config.errors import EventBusError
 from config.events import Event, Notifier
-from qa.live.findings import Finding
+from qa.compliance.model import Finding
 from qa.live.session import finding_dict
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from config.events import Event
-from qa.live.findings import Finding, Utterance
+from qa.compliance.model import Finding, Utterance
 
 
 class Monitor(Protocol):

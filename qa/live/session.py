@@ -13,9 +13,9 @@ import threading
 from collections.abc import Sequence
 
 from config.events import Event
+from qa.compliance.model import Finding, Utterance
 from qa.events import QaAlert, QaRequirementMet, QaSuggestion
 from qa.language import detect_language
-from qa.live.findings import Finding, Utterance
 from qa.live.ports import Assist, Monitor, QaEngines, QaOutlet, SuggestionLike
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,24 @@ class CallQa:
         if speaker not in SPEAKERS or not text.strip():
             return
         with self._lock:
-            monitor = self._ready()
-            if self._finished or monitor is None:
+            monitor = None if self._finished else self._ready()
+            if monitor is None:
                 return
             if speaker == "agent":
                 self._agent_heard = True
             self._report(monitor.hear(Utterance(speaker, text, start, end, segment_id)))
             if speaker == "caller" and self._assist is not None:
                 self._suggest(text, self._assist.hear(speaker, text, at=end))
+
+    def agent_joined(self, agent: str | None, queue: str | None) -> None:
+        """An agent's leg started: alerts name them; the call's queue (known once it was queued,
+        after the caller's leg started) scopes the rules from then on."""
+        with self._lock:
+            self.agent = agent or self.agent
+            # Before the agent's first words the monitor holds no state (deadlines start there), so
+            # it is rebuilt with the queue's rules on the next words.
+            if queue is not None and queue != self._queue and not self._agent_heard:
+                self._queue, self._monitor = queue, None
 
     def tick(self, now: float) -> None:
         """Raise the missing disclosures whose deadline passed by ``now``."""
@@ -83,7 +93,7 @@ class CallQa:
         if self._monitor is None and not self._broken:
             try:
                 self._monitor = self._engines.monitor(queue=self._queue)
-                self._assist = self._engines.assist()
+                self._assist = self._assist or self._engines.assist()
             except Exception:  # the call is still transcribed, without QA
                 self._broken = True
                 log.exception("call %s: live QA unavailable", self.call_id)

@@ -41,6 +41,8 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - PUT /api/calls/{call}/disposition: W on the call's conversation
 - GET /api/calls/{call}/transcript: supervisors, QA, admins: any call; agents: the call's conversation R,
   a live call they are on, or one the record names them on
+- GET /api/qa/alerts?call_id=: as the call's transcript; ?conversation_id=: R
+- POST /api/qa/check: - (console roles); GET/PUT /api/admin/compliance-rules: - (admins)
 - WS /ws/webchat/agent/{id}: R (else closed 4404, as for no chat); an agent takes a pool chat; QA
   watches read-only (frames refused)
 - WS /ws/webchat/visitor: the visitor's own chat (signed visitor token)

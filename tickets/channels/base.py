@@ -32,12 +32,13 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """An agent's reply to send on the conversation's channel."""
+    """An agent's (or the FAQ bot's) reply to send on the conversation's channel."""
 
     conversation_id: int
     body: str
     agent_id: int | None = None
     agent_name: str = ""
+    author_kind: AuthorKind = AuthorKind.AGENT
     # What the conversation keeps when it must differ from what is sent (a survey link's token).
     record_body: str | None = None
 

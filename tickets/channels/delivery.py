@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from config.events import Notifier
 from tickets.channels.base import OutboundMessage
 from tickets.channels.exceptions import DeliveryError
-from tickets.conversations.models import AuthorKind, Conversation, Direction, Message
+from tickets.conversations.models import Conversation, Direction, Message
 from tickets.conversations.services import add_message, announce_message
 
 
@@ -35,7 +35,7 @@ def store_then_deliver(
         session,
         conversation,
         Direction.OUTBOUND,
-        AuthorKind.AGENT,
+        outbound.author_kind,
         outbound.body if outbound.record_body is None else outbound.record_body,
         author_id=outbound.agent_id,
         author_name=outbound.agent_name,

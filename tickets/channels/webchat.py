@@ -124,7 +124,7 @@ class WebChatAdapter:
             session,
             conversation,
             Direction.OUTBOUND,
-            AuthorKind.AGENT,
+            outbound.author_kind,
             outbound.body,
             author_id=outbound.agent_id,
             author_name=outbound.agent_name,

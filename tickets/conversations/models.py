@@ -31,6 +31,7 @@ class AuthorKind(enum.StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
     SYSTEM = "system"
+    BOT = "bot"  # the FAQ bot (qa.faqbot): says it is a bot; never an agent's response
 
 
 class Conversation(Base):

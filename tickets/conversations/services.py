@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.events import Notifier
+from qa.pci import redact_text
 from tickets.conversations.events import MessageAdded, MessagesRead
 from tickets.conversations.exceptions import ConversationNotFoundError, InvalidMessageError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -52,7 +53,7 @@ def open_conversation(
         customer_id=customer_id,
         channel=channel.value,
         external_ref=external_ref,
-        subject=subject[:300],
+        subject=redact_text(subject)[:300],
         flags=dict(flags or {}),
     )
     try:
@@ -102,6 +103,8 @@ def add_message(
 ) -> Message:
     """Store a message, bump the conversation and tell live consoles.
 
+    Every message of every channel, both ways, is stored here, so card data is masked here (PCI):
+    what is kept, announced and handed on (tickets, rules) never holds a card number.
     Tickets are the desk's business: channel adapters hand a customer's stored message to
     ``tickets.desk.inbound.customer_wrote`` (new contact opens a ticket, a reply updates it).
     """
@@ -109,6 +112,9 @@ def add_message(
         raise InvalidMessageError(f"message body is longer than {MAX_BODY_CHARS} characters")
     if not body.strip() and not meta:
         raise InvalidMessageError("message body is empty")
+    body = redact_text(body)
+    if meta and isinstance(meta.get("subject"), str):  # an e-mail's subject is the customer's text too
+        meta = {**meta, "subject": redact_text(meta["subject"])}
     now = datetime.now(UTC)
     message = Message(
         conversation_id=conversation.id,
@@ -163,7 +169,7 @@ def mark_read(
     others = (
         [AuthorKind.CUSTOMER.value]
         if reader is not AuthorKind.CUSTOMER
-        else [AuthorKind.AGENT.value, AuthorKind.SYSTEM.value]
+        else [AuthorKind.AGENT.value, AuthorKind.SYSTEM.value, AuthorKind.BOT.value]
     )
     result = session.execute(
         update(Message)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from config import errors
 from config.errors import VoxdeskError
 from config.models import User
+from qa.pci import redact_text
 from tickets.conversations.services import get_conversation
 from tickets.csat.models import CsatSurvey
 from tickets.desk.models import Ticket
@@ -107,7 +108,7 @@ def answer_survey(session: Session, survey: CsatSurvey, score: int, comment: str
         raise InvalidSurveyInputError("score must be between 1 and 5")
     if survey.answered_at is not None:
         raise SurveyAnsweredError("this survey was already answered")
-    survey.score, survey.comment, survey.answered_at = score, comment[:2000], datetime.now(UTC)
+    survey.score, survey.comment, survey.answered_at = score, redact_text(comment)[:2000], datetime.now(UTC)
     session.commit()
     return survey
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from config.models import User
+from qa.pci import redact_text
 from tickets import textsearch
 from tickets.conversations.models import Conversation
 from tickets.desk import history
@@ -77,6 +78,19 @@ def _check_references(session: Session, customer_id: int | None, conversation_id
     if conversation_id is not None and session.get(Conversation, conversation_id) is None:
         raise InvalidInputError(f"conversation {conversation_id} does not exist")
 
+# Ticket fields that may hold what a customer wrote or said, with their column's length.
+CUSTOMER_TEXT = {"subject": 300, "description": 20_000}
+
+
+def _without_card_data(fields: dict[str, Any]) -> dict[str, Any]:
+    """The customer-text fields among ``fields`` with card data masked (a mask may be longer than
+    what it hides, hence the cut to the column's length)."""
+    return {
+        key: redact_text(fields[key])[:limit]
+        for key, limit in CUSTOMER_TEXT.items()
+        if isinstance(fields.get(key), str)
+    }
+
 
 def create_ticket(
     session: Session,
@@ -101,6 +115,7 @@ def create_ticket(
         "created_at": now,
         "updated_at": now,
     }
+    columns |= _without_card_data(columns)
     ticket = Ticket(**(columns | (extra or {})))
     ticket.search_text = search_text_for(ticket)
     session.add(ticket)
@@ -216,6 +231,7 @@ def update_ticket(
     """Apply the fields sent; each kind of change gets its own history entry."""
     ticket = get_ticket(session, ticket_id)
     changes = data.model_dump(exclude_unset=True, mode="json")
+    changes |= _without_card_data(changes)
     for key in ("subject", "status", "priority", "business_area", "tags", "custom_fields", "description"):
         if key in changes and changes[key] is None:
             raise InvalidInputError(f"{key} cannot be null")
@@ -301,12 +317,13 @@ def add_note(
         message = replies.send_reply(session, conversation, data.body, actor.user_id, actor.name)
         message_id = message.id
     now = runtime.clock.now()
-    mentioned = _mentioned_users(session, data.body)
+    body = redact_text(data.body)  # a note may quote the customer: no card data kept or notified
+    mentioned = _mentioned_users(session, body)
     note = TicketNote(
         ticket_id=ticket.id,
         author=actor.name[:64],
         author_id=actor.user_id,
-        body=data.body,
+        body=body,
         internal=data.internal,
         mentions=[u.id for u in mentioned],
         created_at=now,
@@ -315,7 +332,7 @@ def add_note(
     session.flush()
     for user in mentioned:
         outbox(session).events.append(
-            AgentNotified(agent_id=user.id, ticket_id=ticket.id, reason="mention", text=data.body[:200])
+            AgentNotified(agent_id=user.id, ticket_id=ticket.id, reason="mention", text=body[:200])
         )
     if not data.internal and actor.user_id is not None:
         _responded(session, ticket, actor, runtime, now)

@@ -29,7 +29,11 @@ class KbCategory(Base):
 
 
 class KbArticle(Base):
-    """The current state of an article; ``search_text`` is derived (see tickets.textsearch)."""
+    """The current state of an article; ``search_text`` is derived (see tickets.textsearch).
+
+    ``key`` is the article's stable name for imports and agent assist (``kb:<key>``), ``language``
+    the language it is written in (assist prefers articles in the customer's language).
+    """
 
     __tablename__ = "kb_articles"
 
@@ -46,6 +50,8 @@ class KbArticle(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    key: Mapped[str | None] = mapped_column(String(100), unique=True, index=True, default=None)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class KbArticleVersion(Base):

@@ -11,6 +11,10 @@ from tickets.desk.schemas import MAX_ID, Strict
 from tickets.kb.models import ArticleStatus
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# An article's stable name (``kb:<key>`` in assist suggestions, the upsert key of `voxdesk kb import`).
+ArticleKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
+# The article's language as an ISO 639 code ("en", "zh"); assist prefers the customer's.
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 
 class CategoryCreate(Strict):
@@ -31,6 +35,8 @@ class ArticleBase(Strict):
     category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     status: ArticleStatus = ArticleStatus.DRAFT
+    key: ArticleKey | None = None
+    language: Language = "en"
 
 
 class ArticleCreate(ArticleBase):
@@ -45,6 +51,8 @@ class ArticleUpdate(Strict):
     category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tags: list[Tag] | None = Field(default=None, max_length=30)
     status: ArticleStatus | None = None
+    key: ArticleKey | None = None
+    language: Language | None = None
     base_version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
@@ -60,6 +68,8 @@ class ArticlePublic(BaseModel):
     updated_by: str
     created_at: datetime
     updated_at: datetime
+    key: str | None
+    language: str
 
 
 class ArticleVersionPublic(BaseModel):

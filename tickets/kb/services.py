@@ -70,18 +70,40 @@ def _announce(session: Session, article: KbArticle, was_published: bool) -> None
         )
 
 
+def _check_key_free(session: Session, key: str | None, article_id: int | None = None) -> None:
+    if key is None:
+        return
+    holder = session.scalar(select(KbArticle.id).where(KbArticle.key == key))
+    if holder is not None and holder != article_id:
+        raise ConflictError(f"article {holder} already has the key {key!r}")
+
+
+def _commit_keyed(session: Session, runtime: DeskRuntime, key: str | None) -> None:
+    """Commit; two editors racing for one key get a 409, not a 500."""
+    try:
+        commit(session, runtime)
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f"another article already has the key {key!r}") from exc
+
+
 def create_article(session: Session, runtime: DeskRuntime, data: ArticleCreate, editor: str) -> KbArticle:
     if data.category_id is not None and session.get(KbCategory, data.category_id) is None:
         raise InvalidInputError(f"category {data.category_id} does not exist")
+    _check_key_free(session, data.key)
     now = runtime.clock.now()
     article = KbArticle(
         **data.model_dump(mode="json"), updated_by=editor[:64], created_at=now, updated_at=now
     )
     session.add(article)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create took the key after our check
+        session.rollback()
+        raise ConflictError(f"another article already has the key {data.key!r}") from exc
     _snapshot(session, article)
     _announce(session, article, was_published=False)
-    commit(session, runtime)
+    _commit_keyed(session, runtime, data.key)
     return article
 
 
@@ -98,9 +120,11 @@ def update_article(
         raise ConflictError(
             f"article {article_id} is at version {article.version}, not {base}: reload and redo"
         )
-    for key in ("title", "body", "tags", "status"):
+    for key in ("title", "body", "tags", "status", "language"):
         if key in changes and changes[key] is None:
             raise InvalidInputError(f"{key} cannot be null")
+    if changes.get("key") is not None:
+        _check_key_free(session, changes["key"], article_id)
     if changes.get("category_id") is not None and session.get(KbCategory, changes["category_id"]) is None:
         raise InvalidInputError(f"category {changes['category_id']} does not exist")
     if all(getattr(article, key) == value for key, value in changes.items()):
@@ -113,7 +137,7 @@ def update_article(
     article.updated_at = runtime.clock.now()
     _snapshot(session, article)
     _announce(session, article, was_published)
-    commit(session, runtime)
+    _commit_keyed(session, runtime, article.key)
     return article
 
 

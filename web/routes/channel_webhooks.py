@@ -28,7 +28,7 @@ from tickets.channels.wechat import (
 )
 from tickets.conversations.models import Channel
 from web.deps import SessionDep, SettingsDep
-from web.routes.ticket_support import AdaptersDep, ReplayGuardDep, read_limited_body
+from web.routes.ticket_support import AdaptersDep, CustomerAssistDep, ReplayGuardDep, read_limited_body
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
 
@@ -44,6 +44,7 @@ async def sms_inbound(
     settings: SettingsDep,
     adapters: AdaptersDep,
     guard: ReplayGuardDep,
+    customer_assist: CustomerAssistDep,
     x_voxdesk_timestamp: str | None = Header(None),
     x_voxdesk_signature: str | None = Header(None),
 ) -> dict[str, int]:
@@ -59,6 +60,7 @@ async def sms_inbound(
     async with guard.first_use("sms", x_voxdesk_signature.lower(), window):
         inbound = parse_sms_webhook(raw)
         message = await run_in_threadpool(adapters[Channel.SMS].receive, session, inbound)
+    await run_in_threadpool(customer_assist, session, message)  # suggestions, the FAQ bot
     return {"message_id": message.id, "conversation_id": message.conversation_id}
 
 
@@ -85,6 +87,7 @@ async def wechat_push(
     settings: SettingsDep,
     adapters: AdaptersDep,
     guard: ReplayGuardDep,
+    customer_assist: CustomerAssistDep,
     timestamp: str = Query(max_length=16),
     nonce: str = Query(max_length=64),
     signature: str | None = Query(None, max_length=64),
@@ -108,7 +111,8 @@ async def wechat_push(
         push = parse_wechat_xml(xml)
         if push.msg_type == "text":
             inbound = WeChatAdapter.to_inbound(push)
-            await run_in_threadpool(adapters[Channel.WECHAT].receive, session, inbound)
+            message = await run_in_threadpool(adapters[Channel.WECHAT].receive, session, inbound)
+            await run_in_threadpool(customer_assist, session, message)
     return PlainTextResponse("success")
 
 

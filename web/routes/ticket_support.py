@@ -8,10 +8,13 @@ from fastapi import Depends, Request
 
 from config.errors import PayloadTooLargeError
 from config.events import Notifier
+from tickets.assist.bot import SendReply
+from tickets.assist.hooks import CustomerMessageAssist
 from tickets.channels.base import ChannelAdapter
 from tickets.channels.registry import build_adapters
 from tickets.channels.replay import ReplayGuard
 from tickets.conversations.models import Channel
+from tickets.kb.corpus import ranker_for
 from web.routes.desk_support import runtime_of
 
 
@@ -59,6 +62,29 @@ def get_replay_guard(request: Request) -> ReplayGuard:
     return guard
 
 
+def get_customer_assist(request: Request) -> CustomerMessageAssist:
+    """One per app: suggestions to the agent and the FAQ bot after each customer text message."""
+    state = request.app.state
+    hook: CustomerMessageAssist | None = getattr(state, "customer_assist", None)
+    if hook is None:
+        adapters = get_adapters(request)
+
+        def sender_for(channel: str) -> SendReply | None:
+            adapter = adapters.get(Channel(channel)) if channel in Channel.__members__.values() else None
+            return adapter.send if adapter is not None else None
+
+        qa = state.settings.qa
+        hook = state.customer_assist = CustomerMessageAssist(
+            ranker=lambda: ranker_for(state.session_factory),
+            notifier=get_notifier(request),
+            runtime=runtime_of(state),
+            sender_for=sender_for,
+            bot_channels=qa.faq_bot_channels if qa.faq_bot_enabled else (),
+        )
+    return hook
+
+
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 AdaptersDep = Annotated[dict[Channel, ChannelAdapter], Depends(get_adapters)]
 ReplayGuardDep = Annotated[ReplayGuard, Depends(get_replay_guard)]
+CustomerAssistDep = Annotated[CustomerMessageAssist, Depends(get_customer_assist)]

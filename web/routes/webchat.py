@@ -24,21 +24,26 @@ from config.accounts import public_name_for
 from config.errors import NotFoundError, VoxdeskError
 from config.events import Subscription, channel_name
 from config.models import Role
+from qa.compliance.exceptions import ReplyRefusedError, UnacknowledgedAlertsError
+from qa.compliance.store import current_engine
 from tickets import access
+from tickets.assist.services import assist_public, chat_assist
 from tickets.channels.base import InboundMessage, OutboundMessage
 from tickets.channels.exceptions import SignatureError
 from tickets.channels.webchat import WebChatAdapter, new_visitor_token, visitor_from_token
 from tickets.conversations import services
 from tickets.conversations.events import TypingChanged
-from tickets.conversations.models import AuthorKind, Channel
+from tickets.conversations.models import AuthorKind, Channel, Direction
+from tickets.conversations.reply_compliance import check_reply, record_sent_reply
 from tickets.desk import services as desk
 from tickets.desk.services import Actor
+from tickets.kb.corpus import ranker_for
 from web.access import scope_of
 from web.audit import audit_socket
 from web.auth import websocket_principal
 from web.ids import BodyId, IdPath
 from web.routes.desk_support import runtime_of
-from web.routes.ticket_support import get_adapters, get_notifier
+from web.routes.ticket_support import get_adapters, get_customer_assist, get_notifier
 
 router = APIRouter(tags=["webchat"])
 WIDGET_JS = Path(__file__).resolve().parent.parent / "static" / "webchat-widget.js"
@@ -58,6 +63,8 @@ class ChatText(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["message"]
     body: str = Field(min_length=1, max_length=4000)
+    # An agent sends a line compliance "warn" rules flagged by sending it again with this set.
+    acknowledge_alerts: bool = False
 
 
 class Typing(BaseModel):
@@ -142,15 +149,22 @@ async def _chat_loop(
     adapter = get_adapters(ws)[Channel.WEBCHAT]  # type: ignore[arg-type]
     runtime = runtime_of(app.state)
     factory = app.state.session_factory
+    customer_assist = get_customer_assist(ws)  # type: ignore[arg-type]
 
-    def store(body: str) -> None:
+    def store(body: str, acknowledged: bool) -> None:
         with factory() as session:
             if side is AuthorKind.CUSTOMER:
                 assert visitor_id is not None
-                adapter.receive(session, InboundMessage(sender=visitor_id, body=body))
+                message = adapter.receive(session, InboundMessage(sender=visitor_id, body=body))
+                customer_assist(session, message)  # suggestions to the agent, the FAQ bot's answer
             else:
                 assert agent is not None
                 conversation = services.get_conversation(session, conversation_id)
+                engine = current_engine(app.state.settings)
+                findings = check_reply(
+                    session, engine, conversation, body, acknowledged=acknowledged, agent=agent[1]
+                )
+                record_sent_reply(session, conversation, findings, agent[1])
                 shown = public_name_for(session, agent[0])  # the visitor sees this, never the username
                 message = adapter.send(
                     session, conversation, OutboundMessage(conversation_id, body, agent[0], shown)
@@ -162,9 +176,18 @@ async def _chat_loop(
         with factory() as session:
             services.mark_read(session, conversation_id, side, up_to, notifier)
 
-    async with Subscription(app.state.redis_url, [channel_name("conversation", conversation_id)]) as sub:
-        history = await run_in_threadpool(_history, factory, conversation_id)
-        await ws.send_json({"type": "ready", "conversation_id": conversation_id, "history": history})
+    channels = [channel_name("conversation", conversation_id)]
+    if side is AuthorKind.AGENT:  # suggestions are for the agent only, never the visitor's widget
+        channels.append(channel_name("chat_assist", conversation_id))
+    async with Subscription(app.state.redis_url, channels) as sub:
+        history = await run_in_threadpool(_history, factory, conversation_id, side)
+        ready: dict[str, object] = {"type": "ready", "conversation_id": conversation_id, "history": history}
+        if side is AuthorKind.AGENT:  # agent assist so far; later ones arrive as qa.chat_suggestion
+            try:
+                ready["suggestions"] = await run_in_threadpool(_current_suggestions, factory, conversation_id)
+            except VoxdeskError:
+                ready["suggestions"] = None
+        await ws.send_json(ready)
         pump = asyncio.create_task(_pump_events(ws, sub))
         try:
             while True:
@@ -181,7 +204,7 @@ async def _chat_loop(
                     continue
                 try:
                     if isinstance(frame, ChatText):
-                        await run_in_threadpool(store, frame.body)
+                        await run_in_threadpool(store, frame.body, frame.acknowledge_alerts)
                     elif isinstance(frame, Typing):
                         event = TypingChanged(
                             conversation_id=conversation_id, author_kind=side.value, typing=frame.typing
@@ -189,6 +212,9 @@ async def _chat_loop(
                         await run_in_threadpool(notifier.publish, event)
                     else:
                         await run_in_threadpool(read, frame.up_to_message_id)
+                except (ReplyRefusedError, UnacknowledgedAlertsError) as exc:
+                    # Not sent: the agent sees which rules and why (and may acknowledge a warning).
+                    await ws.send_json({"type": "error", **exc.public_detail()})  # type: ignore[dict-item]
                 except VoxdeskError as exc:
                     await ws.send_json({"type": "error", "message": str(exc)})
         except WebSocketDisconnect:
@@ -199,7 +225,18 @@ async def _chat_loop(
                 await pump
 
 
-def _history(factory: object, conversation_id: int) -> list[dict[str, object]]:
+def _current_suggestions(factory: object, conversation_id: int) -> dict[str, object] | None:
+    """What an agent joining mid-chat is shown at once: the suggestions for what the customer wrote."""
+    ranker = ranker_for(factory)  # type: ignore[arg-type]
+    with factory() as session:  # type: ignore[operator]
+        message_id, update = chat_assist(session, conversation_id, ranker)
+    if update is None:
+        return None
+    return assist_public(conversation_id, message_id, update, ranker).model_dump()
+
+
+def _history(factory: object, conversation_id: int, side: AuthorKind) -> list[dict[str, object]]:
+    """The chat so far; the visitor never gets internal lines (the FAQ bot's handover note)."""
     with factory() as session:  # type: ignore[operator]
         return [
             {
@@ -211,6 +248,7 @@ def _history(factory: object, conversation_id: int) -> list[dict[str, object]]:
                 "read_at": m.read_at.isoformat() if m.read_at else None,
             }
             for m in services.list_messages(session, conversation_id)
+            if side is AuthorKind.AGENT or m.direction != Direction.INTERNAL.value
         ]
 
 

@@ -23,6 +23,7 @@ from asr.media.rtp import build_rtp
 from asr.media.worker import MediaWorker
 from asr.sinks import CollectingSink, NotifierSink
 from config.events import Notifier, Subscription, channel_name
+from qa.pci import LegRedactor
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,7 @@ async def test_the_controller_picks_the_least_loaded_worker_and_transcripts_reac
             vosk_recognizer,
             lambda: WebRtcVad(16000, 2),
             lambda leg: [notifier_sink, collected],
+            make_redactor=lambda leg: LegRedactor(),
             port_range=(BASE + 20 * i, BASE + 20 * i + 9),
             capacity=4,
             redis_url=asr_redis_url,
@@ -116,7 +118,8 @@ def test_the_worker_runs_as_its_own_process_and_registers_its_load(asr_redis_url
         [
             sys.executable,
             "-m",
-            "asr.media.worker",
+            "voxdesk.processes",
+            "media",
             "--engine",
             "whisper",
             "--control-port",
@@ -170,7 +173,7 @@ def test_a_worker_asked_for_vosk_runs_vosk_and_reports_its_warmed_recognisers(
         VOXDESK_ASR__VOSK_MODEL_PATH=str(vosk_ko_path),
         VOXDESK_ASR__LANGUAGE="ko",  # the Korean test model is refused for calls in another language
     )
-    command = [sys.executable, "-m", "asr.media.worker", "--engine", "vosk", "--prewarm", "1"]
+    command = [sys.executable, "-m", "voxdesk.processes", "media", "--engine", "vosk", "--prewarm", "1"]
     command += ["--control-port", "0", "--port-range", f"{BASE + 70}-{BASE + 79}", "--no-store"]
     command += ["--redis-url", asr_redis_url, "--worker-id", "vosk-worker"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)

@@ -15,6 +15,7 @@ from asr.frames import AudioFrame, FinalTranscript, LegRef, PartialTranscript
 from asr.pipeline import LegPipeline
 from asr.sinks import CollectingSink
 from asr.vad import WebRtcVad
+from qa.pci import LegRedactor
 
 pytestmark = pytest.mark.integration
 
@@ -158,7 +159,9 @@ async def test_the_async_stream_yields_partials_then_the_final_after_flush(vosk_
 
 async def test_the_pipeline_gates_silence_and_flushes_the_last_words_at_hang_up(vosk_recognizer):
     sink = CollectingSink()
-    pipeline = await LegPipeline(LEG, vosk_recognizer, WebRtcVad(16000, 2), [sink]).start()
+    pipeline = await LegPipeline(
+        LEG, vosk_recognizer, WebRtcVad(16000, 2), [sink], redactor=LegRedactor()
+    ).start()
     speech = espeak_16k(KOREAN_SENTENCES[1])
     # 3 s of silence, the sentence, 2 s of silence, the sentence cut off by the hang-up (no pause).
     audio = np.concatenate([silence(3), speech, silence(2), speech])
@@ -179,7 +182,9 @@ async def test_an_ivr_menu_switches_a_live_leg_to_a_phrase_list_and_back(vosk_re
     vocabulary = sorted({w.word for f in free for w in f.words if w.word.isalnum()})
     menu = vocabulary[:2]
     sink = CollectingSink()
-    pipeline = await LegPipeline(LEG, vosk_recognizer, WebRtcVad(16000, 2), [sink]).start()
+    pipeline = await LegPipeline(
+        LEG, vosk_recognizer, WebRtcVad(16000, 2), [sink], redactor=LegRedactor()
+    ).start()
     round_seconds = len(speech) / 16000 + 1.0
     for index, phrases in enumerate((None, menu, None)):
         pipeline.set_phrases(phrases)

@@ -26,7 +26,7 @@ MEDIA_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
 
 
 class MediaWorkerProcess:
-    """``python -m asr.media.worker`` with the given engine, publishing to ``MEDIA_REDIS_URL``."""
+    """``python -m voxdesk.processes media`` with the given engine, publishing to ``MEDIA_REDIS_URL``."""
 
     def __init__(
         self,
@@ -41,7 +41,8 @@ class MediaWorkerProcess:
         command = [
             sys.executable,
             "-m",
-            "asr.media.worker",
+            "voxdesk.processes",
+            "media",
             "--engine",
             engine,
             "--redis-url",

@@ -29,6 +29,7 @@ rules:
     kind: forbidden
     speaker: agent
     severity: high
+    queues: [support]  # the call's queue reaches live QA with the agent's leg
     examples:
       - this investment is guaranteed to make money
       - you are sure to make a profit with this product

@@ -9,11 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from asr.cli import analyze
 from asr.engines import select
 from asr.engines.select import choose_engine, normalise_language, vosk_language
 from asr.exceptions import ModelLanguageError
 from config.settings import AsrEngineChoice, AsrSettings
+from qa.analyze_cli import analyze
 
 
 def test_an_engine_named_by_a_plain_string_is_the_one_chosen(tmp_path: Path) -> None:

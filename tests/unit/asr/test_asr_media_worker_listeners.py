@@ -1,5 +1,5 @@
-"""Features the composition root adds to a media worker (live QA) get sinks for each leg it starts,
-with who talks and where the leg's clock starts, and word of the leg's end after its last words."""
+"""Sinks the composition root adds to a media worker (the recording pause, live QA) are made for each
+leg with who talks on it and where its clock starts, and hear of the leg's end after its last words."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from test_asr_media_worker_registry import QuietVad, SilentRecognizer
+from test_asr_media_worker_registry import QuietVad, SilentRecognizer, unchanged
 
 from asr.frames import LegRef
 from asr.media.worker import MediaWorker
@@ -15,24 +15,29 @@ from asr.sinks import CollectingSink, LegStart, TranscriptSink
 
 
 @dataclass
-class RecordingListener:
-    started: list[LegStart] = field(default_factory=list)
-    ended: list[LegRef] = field(default_factory=list)
-    sink: CollectingSink = field(default_factory=CollectingSink)
+class ClosingSink(CollectingSink):
+    closed: list[LegRef] = field(default_factory=list)
 
-    def leg_started(self, start: LegStart) -> Sequence[TranscriptSink]:
+    def leg_closed(self, leg: LegRef) -> None:
+        self.closed.append(leg)
+
+
+@dataclass
+class Extras:
+    started: list[LegStart] = field(default_factory=list)
+    sink: ClosingSink = field(default_factory=ClosingSink)
+
+    def __call__(self, start: LegStart) -> Sequence[TranscriptSink]:
         self.started.append(start)
         return [self.sink]
 
-    def leg_ended(self, leg: LegRef) -> None:
-        self.ended.append(leg)
 
-
-async def test_a_listener_hears_of_each_leg_with_its_speaker_clock_and_queue_and_of_its_end() -> None:
-    listener = RecordingListener()
+async def test_extra_sinks_learn_each_legs_speaker_clock_and_queue_and_hear_of_its_end() -> None:
+    extras = Extras()
     worker = MediaWorker(
-        SilentRecognizer(), QuietVad, lambda leg: [], port_range=(31530, 31550), listeners=[listener]
-    )
+        SilentRecognizer(), QuietVad, lambda leg: [], make_redactor=lambda leg: unchanged,
+        extra_sinks=extras, port_range=(31530, 31550),
+    )  # fmt: skip
     await worker.start()
     try:
         message = {"op": "allocate", "call_id": "c1", "leg": "agent", "speaker": "ag-alice", "elapsed": 4.5,
@@ -40,13 +45,12 @@ async def test_a_listener_hears_of_each_leg_with_its_speaker_clock_and_queue_and
         reply = await worker._handle(json.dumps(message).encode())
         assert reply["ok"], reply
         await worker.allocate("c1", "caller")
-        assert listener.started == [
+        assert extras.started == [
             LegStart(LegRef("c1", "agent"), "ag-alice", 4.5, "support"),
             LegStart(LegRef("c1", "caller")),
         ]
-        assert listener.sink in worker.pipelines[LegRef("c1", "agent")]._sinks
         await worker.release("c1", "agent")
-        assert listener.ended == [LegRef("c1", "agent")]
+        assert extras.sink.closed == [LegRef("c1", "agent")]
     finally:
         await worker.close()
-    assert listener.ended == [LegRef("c1", "agent"), LegRef("c1", "caller")]
+    assert extras.sink.closed == [LegRef("c1", "agent"), LegRef("c1", "caller")]

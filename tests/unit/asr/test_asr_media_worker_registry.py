@@ -15,6 +15,11 @@ from asr.media.worker import MediaWorker
 from asr.vad import VadEngine
 
 
+def unchanged(frame: TranscriptFrame) -> TranscriptFrame:
+    """No redaction: these tests are about timing, not card data."""
+    return frame
+
+
 class FakeRedis:
     """get / delete / scan_iter over a dict, as the worker registry uses them."""
 
@@ -78,7 +83,13 @@ class QuietVad(VadEngine):
 
 
 async def test_a_leg_allocated_again_gives_up_its_old_port_instead_of_being_refused() -> None:
-    worker = MediaWorker(SilentRecognizer(), QuietVad, lambda leg: [], port_range=(31500, 31520))
+    worker = MediaWorker(
+        SilentRecognizer(),
+        QuietVad,
+        lambda leg: [],
+        make_redactor=lambda leg: unchanged,
+        port_range=(31500, 31520),
+    )
     await worker.start()
     try:
         first = await worker.allocate("c1", "caller")

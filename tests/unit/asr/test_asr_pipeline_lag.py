@@ -14,6 +14,12 @@ from asr.pipeline import LegPipeline, PipelineConfig
 from asr.sinks import CollectingSink
 from asr.vad import VadEngine
 
+
+def unchanged(frame: TranscriptFrame) -> TranscriptFrame:
+    """No redaction: these tests are about timing, not card data."""
+    return frame
+
+
 LEG = LegRef("call-lag", "caller")
 
 
@@ -83,7 +89,9 @@ async def push_live(pipeline: LegPipeline, pcm: np.ndarray, start: float = 0.0) 
 async def test_when_recognition_falls_behind_the_excess_is_dropped_counted_and_reported():
     sink = CollectingSink()
     config = PipelineConfig(padding_ms=0, hangover_ms=300, max_lag_seconds=2.0)
-    pipeline = await LegPipeline(LEG, SlowRecognizer(rtf=0.5), EnergyVad(), [sink], config).start()
+    pipeline = await LegPipeline(
+        LEG, SlowRecognizer(rtf=0.5), EnergyVad(), [sink], config, redactor=unchanged
+    ).start()
     clock = 0.0
     for _ in range(3):  # 3 x 1.5 s of speech arrive at once: 4.5 s of work for a 2 s queue
         clock = await push_live(pipeline, speech_then_pause(1.5), clock)
@@ -103,7 +111,9 @@ async def test_when_recognition_falls_behind_the_excess_is_dropped_counted_and_r
 async def test_a_pipeline_that_keeps_up_drops_nothing_and_flushes_the_last_words_at_hang_up():
     sink = CollectingSink()
     config = PipelineConfig(padding_ms=0, hangover_ms=300, max_lag_seconds=10.0)
-    pipeline = await LegPipeline(LEG, SlowRecognizer(rtf=0.05), EnergyVad(), [sink], config).start()
+    pipeline = await LegPipeline(
+        LEG, SlowRecognizer(rtf=0.05), EnergyVad(), [sink], config, redactor=unchanged
+    ).start()
     clock = await push_live(pipeline, speech_then_pause(1.0))
     await push_live(pipeline, np.full(16000, 3000, np.int16), clock)  # hang-up mid-sentence
     await pipeline.close()
@@ -117,7 +127,7 @@ async def test_an_engine_error_on_one_segment_is_counted_and_the_leg_carries_on(
     sink = CollectingSink()
     config = PipelineConfig(padding_ms=0, hangover_ms=300)
     pipeline = await LegPipeline(
-        LEG, SlowRecognizer(rtf=0.01, fail_on_segment=1), EnergyVad(), [sink], config
+        LEG, SlowRecognizer(rtf=0.01, fail_on_segment=1), EnergyVad(), [sink], config, redactor=unchanged
     ).start()
     clock = await push_live(pipeline, speech_then_pause(0.5))
     await push_live(pipeline, speech_then_pause(0.7), clock)

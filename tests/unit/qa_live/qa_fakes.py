@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from config.events import Event
-from qa.live.findings import Finding, Utterance
+from qa.compliance.model import Finding, Utterance
 
 
 @dataclass

@@ -60,7 +60,7 @@ def test_deadlines_are_ticked_for_active_calls_and_the_call_is_finished_when_bot
     clock.now += 1.0
     live.tick()
     assert [a.kind for a in outlet.of_type("qa.alert")] == ["missing_disclosure"]  # type: ignore[attr-defined]
-    live.leg_ended(LegRef("c1", "agent"))
+    agent.leg_closed(LegRef("c1", "agent"))  # after the leg's last words (the pipeline tells its sinks)
     assert live.active_calls() == ["c1"]  # the caller is still on
     live.leg_ended(LegRef("c1", "caller"))
     assert live.active_calls() == []
@@ -109,3 +109,29 @@ def test_a_call_without_qa_engines_is_still_transcribed_and_tries_to_load_them_o
     live.tick()
     live.leg_ended(LegRef("c4", "agent"))
     assert outlet.events == [] and live.active_calls() == []
+
+
+def test_the_calls_queue_from_the_agents_leg_scopes_the_rules_and_the_callers_context_is_kept() -> None:
+    outlet, engines = KeptOutlet(), FakeEngines()
+    live = LiveQa(engines, outlet)
+    [caller] = live.leg_started(LegStart(LegRef("c5", "caller")))  # tapped on arrival: no queue yet
+    caller.final(final("c5", "caller", "i want a refund", 1.0, 2.0))  # in the IVR
+    [agent] = live.leg_started(LegStart(LegRef("c5", "agent"), speaker="ag-alice", queue="sales"))
+    caller.final(final("c5", "caller", "a refund please", 6.0, 7.0))
+    agent.final(final("c5", "agent", "guaranteed", 2.0, 3.0))
+    assert engines.queues == [None, "sales"]  # rebuilt with the queue's rules before the agent spoke
+    assert len(outlet.of_type("qa.suggestion")) == 1  # the assist session (and its context) was kept
+    assert outlet.of_type("qa.alert")[0].agent == "ag-alice"  # type: ignore[attr-defined]
+
+
+def test_a_transferred_calls_next_agent_is_heard_as_the_agent_and_named_in_alerts() -> None:
+    outlet = KeptOutlet()
+    live = LiveQa(FakeEngines(), outlet)
+    live.leg_started(LegStart(LegRef("c6", "caller")))
+    [first] = live.leg_started(LegStart(LegRef("c6", "agent"), speaker="ag-alice"))
+    first.leg_closed(LegRef("c6", "agent"))  # alice transfers the call
+    [second] = live.leg_started(LegStart(LegRef("c6", "agent-2"), speaker="ag-bob"))
+    second.final(final("c6", "agent-2", "it is guaranteed", 9.0, 10.0))
+    [alert] = outlet.of_type("qa.alert")
+    assert (alert.leg, alert.agent) == ("agent", "ag-bob")  # type: ignore[attr-defined]
+    assert live.active_calls() == ["c6"]

@@ -11,8 +11,8 @@ from typing import Any
 import redis
 
 from config.events import Notifier, channel_name
+from qa.compliance.model import Finding
 from qa.events import QaAlert
-from qa.live.findings import Finding
 from qa.live.outlet import STORE_FINDINGS_TASK, BusOutlet
 
 REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -84,6 +84,14 @@ async def call_transcript(
     return CallTranscriptPublic(call_id=call_id, segments=stored.segments)
 
 
+async def may_read_call(call_id: str, request: Request, principal: Principal, session: Session) -> bool:
+    """Whether the signed-in user may read what was said on this call (its transcript, its alerts)."""
+    if principal.role in EVERYTHING_ROLES:
+        return True
+    stored = await anyio.to_thread.run_sync(_read_stored, session, call_id, principal)
+    return _may_read(principal.role, stored, await _live_call(request, call_id))
+
+
 def _may_read(role: Role, stored: _Stored, live: Call | None) -> bool:
     if role in EVERYTHING_ROLES or stored.conversation_visible:
         return True

@@ -1,0 +1,1 @@
+"""Agent assist and the FAQ bot on text conversations (the decisions live in qa/)."""
