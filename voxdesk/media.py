@@ -19,6 +19,7 @@ from config.settings import Settings
 from qa.assist.ranker import KbRanker
 from qa.assist.session import AssistSession
 from qa.compliance.engine import ComplianceMonitor
+from qa.compliance.model import Utterance
 from qa.compliance.store import current_engine
 from qa.encoder import warm_up
 from qa.live.calls import LiveQa
@@ -31,15 +32,13 @@ log = logging.getLogger(__name__)
 class LiveEngines:
     """:class:`qa.live.ports.QaEngines` over the admin's rule file and the published articles."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session] | None) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
         self._settings, self._sessions = settings, sessions
 
     def monitor(self, *, queue: str | None = None) -> ComplianceMonitor:
         return current_engine(self._settings).monitor(channel="voice", queue=queue)
 
     def assist(self) -> AssistSession | None:
-        if self._sessions is None:
-            return None
         ranker = ranker_for(self._sessions)
         return AssistSession(ranker) if len(ranker) else None
 
@@ -59,10 +58,13 @@ def live_qa(settings: Settings, redis_url: str) -> LiveQa:
 
 
 def _warm_up(engines: LiveEngines) -> None:
-    """Load the encoder, the rules and the knowledge base's vectors before the first call needs them."""
+    """Load the encoder, the rules, the knowledge base's vectors and the intents, and run each once,
+    before the first call needs them (its first utterance would otherwise wait for them)."""
     try:
         warm_up()
-        engines.monitor()
-        engines.assist()
+        engines.monitor().hear(Utterance("agent", "hello, how can I help you today", 0.0, 1.0))
+        session = engines.assist()
+        if session is not None:
+            session.hear("caller", "I have a question about my order", at=0.0)
     except Exception:  # calls still get QA; the first one loads what failed here
         log.exception("warming live QA up failed")
