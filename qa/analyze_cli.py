@@ -1,7 +1,9 @@
 """``voxdesk analyze``: a recording through the live speech pipeline and qa/ (card data masked).
 
-Mounted by voxdesk/cli.py. It lives in qa/ because it composes asr/ with qa/'s redaction (and the
-compliance and assist checks), which asr/ may not import.
+Mounted by voxdesk/cli.py. It lives in qa/ because it composes asr/ with qa/'s redaction and the
+live QA session of a call (:class:`qa.live.session.CallQa`: compliance alerts, disclosures said,
+suggested articles, one JSON line each), which asr/ may not import. The knowledge base in the
+database is read by the composition root (``analyze_command(published_kb)``): qa never imports tickets.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def _engines(
         try:
             ranker = published_kb(settings)
         except Exception as exc:  # no database here: the recording is still transcribed and checked
-            typer.secho(f"no suggestions: the knowledge base cannot be read ({exc})", err=True)
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]  # not the whole SQL statement
+            typer.secho(f"no suggestions: the knowledge base cannot be read ({reason})", err=True)
     return RecordingEngines(compliance, ranker)
 
 
