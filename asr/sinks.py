@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -47,6 +47,20 @@ class TranscriptSink(Protocol):
     def final(self, transcript: FinalTranscript) -> None: ...
 
     def lag(self, report: LagReport) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LegStart:
+    """A media worker started transcribing a leg: who talks on it, and where its clock starts."""
+
+    leg: LegRef
+    speaker: str | None = None  # the agent's id on an agent leg
+    elapsed: float = 0.0  # the leg was transcribed elsewhere before (a moved leg continues its clock)
+    queue: str | None = None
+
+
+LegSinkFactory = Callable[[LegStart], Sequence[TranscriptSink]]
+"""Sinks the composition root adds to each new leg (the recording pause, live QA)."""
 
 
 @runtime_checkable

@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +149,15 @@ def relay_share(console: ConsoleClient, call_id: str, at_redis: dict[str, float]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="voxdesk-bench-e2e-"))
+    with deployed(args.engine) as (deployment, sip_server, work):
+        return measure(deployment, sip_server, work, args)
+
+
+@contextmanager
+def deployed(engine: str, name: str = "e2e") -> Iterator[tuple[Deployment, str, Path]]:
+    """Voxdesk as deployed on a fresh sandbox Asterisk and scratch database: the deployment, the SIP
+    server's address and a work folder (also used by bench/qa.py)."""
+    work = Path(tempfile.mkdtemp(prefix=f"voxdesk-bench-{name}-"))
     base = load_settings()
     asterisk = base.asterisk.model_copy(
         update={
@@ -161,15 +171,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = base.model_copy(update={"asterisk": asterisk, "data_dir": work / "data"})
     sandbox = AsteriskSandbox(settings)
     ari = sandbox.up(agents=[agent_credential()])
-    db_name = f"voxdesk_bench_e2e_{uuid.uuid4().hex[:8]}"
+    db_name = f"voxdesk_bench_{name}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db_name}"')
     db_url = PG_URL.rsplit("/", 1)[0] + f"/{db_name}"
     deployment: Deployment | None = None
     try:
         upgrade(db_url)
-        deployment = start_deployment(settings, ari, db_url, seed_users(db_url), work, args.engine)
-        return measure(deployment, f"127.0.0.1:{asterisk.sip_port}", work, args)
+        deployment = start_deployment(settings, ari, db_url, seed_users(db_url), work, engine)
+        yield deployment, f"127.0.0.1:{asterisk.sip_port}", work
     finally:
         if deployment is not None:
             deployment.stop()

@@ -119,12 +119,13 @@ def show_settings() -> None:
 def _mount_features() -> None:
     """Commands that live with their feature. Imported directly: a broken feature fails loudly."""
     from asr.cli import models_app
-    from qa.analyze_cli import analyze
+    from qa.analyze_cli import analyze_command
     from qa.cli import qa_app
     from telephony.cli import asterisk_app, call, softphone
     from telephony.controller import controller_app
     from tickets.channels.cli import channels_cli
     from tickets.kb.cli import kb_cli
+    from voxdesk.media import published_kb
     from voxdesk.qa_score import score_call_command
 
     app.add_typer(asterisk_app, name="asterisk")
@@ -132,7 +133,7 @@ def _mount_features() -> None:
     app.command("softphone")(softphone)
     app.add_typer(controller_app, name="controller")
     app.add_typer(models_app, name="models")
-    app.command("analyze")(analyze)
+    app.command("analyze")(analyze_command(published_kb))  # the same live QA, on the database's KB
     app.add_typer(channels_cli, name="channels")
     qa_app.command("score")(score_call_command)  # reads call records, so it is wired here
     app.add_typer(qa_app, name="qa")

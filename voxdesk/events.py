@@ -16,6 +16,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "telephony.calls.notifier",
     "telephony.agents.notifier",
     "asr.events",
+    "qa.events",
     "tickets.desk.events",
     "tickets.conversations.events",
     "tickets.customers.events",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import redis
 
 from asr.frames import LegRef
-from asr.sinks import Redactor, TranscriptSink
+from asr.sinks import LegSinkFactory, LegStart, Redactor, TranscriptSink
 from qa.pci import LegRedactor
 from qa.pci.pause import RecordingPauseSink
 from telephony.commands.bus import send_command
@@ -38,10 +38,11 @@ def recording_pause(redis_url: str, key_prefix: str) -> Callable[[str, bool], No
     return set_paused
 
 
-def pause_sinks(set_paused: Callable[[str, bool], None]) -> Callable[[LegRef], Sequence[TranscriptSink]]:
+def pause_sinks(set_paused: Callable[[str, bool], None]) -> LegSinkFactory:
     """Per leg: the caller's leg gets a watch that pauses the recording while card data is read."""
 
-    def sinks(leg: LegRef) -> Sequence[TranscriptSink]:
+    def sinks(start: LegStart) -> Sequence[TranscriptSink]:
+        leg = start.leg
         return [RecordingPauseSink(leg.call_id, set_paused)] if leg.leg == CALLER_LEG else []
 
     return sinks

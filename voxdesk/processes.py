@@ -58,6 +58,7 @@ def run_media_worker(args: list[str]) -> None:
     recording pause while card data is read."""
     from asr.media.worker import main as media_worker
     from config.settings import load_settings
+    from voxdesk.media import live_qa
     from voxdesk.pci import leg_redactor, pause_sinks, recording_pause
 
     settings = load_settings(_option(args, "--config"))
@@ -66,8 +67,13 @@ def run_media_worker(args: list[str]) -> None:
         or settings.redis.url
         or f"redis://127.0.0.1:{settings.redis.embedded_port}/0"
     )
-    set_paused = recording_pause(redis_url, settings.telephony.key_prefix)
-    media_worker(args, make_redactor=leg_redactor, extra_sinks=pause_sinks(set_paused))
+    pause = pause_sinks(recording_pause(redis_url, settings.telephony.key_prefix))
+    live = live_qa(settings, redis_url)
+    media_worker(
+        args,
+        make_redactor=leg_redactor,
+        extra_sinks=lambda start: [*pause(start), *live.leg_started(start)],  # live QA on each call
+    )
 
 
 def _option(args: list[str], name: str) -> str | None:

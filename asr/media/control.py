@@ -103,9 +103,11 @@ class MediaWorkerClient:
         phrases: list[str] | None = None,
         speaker: str | None = None,
         elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> PortAllocation:
         """A port for one leg; ``speaker`` (an agent id) is stored with the leg's segments;
-        ``elapsed`` continues the leg clock of a leg moved from a worker that died."""
+        ``elapsed`` continues the leg clock of a leg moved from a worker that died; ``queue`` (the
+        call's, on an agent leg) scopes the compliance rules live QA applies."""
         request = {
             "op": "allocate",
             "call_id": call_id,
@@ -114,6 +116,7 @@ class MediaWorkerClient:
             "phrases": phrases,
             "speaker": speaker,
             "elapsed": elapsed,
+            "queue": queue,
         }
         reply = await self.request(request)
         return PortAllocation(str(reply["worker_id"]), str(reply["host"]), int(reply["port"]), codec)
@@ -157,11 +160,12 @@ class MediaWorkerDirectory:
         codec: str = "ulaw",
         speaker: str | None = None,
         elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> PortAllocation:
         """Pick the least-loaded worker and get a port on it for this leg."""
         worker = await self.choose()
         client = MediaWorkerClient(worker.host, worker.control_port)
-        return await client.allocate_port(call_id, leg, codec, speaker=speaker, elapsed=elapsed)
+        return await client.allocate_port(call_id, leg, codec, speaker=speaker, elapsed=elapsed, queue=queue)
 
     async def release(self, allocation: PortAllocation, call_id: str, leg: str) -> dict[str, Any]:
         for worker in await self.workers():

@@ -33,7 +33,7 @@ from asr.frames import LegRef
 from asr.media.control import MAX_LINE, WorkerLoad, forget_predecessors, publish_load
 from asr.media.server import RtpServer
 from asr.pipeline import LegPipeline, PipelineConfig
-from asr.sinks import RedactorFactory, TranscriptSink
+from asr.sinks import LegSinkFactory, LegStart, RedactorFactory, TranscriptSink
 from asr.vad import VadEngine
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class MediaWorker:
         make_sinks: SinkFactory,
         *,
         make_redactor: RedactorFactory,
+        extra_sinks: LegSinkFactory | None = None,
         host: str = "127.0.0.1",
         port_range: tuple[int, int] = (20000, 20199),
         control_port: int = 0,
@@ -64,6 +65,7 @@ class MediaWorker:
         self.make_vad = make_vad
         self.make_sinks = make_sinks
         self.make_redactor = make_redactor
+        self.extra_sinks = extra_sinks
         self.host = host
         self.capacity = capacity
         self.config = config or PipelineConfig()
@@ -106,6 +108,7 @@ class MediaWorker:
         phrases: list[str] | None = None,
         speaker: str | None = None,
         elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> dict[str, Any]:
         leg = LegRef(call_id, leg_name)
         if leg in self.pipelines:
@@ -121,7 +124,7 @@ class MediaWorker:
             leg,
             self.recognizer,
             self.make_vad(),
-            self.make_sinks(leg),
+            [*self.make_sinks(leg), *self._extra_sinks(LegStart(leg, speaker, elapsed, queue))],
             self.config,
             redactor=self.make_redactor(leg),
             phrases=phrases,
@@ -135,6 +138,9 @@ class MediaWorker:
             raise
         self.pipelines[leg] = pipeline
         return {"worker_id": self.worker_id, "host": allocation.host, "port": allocation.port, "codec": codec}
+
+    def _extra_sinks(self, start: LegStart) -> Sequence[TranscriptSink]:
+        return self.extra_sinks(start) if self.extra_sinks is not None else ()
 
     async def release(self, call_id: str, leg_name: str) -> dict[str, Any]:
         """Hang-up: close the port, recognise the last words, hand them to the sinks."""
@@ -212,6 +218,7 @@ class MediaWorker:
                     _phrases(message),
                     _optional_text(message, "speaker", 128),
                     _elapsed(message),
+                    _optional_text(message, "queue", 64),
                 )
                 return {"ok": True, **result}
             if op == "phrases":
@@ -272,7 +279,7 @@ def _port_range(text: str) -> tuple[int, int]:
 
 
 async def run(
-    args: argparse.Namespace, make_redactor: RedactorFactory, extra_sinks: SinkFactory | None = None
+    args: argparse.Namespace, make_redactor: RedactorFactory, extra_sinks: LegSinkFactory | None = None
 ) -> None:
     from asr.engines.select import build_recognizer
     from asr.sinks import NotifierSink
@@ -295,8 +302,9 @@ async def run(
     worker = MediaWorker(
         recognizer,
         lambda: make_vad(asr.vad, 16000, asr.vad_mode),
-        lambda leg: [*sinks, *(extra_sinks(leg) if extra_sinks else ())],
+        lambda leg: sinks,
         make_redactor=make_redactor,
+        extra_sinks=extra_sinks,
         host=args.host or asr.media_host,
         port_range=args.port_range or (asr.media_port_start, asr.media_port_end),
         control_port=args.control_port if args.control_port is not None else asr.media_control_port,
@@ -346,7 +354,7 @@ def _prewarm(recognizer: SpeechRecognizer, count: int, cache_dir: Path, wav: Pat
 
 
 def main(
-    argv: list[str] | None, *, make_redactor: RedactorFactory, extra_sinks: SinkFactory | None = None
+    argv: list[str] | None, *, make_redactor: RedactorFactory, extra_sinks: LegSinkFactory | None = None
 ) -> None:
     """Run a worker whose legs are redacted by ``make_redactor`` (from the composition root)."""
     parser = argparse.ArgumentParser(prog="python -m voxdesk.processes media", description=__doc__)

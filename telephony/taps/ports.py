@@ -14,7 +14,13 @@ class MediaPorts(Protocol):
     which workers run (a leg whose worker is not among them lost its transcription)."""
 
     async def allocate(
-        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+        self,
+        call_id: str,
+        leg: str,
+        codec: str,
+        speaker: str | None,
+        elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> PortAllocation: ...
 
     async def live_workers(self) -> set[str]: ...
@@ -37,10 +43,18 @@ class WorkerPorts:
         return cls(MediaWorkerDirectory(redis_url))
 
     async def allocate(
-        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+        self,
+        call_id: str,
+        leg: str,
+        codec: str,
+        speaker: str | None,
+        elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> PortAllocation:
         try:
-            return await self.directory.allocate_port(call_id, leg, codec, speaker=speaker, elapsed=elapsed)
+            return await self.directory.allocate_port(
+                call_id, leg, codec, speaker=speaker, elapsed=elapsed, queue=queue
+            )
         except MediaError as exc:
             raise TapError(f"no media port for {call_id}/{leg}: {exc}", recoverable=exc.recoverable) from exc
 

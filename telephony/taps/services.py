@@ -73,13 +73,16 @@ class MediaTapService:
         speaker: str | None = None,
         started_at: float | None = None,
         phrases: list[str] | None = None,
+        queue: str | None = None,
     ) -> None:
-        """Tap in the background (never inside an event handler: it waits for StasisStart events)."""
+        """Tap in the background (never inside an event handler: it waits for StasisStart events).
+
+        ``queue``: the call's queue on an agent leg (live QA applies the rules scoped to it)."""
         key = (call_id, leg)
         if key in self._making or channel_id in self._pending_channels:
             return
         task = asyncio.get_running_loop().create_task(
-            self._tap_logged(call_id, leg, channel_id, speaker, started_at, phrases)
+            self._tap_logged(call_id, leg, channel_id, speaker, started_at, phrases, queue)
         )
         self._making[key] = task
         self._pending_channels.add(channel_id)
@@ -101,9 +104,10 @@ class MediaTapService:
         speaker: str | None,
         started_at: float | None,
         phrases: list[str] | None,
+        queue: str | None = None,
     ) -> LegTap | None:
         try:
-            tap = await self.tap(call_id, leg, channel_id, speaker, started_at)
+            tap = await self.tap(call_id, leg, channel_id, speaker, started_at, queue)
             if phrases is not None:
                 await self.set_phrases(call_id, phrases, leg)
             return tap
@@ -120,6 +124,7 @@ class MediaTapService:
         channel_id: str,
         speaker: str | None = None,
         started_at: float | None = None,
+        queue: str | None = None,
     ) -> LegTap:
         """Tap ``channel_id`` as ``leg`` of ``call_id``; returns the bridged tap or raises TapError.
 
@@ -130,7 +135,7 @@ class MediaTapService:
             return existing
         first_tapped = time.time() if started_at is None else started_at
         elapsed = max(0.0, time.time() - first_tapped)
-        allocation = await self.ports.allocate(call_id, leg, CODEC, speaker, elapsed)
+        allocation = await self.ports.allocate(call_id, leg, CODEC, speaker, elapsed, queue)
         token = uuid.uuid4().hex[:8]
         tap = LegTap(
             call_id=call_id,

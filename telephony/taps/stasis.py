@@ -89,7 +89,7 @@ class MediaTapStasis:
             speaker = _agent_of(call, channel_id)
             if speaker is not None:
                 leg = await self.service.store.next_agent_leg(call_id)
-                self.service.start_tap(call_id, leg, channel_id, speaker)
+                self.service.start_tap(call_id, leg, channel_id, speaker, queue=call.queue_id)
                 return
             if loop.time() >= deadline:
                 return  # a supervisor barging in, or a channel that is not an agent's
@@ -196,7 +196,7 @@ class MediaTapStasis:
             and agent_channel not in tapped
         ):
             leg = await self.service.store.next_agent_leg(call.call_id)
-            self.service.start_tap(call.call_id, leg, agent_channel, call.agent_id)
+            self.service.start_tap(call.call_id, leg, agent_channel, call.agent_id, queue=call.queue_id)
 
 
 def _agent_of(call: Call, channel_id: str) -> str | None:

@@ -8,6 +8,7 @@ import uuid
 import redis
 
 from asr.frames import LegRef
+from asr.sinks import LegStart
 from qa.pci import LegRedactor
 from qa.pci.pause import RecordingPauseSink
 from voxdesk.pci import leg_redactor, pause_sinks, recording_pause
@@ -29,8 +30,8 @@ def test_a_pause_is_a_set_recording_paused_command_on_the_controllers_stream(red
 
 def test_only_the_caller_leg_is_watched_and_every_leg_gets_its_own_redactor() -> None:
     sinks = pause_sinks(lambda call_id, paused: None)
-    [watch] = sinks(LegRef("c1", "caller"))
+    [watch] = sinks(LegStart(LegRef("c1", "caller")))
     assert isinstance(watch, RecordingPauseSink) and watch.call_id == "c1"
-    assert list(sinks(LegRef("c1", "agent"))) == []
+    assert list(sinks(LegStart(LegRef("c1", "agent"), speaker="ag-1"))) == []
     first, second = leg_redactor(LegRef("c1", "caller")), leg_redactor(LegRef("c1", "agent"))
     assert isinstance(first, LegRedactor) and first is not second

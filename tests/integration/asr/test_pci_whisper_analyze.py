@@ -61,6 +61,7 @@ def test_voxdesk_analyze_prints_no_card_number_and_no_security_code(tmp_path, mo
     result = CliRunner().invoke(app, [str(wav), "--engine", "whisper"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    lines = [line for line in lines if line["type"] == "segment"]  # live QA's lines have no words
     printed = " ".join(line["text"] for line in lines)
     assert "[card ••••1111]" in printed and "[security code]" in printed, printed
     for line in lines:

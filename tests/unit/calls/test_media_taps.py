@@ -119,17 +119,25 @@ class FakePorts:
     def __init__(self) -> None:
         self.allocated: list[tuple[str, str, str, str | None]] = []
         self.elapsed: list[float] = []
+        self.queues: list[str | None] = []
         self.released: list[tuple[str, str]] = []
         self.workers = {"w1"}  # running workers; a leg goes to the first one in sorted order
         self.phrases: list[tuple[str, str, list[str] | None]] = []
 
     async def allocate(
-        self, call_id: str, leg: str, codec: str, speaker: str | None, elapsed: float = 0.0
+        self,
+        call_id: str,
+        leg: str,
+        codec: str,
+        speaker: str | None,
+        elapsed: float = 0.0,
+        queue: str | None = None,
     ) -> PortAllocation:
         if not self.workers:
             raise TapError("no media worker with free capacity is running")
         self.allocated.append((call_id, leg, codec, speaker))
         self.elapsed.append(elapsed)
+        self.queues.append(queue)
         return PortAllocation(min(self.workers), "127.0.0.1", 20000 + len(self.allocated), codec)
 
     async def release(self, worker_id: str, call_id: str, leg: str) -> dict[str, Any]:
@@ -211,6 +219,7 @@ async def test_a_leg_that_hangs_up_before_its_snoop_exists_releases_its_port_and
 async def test_agents_joining_the_call_bridge_are_tapped_with_their_agent_id_and_a_fresh_leg_each() -> None:
     taps, asterisk, ports, redis = make_taps()
     call = Call(call_id="c3", caller_channel_id="chan-c", agent_id="alice", agent_channel_id="chan-a")
+    call.queue_id = "support"
     store = CallStore(redis, "t")  # type: ignore[arg-type]
     await store.save(call)
     player = asyncio.create_task(arrive_when_created(taps, asterisk))
@@ -236,6 +245,7 @@ async def test_agents_joining_the_call_bridge_are_tapped_with_their_agent_id_and
     player.cancel()
     # The caller re-entering the bridge and the tap's own bridge are not agents.
     assert ports.allocated == [("c3", "agent", "ulaw", "alice"), ("c3", "agent-2", "ulaw", "bob")]
+    assert ports.queues == ["support", "support"]  # live QA applies the rules of the call's queue
 
 
 async def wait_ready(taps: MediaTapStasis, call_id: str, leg: str, worker_id: str) -> Any:

@@ -2,7 +2,8 @@
 
 What is live is the floor's: supervisors, QA managers and admins see every call, agent and
 transcript (supervisors may listen in on any call). An agent sees their own status and the calls they
-are on (state changes, and the transcript partials and finals of both legs while they are on it);
+are on (state changes, the transcript partials and finals of both legs, and the call's live QA: its
+compliance alerts, disclosures said and assist suggestions, while they are on it);
 waiting calls of their queues are the queue's business and are not relayed. Ticket notices (SLA
 reminders, escalations, mentions, assignments) follow the ticket rule of :mod:`tickets.access`: a
 notice for a user whose work the viewer sees, or about a ticket of the viewer's groups (QA managers
@@ -29,7 +30,7 @@ CALL_OVER_STATES = frozenset({"ended", "abandoned"})
 def is_relayed(envelope: Envelope) -> bool:
     """The event types the console feed carries at all."""
     kind = envelope.type
-    if kind.startswith(("call.", "agent.", "transcript.")) or kind == "ticket.agent_notice":
+    if kind.startswith(("call.", "agent.", "transcript.", "qa.")) or kind == "ticket.agent_notice":
         return True
     return kind == "ticket.changed" and envelope.data.get("action") in TICKET_NOTICE_ACTIONS
 
@@ -109,7 +110,7 @@ class FeedFilter:
         if not isinstance(call_id, str):
             return Verdict(mine)
         followed = call_id in self.following
-        if kind.startswith("transcript."):
+        if kind.startswith(("transcript.", "qa.")):  # what is said on a call, and QA of it
             return Verdict(followed)
         if kind == "call.ended" or (kind == "call.offer_missed" and mine):
             return self._unfollowing(call_id, relay=mine or followed)

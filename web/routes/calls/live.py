@@ -34,6 +34,9 @@ from web.routes.calls.feed import CONSOLE_ROLES, FeedFilter, SeenEvents, Viewer
 log = logging.getLogger(__name__)
 live_router = APIRouter(tags=["calls"])
 HISTORY_ON_FOLLOW = 200  # recent events of a call, for the finals said before the console followed it
+# What a console that starts following a call is sent again: settled words and their QA (old partials
+# are superseded by their finals).
+SETTLED_ON_FOLLOW = frozenset({"transcript.final", "qa.alert", "qa.requirement_met", "qa.suggestion"})
 
 
 async def _viewer(websocket: WebSocket) -> Viewer | None:
@@ -88,7 +91,7 @@ class ConsoleRelay:
             raw = (fields or {}).get(b"event")
             with contextlib.suppress(ValueError):
                 envelope = Envelope.decode(raw if isinstance(raw, bytes | str) else b"")
-                if envelope.type == "transcript.final":  # old partials are superseded by their finals
+                if envelope.type in SETTLED_ON_FOLLOW:
                     await self._send(envelope)
 
     async def follow_calls(self, call_ids: list[str]) -> None:
