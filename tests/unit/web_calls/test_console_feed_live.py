@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 import redis
@@ -19,7 +20,8 @@ from telephony.calls.notifier import CallNotifier
 from telephony.records.writer import write_record
 from tickets.desk.events import AgentNotified, TicketChanged
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# The desk app reads the same variable: both must use one database (pub/sub itself spans all).
+REDIS_URL = os.environ.get("VOXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def notifier() -> Notifier:
