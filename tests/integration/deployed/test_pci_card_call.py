@@ -42,7 +42,8 @@ CALLER = [
 # Any trace of the number or the code, in digits or words (transcripts: no clock times in them).
 SPOKEN_TRACES = re.compile(r"\d[\d ,.-]{3,}\d|\b739\b|7[ ,.-]+3[ ,.-]+9|one one|seven three|thirty", re.I)
 # In logs (which hold times and ports): only what a transcript of this call could leave.
-LOG_TRACES = re.compile(r"4111[ -]?1111|1-1-1-1|one one one|seven three nine|\b739\b", re.I)
+# A bare 739 counts unless it is a log timestamp's milliseconds ("15:06:37,739").
+LOG_TRACES = re.compile(r"4111[ -]?1111|1-1-1-1|one one one|seven three nine|(?<![\d,.:])\b739\b", re.I)
 
 
 def unchanged(frame: TranscriptFrame) -> TranscriptFrame:
