@@ -16,6 +16,7 @@ from asr.vad import WebRtcVad
 from qa.assist.kb_file import read_kb_file
 from qa.assist.ranker import KbRanker
 from qa.assist.session import AssistSession
+from qa.pci import LegRedactor
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,12 @@ async def test_spoken_questions_find_their_article_first_at_least_9_times_in_10(
     wav = tmp_path / "questions.wav"
     starts = spoken_wav([q["text"] for q in questions], wav, pause=3.0, lead=0.5)
     finals = await analyze_recording(
-        wav, whisper_recognizer, lambda: WebRtcVad(16000, 2), config=PipelineConfig(), call_id="assist"
+        wav,
+        whisper_recognizer,
+        lambda: WebRtcVad(16000, 2),
+        config=PipelineConfig(),
+        call_id="assist",
+        make_redactor=lambda leg: LegRedactor(),  # as on a live call
     )
     ranker = KbRanker(read_kb_file(DATA / "kb_articles.csv"))
     bounds = [*starts[1:], float("inf")]

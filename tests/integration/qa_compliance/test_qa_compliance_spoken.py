@@ -24,6 +24,7 @@ from asr.vad import WebRtcVad
 from qa.compliance.engine import ComplianceEngine
 from qa.compliance.evaluation import Case, evaluate
 from qa.compliance.store import DEFAULT_RULES_FILE, read_rules_file
+from qa.pci import LegRedactor
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +90,7 @@ async def test_spoken_promises_fire_and_spoken_negations_do_not(tmp_path: Path, 
         lambda: WebRtcVad(16000, 2),
         config=PipelineConfig(),
         call_id="qa-spoken",  # type: ignore[arg-type]
+        make_redactor=lambda leg: LegRedactor(),  # as on a live call
     )
     cases = [
         Case(text=heard(finals, speaker, span), expect=frozenset(expect), speaker=speaker)
