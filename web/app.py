@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from config.db import make_engine, make_session_factory
 from config.files import private_dir
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
 from web.audit import AuditMiddleware
+from web.console import agent_page, supervisor_page
+from web.console import pages as console_pages
+from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
 from web.headers import SecurityHeadersMiddleware
 from web.limits import BodySizeLimitMiddleware
@@ -56,6 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.redis_url = resolve_redis_url(settings)
     install_session_lookup(app.state, settings.effective_database_url, settings.web.session_cache_seconds)
     install_error_handlers(app)
+    console_pages.install_page_handlers(app)
+    app.include_router(console_pages.router)
+    app.include_router(agent_page.router)
+    app.include_router(supervisor_page.router)
+    app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     app.include_router(system.router)
     app.include_router(sessions.router)
     app.include_router(accounts.router)

@@ -32,7 +32,8 @@ def test_the_api_docs_may_load_swagger_from_the_cdn_it_names(secure_app: SecureA
     assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist" in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
-    assert "https://cdn.jsdelivr.net" not in secure_app.client.get("/").headers["content-security-policy"]
+    status_policy = secure_app.client.get("/status").headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net" not in status_policy
 
 
 def test_the_widget_script_is_served_as_javascript_so_nosniff_keeps_it_working(secure_app: SecureApp) -> None:
@@ -48,11 +49,11 @@ def test_strangers_see_up_or_down_without_versions_and_signed_in_users_see_detai
     assert anonymous["checks"]["database"] == {"ok": True, "state": "up"}
     assert anonymous["checks"]["redis"] == {"ok": True, "state": "up"}
     assert "redis " not in str(anonymous) and "sqlite" not in str(anonymous)
-    page = secure_app.client.get("/").text
+    page = secure_app.client.get("/status").text
     assert "redis " not in page and "sqlite" not in page and "up" in page
     signed_in = secure_app.client.get("/health", headers=secure_app.bearer("agent1")).json()
     assert signed_in["checks"]["redis"]["detail"].startswith("redis ")
-    assert "redis " in secure_app.client.get("/", headers=secure_app.bearer("agent1")).text
+    assert "redis " in secure_app.client.get("/status", headers=secure_app.bearer("agent1")).text
 
 
 def _mode(path: Path) -> int:

@@ -1,4 +1,4 @@
-"""Health, sign-in and the console's landing page."""
+"""Health, the status page and sign-in."""
 
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ def health(request: Request, signed_in: OptionalPrincipal) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/", response_class=HTMLResponse, tags=["system"])
-def console_home(request: Request, signed_in: OptionalPrincipal) -> HTMLResponse:
-    """The console's landing page: what runs and where to sign in."""
+@router.get("/status", response_class=HTMLResponse, tags=["system"])
+def status_page(request: Request, signed_in: OptionalPrincipal) -> HTMLResponse:
+    """What runs: a page for whoever installs or watches the system (the console starts at ``/``)."""
     detailed = signed_in is not None  # versions and errors only for a signed-in user
     rows = "".join(
         f"<tr><td>{html.escape(c.name)}</td><td class={'ok' if c.ok else 'bad'}>"
@@ -74,7 +74,7 @@ def console_home(request: Request, signed_in: OptionalPrincipal) -> HTMLResponse
 <style>body{{font-family:sans-serif;margin:2em}} td{{padding:.2em 1em}}
 .ok{{color:green}} .bad{{color:#b00}}</style>
 </head><body><h1>Voxdesk console</h1><p>Services:</p><table>{rows}</table>
-<p>API: <a href="/docs">/docs</a></p></body></html>"""
+<p><a href="/">Console</a> · API: <a href="/docs">/docs</a></p></body></html>"""
     return HTMLResponse(page)
 
 
