@@ -12,20 +12,12 @@ from __future__ import annotations
 import dataclasses
 
 from config.errors import ConflictError, InvalidInputError
+from config.rule_files import RuleFileError
 from qa.compliance.model import Finding
 
 
-class ComplianceRuleFileError(InvalidInputError):
+class ComplianceRuleFileError(RuleFileError):
     """Compliance rules that cannot be used; the rules in use stay as they were."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or []
-        detail = "; ".join(self.problems)
-        super().__init__(f"{message}: {detail}" if detail else message)
-        self.summary = message
-
-    def public_detail(self) -> object:
-        return {"message": self.summary, "problems": self.problems or [str(self)]}
 
 
 def _findings_detail(findings: list[Finding]) -> list[dict[str, object]]:

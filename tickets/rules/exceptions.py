@@ -6,17 +6,9 @@ RuleFileError (InvalidInputError -> 422)   the rules text is not valid YAML or b
 
 from __future__ import annotations
 
+from config.rule_files import RuleFileError as RuleFileErrorBase
 from tickets.desk.exceptions import InvalidInputError
 
 
-class RuleFileError(InvalidInputError):
+class RuleFileError(RuleFileErrorBase, InvalidInputError):
     """Ticket rules that cannot be used; the file in use stays as it was."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or []
-        detail = "; ".join(self.problems)
-        super().__init__(f"{message}: {detail}" if detail else message)
-        self.summary = message
-
-    def public_detail(self) -> object:
-        return {"message": self.summary, "problems": self.problems or [str(self)]}
