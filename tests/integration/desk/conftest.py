@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -15,25 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.events import Notifier
-from config.migrate import upgrade
-from desk.desk_helpers import DESK_REDIS_DB, PG_URL, Api, RecordingScheduler, desk_app, redis_db_url
+from desk.desk_helpers import DESK_REDIS_DB, Api, RecordingScheduler, desk_app, redis_db_url
 from tickets.desk.outbox import DeskRuntime
 from tickets.sla.clock import SettableClock, SystemClock
 
 
 @pytest.fixture(scope="session")
-def desk_pg_url() -> Iterator[str]:
+def desk_pg_url(migrated_postgres: Callable[[str], str]) -> str:
     """A scratch PostgreSQL database with every migration applied, dropped after the session."""
-    name = f"voxdesk_desk_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return migrated_postgres("desk")
 
 
 @pytest.fixture(scope="session")

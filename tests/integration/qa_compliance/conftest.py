@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from desk.desk_helpers import PG_URL, Api, desk_app
+from desk.desk_helpers import Api, desk_app
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
-from config.migrate import upgrade
 
 
 @pytest.fixture(scope="session")
-def qa_pg_url() -> Iterator[str]:
-    name = f"voxdesk_qa_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def qa_pg_url(migrated_postgres: Callable[[str], str]) -> str:
+    """A scratch PostgreSQL database with every migration applied, dropped after the session."""
+    return migrated_postgres("qa")
 
 
 @pytest.fixture(scope="session")
