@@ -194,7 +194,7 @@ def _run_call(args: argparse.Namespace, wav: str | None) -> int:
         call = AgentCall(account, wav, args.record)
         account.calls.append(call)
         call.makeCall(f"sip:{args.number}@{args.server}", pj.CallOpParam(True))
-        emit("dialing", number=args.number)
+        emit("dialing", number=args.number, wall=time.time())  # epoch s: benches compare it with pages
         deadline = time.monotonic() + args.setup_timeout
         sent: list[str] = []
         while call.ended_at is None:
