@@ -80,7 +80,7 @@ ensure_redis() {
 }
 
 ensure_browser_assets() {
-  # The console's browser libraries (JsSIP, htmx, Swagger UI, ReDoc) from the npm registry, checked
+  # The console's browser libraries (JsSIP, htmx, Swagger UI) from the npm registry, checked
   # against web/console/assets.lock.json; a no-op once built from the same lock.
   "$VENV/bin/voxdesk" assets
 }

@@ -8,7 +8,7 @@ digest differs, and writes ``static/vendor/``:
   package has no browser bundle, so its tree (debug, events, sdp-transform...) is bundled with
   esbuild, whose native binary comes from the ``@esbuild/<os>-<arch>`` npm package.
 - ``htmx.min.js``: htmx 2 for pages that swap in server-rendered fragments.
-- ``swagger-ui/`` and ``redoc/``: the API docs pages' own files, so ``/docs`` needs no CDN.
+- ``swagger-ui/``: the API docs page's own files, so ``/docs`` needs no CDN.
 
 A stamp holding the lock's hash makes a second build a no-op. :func:`resolve_lock` writes the lock
 (``voxdesk assets lock``); a build only ever reads it, so every machine gets the same bytes.
@@ -41,12 +41,12 @@ from web.console.npm import (
 from web.console.static_files import VENDOR
 
 LOCK_FILE = Path(__file__).with_name("assets.lock.json")
-RECIPE_VERSION = "1"  # bump when the build below changes what it writes for the same lock
+RECIPE_VERSION = "2"  # bump when the build below changes what it writes for the same lock
 STAMP_NAME = ".stamp"
 
 BUNDLED = {"jssip": "3.13.8"}
 """Bundled with esbuild, with their whole dependency tree."""
-COPIED = {"htmx.org": "^2.0.0", "swagger-ui-dist": "^5.17.0", "redoc": "^2.5.0"}
+COPIED = {"htmx.org": "^2.0.0", "swagger-ui-dist": "^5.17.0"}
 """Whose ready-made browser files are copied as they are (their dependencies are not needed)."""
 ESBUILD_RANGE = "^0.27.2"
 ESBUILD_PLATFORMS = {
@@ -61,9 +61,8 @@ COPIES = [
     ("htmx.org", "dist/htmx.min.js", "htmx.min.js"),
     ("swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
     ("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ("swagger-ui-dist", "favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
     ("swagger-ui-dist", "LICENSE", "swagger-ui/LICENSE"),
-    ("redoc", "bundles/redoc.standalone.js", "redoc/redoc.standalone.js"),
-    ("redoc", "LICENSE", "redoc/LICENSE"),
 ]
 JSSIP_ENTRY = "import JsSIP from 'jssip';\nexport default JsSIP;\n"
 OUTPUTS = ["jssip.js", *(target for _, _, target in COPIES)]

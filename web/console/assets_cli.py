@@ -9,7 +9,7 @@ from web.console.assets import LOCK_FILE, build_vendor, resolve_lock
 from web.console.static_files import VENDOR
 
 assets_app = typer.Typer(
-    help="The console's browser libraries (JsSIP, htmx, Swagger UI, ReDoc), from the npm registry.",
+    help="The console's browser libraries (JsSIP, htmx, Swagger UI), from the npm registry.",
     invoke_without_command=True,
 )
 
