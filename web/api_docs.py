@@ -37,15 +37,17 @@ def inline_script_hashes(html: bytes) -> list[str]:
 def install_api_docs(app: FastAPI) -> None:
     """Add ``/docs`` (the app is created with ``docs_url=None, redoc_url=None``) and ``/redoc`` to it."""
     openapi_url = app.openapi_url or "/openapi.json"
-    swagger = get_swagger_ui_html(
-        openapi_url=openapi_url,
-        title=f"{app.title} - API",
-        swagger_js_url=SWAGGER_JS,
-        swagger_css_url=SWAGGER_CSS,
-        swagger_favicon_url=SWAGGER_FAVICON,
-        # No badge from the public validator: it would send the spec's address to another site.
-        swagger_ui_parameters={**swagger_ui_default_parameters, "validatorUrl": None},
-    ).body
+    swagger = bytes(
+        get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - API",
+            swagger_js_url=SWAGGER_JS,
+            swagger_css_url=SWAGGER_CSS,
+            swagger_favicon_url=SWAGGER_FAVICON,
+            # No badge from the public validator: it would send the spec's address to another site.
+            swagger_ui_parameters={**swagger_ui_default_parameters, "validatorUrl": None},
+        ).body
+    )
     swagger_policy = docs_policy(inline_script_hashes(swagger))
 
     @app.get("/docs", include_in_schema=False)
