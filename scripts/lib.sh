@@ -78,3 +78,9 @@ ensure_redis() {
   done
   echo "Redis did not start" >&2; return 1
 }
+
+ensure_browser_assets() {
+  # The console's browser libraries (JsSIP, htmx, Swagger UI) from the npm registry, checked
+  # against web/console/assets.lock.json; a no-op once built from the same lock.
+  "$VENV/bin/voxdesk" assets
+}

@@ -127,6 +127,7 @@ def _mount_features() -> None:
     from tickets.kb.cli import kb_cli
     from voxdesk.media import published_kb
     from voxdesk.qa_score import score_call_command
+    from web.console.assets_cli import assets_app
 
     app.add_typer(asterisk_app, name="asterisk")
     app.command("call")(call)
@@ -138,6 +139,7 @@ def _mount_features() -> None:
     qa_app.command("score")(score_call_command)  # reads call records, so it is wired here
     app.add_typer(qa_app, name="qa")
     app.add_typer(kb_cli, name="kb")
+    app.add_typer(assets_app, name="assets")
 
 
 _mount_features()

@@ -9,6 +9,7 @@ from config.db import make_engine, make_session_factory
 from config.files import private_dir
 from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
+from web.api_docs import install_api_docs
 from web.audit import AuditMiddleware
 from web.console import agent_page, supervisor_page
 from web.console import pages as console_pages
@@ -50,7 +51,13 @@ def resolve_redis_url(settings: Settings) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to :func:`load_settings` (for uvicorn's factory mode)."""
     settings = settings or load_settings()
-    app = FastAPI(title="Voxdesk", version="0.1.0", description="Voice-first contact center API")
+    app = FastAPI(
+        title="Voxdesk",
+        version="0.1.0",
+        description="Voice-first contact center API",
+        docs_url=None,  # served by install_api_docs from our own files, not a CDN
+        redoc_url=None,
+    )
     private_dir(settings.data_dir)  # 0700: the database, secrets and credentials live here
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
@@ -65,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
     app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
+    install_api_docs(app)
     app.include_router(system.router)
     app.include_router(sessions.router)
     app.include_router(accounts.router)

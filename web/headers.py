@@ -1,13 +1,16 @@
 """Security headers on every HTTP response, as one ASGI middleware.
 
 The console and API allow only their own origin (``'unsafe-inline'`` styles for the landing page);
-``/docs`` and ``/redoc`` load Swagger UI and ReDoc from the CDN FastAPI points them at, with their
-inline start-up script. No page may be framed (clickjacking), no response sniffed into another type,
-and no URL (which may carry ids) leaks to other sites as a referrer. The web chat widget's script is
-embedded by customers' own pages, whose policy is their own; nothing here stops that.
+so does ``/docs``, which loads Swagger UI from ``/static/console/vendor/`` (no CDN): its one inline
+start-up script is allowed by its hash (``web/api_docs.py``). No page may be framed (clickjacking), no
+response sniffed into another type, and no URL (which may carry ids) leaks to other sites as a
+referrer. The web chat widget's script is embedded by customers' own pages, whose policy is their own;
+nothing here stops that.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,13 +18,20 @@ APP_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
+
+
+def docs_policy(script_hashes: Sequence[str] = ()) -> str:
+    """The API docs pages' policy; ``script_hashes`` (``sha256-...``) allow those inline scripts only."""
+    scripts = " ".join(["'self'", *(f"'{digest}'" for digest in script_hashes)])
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+DOCS_POLICY = docs_policy()
+DOCS_PATHS = ("/docs",)
 COMMON_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
