@@ -43,8 +43,11 @@ const calls = new CallDesk($('#call-panel'), $('#assist'), {
   onPop: (call) => {
     showTab('call');
     tabs.call.tab.classList.toggle('ringing', ['offering', 'ringing', 'queued'].includes(call.state));
-    customer.show(call.customer_id, call);
+    customer.show(call.customer_id, call).then((view) => {
+      if (view) calls.knownAs(call.call_id, view.customer.display_name);
+    });
   },
+  onTicket: (call) => customer.show(call.customer_id, call),
   onState: (call) => {
     tabs.call.tab.classList.toggle('ringing', ['offering', 'ringing', 'queued'].includes(call.state));
   },

@@ -8,7 +8,8 @@ const DISPOSITIONS = ['resolved', 'follow_up', 'callback', 'escalated', 'wrong_n
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 
 export class CallDesk {
-  constructor(panel, assist, { onPop, onState, kb }) {
+  constructor(panel, assist, { onPop, onState, onTicket, kb }) {
+    this.onTicket = onTicket;
     this.panel = panel;
     this.empty = panel.querySelector('.no-call');
     this.box = panel.querySelector('.call');
@@ -20,6 +21,13 @@ export class CallDesk {
     this.call = null;
     this.pending = [];  // transcript and QA events that came before the call's pop was drawn
     everySecond(() => this.tick());
+  }
+
+  // The screen pop names the customer once the customer card has loaded them.
+  knownAs(callId, name) {
+    if (!this.call || this.call.call_id !== callId || !name) return;
+    this.call.customer_name = name;
+    this.drawHead();
   }
 
   active() { return this.call !== null && !OVER.includes(this.call.state); }
@@ -138,7 +146,7 @@ export class CallDesk {
   drawHead() {
     if (!this.head) return;
     const call = this.call;
-    const who = call.caller_name || (call.caller_number ? fmt.phone(call.caller_number) : t('agent.customer_unknown'));
+    const who = call.customer_name || call.caller_name || (call.caller_number ? fmt.phone(call.caller_number) : t('agent.customer_unknown'));
     const canHold = call.state === 'connected';
     const canResume = call.state === 'on_hold';
     const canHang = !OVER.includes(call.state) && call.state !== 'wrap_up';
@@ -147,7 +155,7 @@ export class CallDesk {
       el('div', {},
         el('div', { class: 'call-who' }, who),
         el('div', { class: 'call-phone' },
-          call.caller_name && call.caller_number ? `${fmt.phone(call.caller_number)} · ` : '',
+          (call.customer_name || call.caller_name) && call.caller_number ? `${fmt.phone(call.caller_number)} · ` : '',
           call.queue_id ? t('agent.queue', { queue: call.queue_id }) : '')),
       el('span', { class: `badge call-state ${OVER.includes(call.state) ? 'bad' : 'ok'}` },
         label('call', call.state)),
@@ -340,6 +348,7 @@ export class CallDesk {
       conversation_id: this.conversationId,
     };
     this.ticket = await api('/api/tickets', { method: 'POST', body });
+    this.onTicket(this.call);
     return this.ticket;
   }
 
@@ -369,9 +378,11 @@ export class CallDesk {
       }
     });
     const code = el('select', { name: 'disposition' }, DISPOSITIONS.map((d) => el('option', { value: d }, label('disposition', d))));
-    const disposition = el('form', { class: 'row' },
-      el('label', { class: 'grow' }, t('agent.disposition'), code),
-      el('button', { type: 'submit', class: 'small secondary' }, t('agent.disposition_save')));
+    code.id = 'call-disposition';
+    const disposition = el('form', { class: 'disposition-form' },
+      el('label', { for: 'call-disposition' }, t('agent.disposition')),
+      el('div', { class: 'row' }, code,
+        el('button', { type: 'submit', class: 'small secondary' }, t('agent.disposition_save'))));
     disposition.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {

@@ -27,17 +27,20 @@ export class CustomerCard {
     const id = Number.parseInt(customerId, 10);
     if (!Number.isFinite(id) || id < 1) {
       this.shown = null;
+      delete this.root.dataset.customerId;
       fill(this.body,
         el('div', { class: 'customer-name' }, call && call.caller_name ? call.caller_name : t('agent.customer_unknown')),
         call && call.caller_number ? el('div', { class: 'muted' }, fmt.phone(call.caller_number)) : null);
-      return;
+      return null;
     }
     this.shown = id;
     try {
       const view = await api(`/api/customers/${id}`);
       if (this.shown === id) this.draw(view);
+      return view;
     } catch (error) {
       fill(this.body, el('p', { class: 'error' }, errorText(error)));
+      return null;
     }
   }
 
@@ -56,7 +59,8 @@ export class CustomerCard {
         (c) => [
           el('span', { class: 'channel' }, label('channel', c.channel)), ' ',
           TEXT_CHANNELS.includes(c.channel)
-            ? el('button', { type: 'button', class: 'linkish', onclick: () => this.openConversation(c.id) }, c.subject || `#${c.id}`)
+            ? el('button', { type: 'button', class: 'linkish', onclick: () => this.openConversation(c.id) },
+              c.subject && c.subject.toLowerCase() !== 'web chat' ? c.subject : `#${c.id}`)
             : el('span', {}, c.call ? (c.call.ivr_choice || c.call.caller_number || c.subject) : c.subject),
           el('span', { class: 'sub' }, ` · ${fmt.dateTime(c.last_message_at)}`)]),
       section(t('agent.tickets'), view.tickets, (tk) => [

@@ -2,7 +2,7 @@
 // A reply is checked by the compliance rules on the server: a "block" rule refuses it (422, the rule
 // named), a "warn" rule holds it (409) until the agent explicitly sends it anyway.
 import { ApiError, api, el, fmt, t } from './console.js';
-import { errorText, fill, label } from './agent_util.js';
+import { errorText, fill, label, when } from './agent_util.js';
 
 const REFRESH_LIST_MS = 15000;
 const REFRESH_THREAD_MS = 4000;
@@ -44,7 +44,7 @@ export class Inbox {
           el('span', { class: 'channel' }, label('channel', thread.channel)),
           el('span', { class: 'inbox-name' }, thread.customer_name || thread.subject || `#${thread.id}`),
           thread.unread && thread.id !== this.openId ? el('span', { class: 'unread' }, t('agent.unread', { count: fmt.number(thread.unread) })) : null,
-          el('span', { class: 'inbox-time' }, fmt.time(thread.last_message_at))),
+          el('span', { class: 'inbox-time' }, when(thread.last_message_at))),
         el('span', { class: 'inbox-preview' }, thread.preview)))));
   }
 
@@ -87,7 +87,8 @@ export class Inbox {
       el('div', { class: 'thread-head' },
         el('strong', {}, thread.customer_name || `#${thread.id}`),
         thread.channel ? el('span', { class: 'channel' }, label('channel', thread.channel)) : null,
-        el('span', { class: 'muted' }, thread.subject || ''),
+        thread.subject && thread.subject.toLowerCase() !== label('channel', thread.channel).toLowerCase()
+          && thread.subject.toLowerCase() !== 'web chat' ? el('span', { class: 'muted' }, thread.subject) : null,
         thread.customer_id ? el('button', { type: 'button', class: 'small secondary push open-customer',
           onclick: () => this.onCustomer(thread.customer_id) }, t('agent.customer_open')) : null),
       this.messages,
@@ -163,7 +164,7 @@ function messageItem(message) {
   const direction = message.direction === 'outbound' ? 'outbound' : message.direction === 'internal' ? 'internal' : 'inbound';
   return el('li', { class: `msg ${direction}`, 'data-id': message.id },
     el('span', { class: 'msg-meta' },
-      `${message.author_name || label('author', message.author_kind)} · ${fmt.time(message.sent_at)}`,
+      `${message.author_name || label('author', message.author_kind)} · ${when(message.sent_at)}`,
       message.delivery === 'failed' ? ` · ${t('agent.delivery_failed')}` : ''),
     message.body);
 }

@@ -42,6 +42,10 @@ export class AgentStatus {
 
   tick() {
     if (!this.state || !this.since) return;
+    if (!this.state.status_since || this.state.status === 'logged_out') {
+      this.since.textContent = '';
+      return;
+    }
     const seconds = Date.now() / 1000 - this.state.status_since;
     const time = fmt.duration(seconds);
     this.since.textContent = t('agent.state_for', { time });

@@ -1,5 +1,14 @@
 // Small helpers shared by the agent desk's modules.
-import { ApiError, t } from './console.js';
+import { ApiError, boot, fmt, t } from './console.js';
+
+// A message's time: hours and minutes today, the date and time before.
+export function when(value) {
+  const date = new Date(value);
+  if (date.toDateString() === new Date().toDateString()) {
+    return date.toLocaleTimeString(boot.locale || 'en-US', { hour: '2-digit', minute: '2-digit' });
+  }
+  return fmt.dateTime(value);
+}
 
 // The server's words for an error (its detail message), else the generic one.
 export function errorText(error) {
