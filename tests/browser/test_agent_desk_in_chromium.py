@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from config.events import Notifier
 from config.models import Role
 from config.sessions import open_session_for
 from qa.events import QaAlert, QaSuggestion
+from routing import Agent, AgentState
+from telephony.agents.model import agent_to_redis
 from telephony.agents.notifier import AgentStateChanged
 from telephony.calls.model import Call
 from telephony.calls.notifier import CallEnded, CallStateChanged
@@ -118,6 +121,32 @@ def _sign_in(page: Page, live_app: Any, desk: Desk) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_url("**/agent")
+
+
+def _pause_for_a_meeting(page: Page, redis_url: str, desk: Desk, texts: dict[str, Any]) -> None:
+    """Available (as call control keeps the agent in Redis), then a pause with a reason: the command
+    goes to call control, whose state change (published here as the controller does) shows live."""
+    client, keys = redis.Redis.from_url(redis_url), TelephonyKeys("voxdesk")
+    now = time.time()
+    agent = Agent(desk.username, state=AgentState.AVAILABLE, state_since=now, idle_since=now)
+    client.hset(keys.agent(desk.username), mapping=agent_to_redis(agent))  # type: ignore[arg-type]
+    client.sadd(keys.agents, desk.username)
+    notifier = Notifier(client)
+    notifier.publish(
+        AgentStateChanged(agent_id=desk.username, status="available", previous_status="logged_out")
+    )
+    expect(page.locator("#agent-state .state-pill")).to_have_text(texts["available"])
+    page.select_option("#agent-state select[name=reason]", "meeting")
+    with page.expect_request("**/api/agents/me/pause") as sent:
+        page.locator("#agent-state .state-controls button", has_text=texts["pause"]).click()
+    assert sent.value.post_data_json == {"reason": "meeting"}
+    notifier.publish(
+        AgentStateChanged(
+            agent_id=desk.username, status="paused", previous_status="available", pause_reason="meeting"
+        )
+    )
+    expect(page.locator("#agent-state .state-pill")).to_have_text(texts["paused"])
+    expect(page.locator("#agent-state .state-now")).to_contain_text(texts["meeting"])
 
 
 def _watch_for_scripts(page: Page) -> list[str]:
@@ -280,9 +309,10 @@ def _talk(page: Page, notifier: Notifier, call_id: str, texts: dict[str, Any]) -
     expect(page.locator("#assist .assist-card")).to_contain_text(texts["kb_title"])
 
 
-def _forget(redis_url: str, call_id: str) -> None:
+def _forget(redis_url: str, call_id: str, agent_id: str) -> None:
     keys, client = TelephonyKeys("voxdesk"), redis.Redis.from_url(redis_url)
-    client.delete(keys.call(call_id))
+    client.delete(keys.call(call_id), keys.agent(agent_id))
+    client.srem(keys.agents, agent_id)
     client.srem(keys.live_calls, call_id)
 
 
@@ -300,6 +330,10 @@ ENGLISH: dict[str, Any] = {
     "agent": "Agent",
     "state": "On a call",
     "refund_ticket": "Open a refund ticket",
+    "available": "Available",
+    "pause": "Pause",
+    "paused": "Paused",
+    "meeting": "Reason: Meeting",
     "ended": "Call ended",
     "wrap_up": "Wrap-up",
     "wrap_up_for": re.compile(r"^for 00:0[0-9]$"),
@@ -318,6 +352,10 @@ CHINESE: dict[str, Any] = {
     "agent": "坐席",
     "state": "通话中",
     "refund_ticket": "创建退款工单",
+    "available": "空闲",
+    "pause": "小休",
+    "paused": "小休",
+    "meeting": "原因：会议",
     "ended": "通话已结束",
     "wrap_up": "话后处理",
     "wrap_up_for": re.compile(r"^持续 00:0[0-9]$"),
@@ -335,6 +373,7 @@ def test_an_agent_works_the_inbox_and_a_live_call_without_a_reload(
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if language == "zh" else "en")
     expect(page.locator("#agent-state .live-dot.open")).to_be_visible()
     expect(page.locator("#softphone")).to_be_visible()
+    _pause_for_a_meeting(page, redis_url, desk, texts)
     _inbox_reply_kb_customer(page, desk, texts)
     _shot(page, f"agent-inbox-{language}.png")
 
@@ -371,5 +410,5 @@ def test_an_agent_works_the_inbox_and_a_live_call_without_a_reload(
         )  # available, pause, log out
         assert page.evaluate("window.__sameDocument") is True
     finally:
-        _forget(redis_url, call_id)
+        _forget(redis_url, call_id, desk.username)
     assert ran == []
