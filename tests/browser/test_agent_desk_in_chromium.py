@@ -62,9 +62,11 @@ def _admin_headers(live_app: Any) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def knowledge(live_app: Any) -> None:
-    """Published articles in both languages, an order, through the API like an editor would."""
+def knowledge(live_app: Any) -> Iterator[None]:
+    """Published articles in both languages, through the API like an editor; archived afterwards, as
+    the app is shared with this folder's other tests (its FAQ bot answers chats from them)."""
     headers = _admin_headers(live_app)
+    created = []
     for title, body, language in (
         ("Refunds for damaged parcels", "Refunds are paid within 5 working days to the original card.", "en"),
         ("退款政策", "退款将在5个工作日内退回原支付卡。", "zh"),
@@ -76,6 +78,16 @@ def knowledge(live_app: Any) -> None:
             json={"title": title, "body": body, "status": "published", "language": language},
         )
         assert answer.status_code == 201, answer.text
+        created.append(answer.json())
+    yield
+    for article in created:
+        archived = httpx.patch(
+            f"{live_app.base_url}/api/kb/articles/{article['id']}",
+            headers=headers,
+            timeout=10,
+            json={"status": "archived", "base_version": article["version"]},
+        )
+        assert archived.status_code == 200, archived.text
 
 
 def _desk(live_app: Any, language: str) -> Desk:
