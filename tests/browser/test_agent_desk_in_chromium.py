@@ -18,6 +18,7 @@ import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Dialog, Page, expect
+from sqlalchemy import select
 
 from asr.events import TranscriptFinal, TranscriptPartial
 from config.accounts import create_user
@@ -33,7 +34,9 @@ from telephony.calls.notifier import CallEnded, CallStateChanged
 from telephony.keys import TelephonyKeys
 from tickets.conversations.models import AuthorKind, Channel, Direction
 from tickets.conversations.services import add_message, open_conversation
+from tickets.conversations.voice import find_call_link, record_call_answered, record_call_conversation
 from tickets.customers.services import find_or_create_customer
+from tickets.desk.models import Ticket
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<script>alert(1)</script> Where is my refund?"
@@ -231,6 +234,9 @@ def _live_call(live_app: Any, redis_url: str, desk: Desk, texts: dict[str, Any])
     client, keys = redis.Redis.from_url(redis_url), TelephonyKeys("voxdesk")
     client.hset(keys.call(call.call_id), mapping=call.to_redis())  # type: ignore[arg-type]
     client.sadd(keys.live_calls, call.call_id)
+    with live_app.session_factory() as session:  # the call's conversation, as telephony records it
+        record_call_conversation(session, call.call_id, desk.phone, "US")
+        record_call_answered(session, call.call_id, desk.username, "support")
     notifier = Notifier(client)
     notifier.publish(
         AgentStateChanged(
@@ -342,6 +348,9 @@ ENGLISH: dict[str, Any] = {
     "agent": "Agent",
     "state": "On a call",
     "refund_ticket": "Open a refund ticket",
+    "notes": "Parcel damaged; refund agreed.",
+    "saved": "saved",
+    "disposition_saved": "Disposition saved.",
     "available": "Available",
     "pause": "Pause",
     "paused": "Paused",
@@ -364,6 +373,9 @@ CHINESE: dict[str, Any] = {
     "agent": "坐席",
     "state": "通话中",
     "refund_ticket": "创建退款工单",
+    "notes": "包裹损坏，同意退款。",
+    "saved": "已保存",
+    "disposition_saved": "处理结果已保存。",
     "available": "空闲",
     "pause": "小休",
     "paused": "小休",
@@ -405,6 +417,19 @@ def test_an_agent_works_the_inbox_and_a_live_call_without_a_reload(
         page.locator("#assist .assist-actions button").first.click()
         expect(page.locator("#call-panel .ticket-current")).to_be_visible()
         expect(page.locator("#customer")).to_contain_text(texts["refund_ticket"])
+        page.locator("#call-panel textarea[name=description]").fill(texts["notes"])
+        page.locator("#call-panel .ticket-form form").first.locator("button[type=submit]").click()
+        expect(page.locator("#call-panel .form-note.ok")).to_contain_text(texts["saved"])
+        page.select_option("#call-disposition", "follow_up")
+        page.locator("#call-panel .disposition-form button[type=submit]").click()
+        expect(page.locator("#call-panel .form-note.ok")).to_have_text(texts["disposition_saved"])
+        with live_app.session_factory() as session:
+            link = find_call_link(session, call_id)
+            assert link is not None and link.disposition == "follow_up"
+            notes = session.scalars(
+                select(Ticket.description).where(Ticket.conversation_id == link.conversation_id)
+            )
+            assert texts["notes"] in list(notes)
         # The caller hangs up: the call shows as ended and the wrap-up timer counts.
         notifier.publish(
             CallEnded(call_id=call_id, agent_id=desk.username, queue_id="support", disposition="completed")

@@ -61,7 +61,7 @@ export class CustomerCard {
           TEXT_CHANNELS.includes(c.channel)
             ? el('button', { type: 'button', class: 'linkish', onclick: () => this.openConversation(c.id) },
               c.subject && c.subject.toLowerCase() !== 'web chat' ? c.subject : `#${c.id}`)
-            : el('span', {}, c.call ? (c.call.ivr_choice || c.call.caller_number || c.subject) : c.subject),
+            : el('span', {}, c.call ? (c.call.ivr_choice || fmt.phone(c.call.caller_number) || c.subject) : c.subject),
           el('span', { class: 'sub' }, ` · ${fmt.dateTime(c.last_message_at)}`)]),
       section(t('agent.tickets'), view.tickets, (tk) => [
         el('strong', {}, `#${tk.id} `), tk.subject || '', el('span', { class: 'sub' }, ` · ${label('status', tk.status || '')}`)]),
