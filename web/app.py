@@ -27,6 +27,7 @@ from web.routes import (
     conversations,
     customers,
     desk_admin,
+    inbox,
     ivr_flows,
     kb,
     orders_csat,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
+    app.include_router(inbox.router)
     app.include_router(webchat.router)
     app.include_router(channel_webhooks.router)
     app.include_router(orders_csat.router)

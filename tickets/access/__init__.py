@@ -36,6 +36,7 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - POST /api/tickets/{id}/notes, /tasks: W
 - PATCH /api/tickets/{id}/tasks/{task}: W + the escalation rule (finishing the last task solves it)
 - GET /api/conversations/{id}/messages: R
+- GET /api/inbox (the agent desk's list of text threads): rows filtered by R
 - POST /api/conversations/{id}/replies: W; an agent takes a pool conversation
 - POST /api/conversations/{id}/read: W
 - GET /api/calls/{call}/conversation: R on the call's conversation; ticket ids trimmed to R
