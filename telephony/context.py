@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.telephony_settings import TelephonySettings
 from routing import Queue, RoutingConfig
+from telephony.agents.devices import RegisteredDevices
 from telephony.agents.services import AgentService
 from telephony.ari import AriRest
 from telephony.calls.services import CallService
@@ -23,6 +24,8 @@ class ControlContext:
     settings: TelephonySettings
     routing: RoutingConfig
     prompts: PromptRenderer
+    # Which phone of an account rings (the browser while registered); presence keeps it current.
+    devices: RegisteredDevices = field(default_factory=RegisteredDevices)
 
     @property
     def default_queue(self) -> str:

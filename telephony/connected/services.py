@@ -215,7 +215,7 @@ class ConnectedCallService:
             raise
         try:
             await self.ctx.rest.originate(
-                target.endpoint,
+                self.ctx.devices.dial_target(target.endpoint),
                 app=self.ctx.app,
                 app_args=f"consult,{call_id}",
                 channel_id=call.consult_channel_id,

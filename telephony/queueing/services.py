@@ -237,7 +237,7 @@ class QueueService:
             edit.move("offering")
         try:
             await self.ctx.rest.originate(
-                agent.endpoint,
+                self.ctx.devices.dial_target(agent.endpoint),
                 app=self.ctx.app,
                 app_args=f"agent,{call_id}",
                 channel_id=channel_id,

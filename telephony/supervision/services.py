@@ -36,7 +36,7 @@ class SupervisionService:
             channel_id = edit.call.new_channel_id("sup")
             edit.call.supervisor_channel_ids.append(channel_id)
         await self.ctx.rest.originate(
-            supervisor_endpoint,
+            self.ctx.devices.dial_target(supervisor_endpoint),
             app=self.ctx.app,
             app_args=f"supervisor,{call_id},{mode.value}",
             channel_id=channel_id,
