@@ -18,7 +18,7 @@ from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError, CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.calls.services import CallEdit
-from telephony.context import ControlContext
+from telephony.context import ControlContext, call_id_header
 from telephony.queueing.services import QueueService
 
 log = logging.getLogger(__name__)
@@ -221,6 +221,7 @@ class ConnectedCallService:
                 channel_id=call.consult_channel_id,
                 caller_id=f"Transfer <{call.caller_number}>",
                 timeout_s=max(1, round(self.ctx.queue(call.queue_id).ring_timeout_s)),
+                variables=call_id_header(call_id),
             )
         except AriError:
             await self.warm_transfer_cancel(call_id)

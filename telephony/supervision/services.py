@@ -14,7 +14,7 @@ from enum import StrEnum
 from telephony.ari import AriConflictError
 from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError
-from telephony.context import ControlContext
+from telephony.context import ControlContext, call_id_header
 
 
 class SupervisionMode(StrEnum):
@@ -42,6 +42,7 @@ class SupervisionService:
             channel_id=channel_id,
             caller_id=f"Supervise <{call.caller_number}>",
             timeout_s=30,
+            variables=call_id_header(call_id),
         )
         return channel_id
 
