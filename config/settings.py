@@ -66,11 +66,43 @@ class AsteriskSettings(Section):
     rtp_start: int = Field(default=10000, ge=1024, le=65535)
     rtp_end: int = Field(default=10999, ge=1024, le=65535)
     inbound_numbers: list[str] = Field(default_factory=lambda: ["1000"])
+    sip_ws_url: str | None = Field(
+        default=None,
+        description="Where browsers reach SIP over WebSocket (e.g. wss://pbx.example.com/ws behind a TLS "
+        "proxy); ws://<bind_address>:<http_port>/ws when unset",
+    )
+    ice_loopback_alias: str | None = Field(
+        default=None,
+        description="Test rigs only: an address on this host that Asterisk advertises as 127.0.0.1 in ICE "
+        "(Asterisk offers no 127/8 candidate, so a loopback-only browser call has no media path)",
+    )
+    ice_blacklist: list[str] = Field(
+        default_factory=list, description="Networks (CIDR) Asterisk never offers as ICE candidates"
+    )
     debian_suite: str = "sid"
     debian_mirror: str | None = Field(
         default=None, description="Mirror for debootstrap; read from apt's sources when not set"
     )
     rootfs_dir: Path | None = Field(default=None, description="Chroot location; cache dir if unset")
+
+    @field_validator("ice_blacklist")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(net, strict=False)) for net in value]
+
+    @field_validator("ice_loopback_alias")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else str(ipaddress.ip_address(value))
+
+    @property
+    def browser_ws_url(self) -> str:
+        """The SIP WebSocket URL browsers use (Asterisk's HTTP server serves ``/ws``)."""
+        if self.sip_ws_url:
+            return self.sip_ws_url
+        host = "127.0.0.1" if self.bind_address in ("0.0.0.0", "", "::") else self.bind_address
+        host = f"[{host}]" if ":" in host else host
+        return f"ws://{host}:{self.http_port}/ws"
 
     @field_validator("inbound_numbers")
     @classmethod
@@ -106,7 +138,9 @@ class WebSettings(Section):
         default=8, ge=0, le=10000, description="Sign-ins waiting for a hash slot before 503 Busy"
     )
     session_cache_seconds: float = Field(
-        default=5.0, ge=0, le=60,
+        default=5.0,
+        ge=0,
+        le=60,
         description="How long a web process trusts a session it looked up: a log-out, demotion or "
         "deactivation reaches every process within this time",
     )
@@ -189,7 +223,7 @@ class DeskSettings(Section):
     webhook_allowed_networks: list[str] = Field(
         default_factory=list,
         description="Networks (CIDR) outgoing webhooks may reach although loopback, private or "
-        "link-local, e.g. [\"10.0.5.0/24\"]; everything public is always allowed",
+        'link-local, e.g. ["10.0.5.0/24"]; everything public is always allowed',
     )
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, le=600, description="First retry of a failed webhook; each next waits 3x longer"

@@ -180,7 +180,12 @@ class Controller:
         # Softphone registrations log agents in and out, on an ARI app of their own.
         presence_app = f"{ari.app}-presence"
         self.presence = AgentPresence(
-            self.rest, presence_app, agents, directory, on_login=self.queues.request_dispatch
+            self.rest,
+            presence_app,
+            agents,
+            directory,
+            on_login=self.queues.request_dispatch,
+            devices=self.ctx.devices,
         )
         presence_registry = HandlerRegistry()
         self.presence.register(presence_registry)

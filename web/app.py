@@ -15,7 +15,7 @@ from web.console import agent_page, supervisor_page
 from web.console import pages as console_pages
 from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
-from web.headers import SecurityHeadersMiddleware
+from web.headers import SecurityHeadersMiddleware, ws_origins
 from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
@@ -40,6 +40,7 @@ from web.routes import (
     tickets,
     webchat,
     webhooks,
+    webphone,
 )
 from web.session_lookup import install_session_lookup
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(sessions.router)
     app.include_router(accounts.router)
+    app.include_router(webphone.router)
     app.include_router(audit.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
@@ -88,7 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routing_config.router)
     app.add_middleware(AuditMiddleware)  # innermost: it reads the matched route and the principal
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, a 413 included
+    # outermost: on every answer, a 413 included; pages may reach the SIP WebSocket (browser phone)
+    sip_ws = ws_origins(settings.asterisk.browser_ws_url)
+    app.add_middleware(SecurityHeadersMiddleware, connect_sources=sip_ws)
     app.include_router(tickets.router)
     app.include_router(desk_admin.router)
     app.include_router(kb.router)

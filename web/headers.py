@@ -11,6 +11,7 @@ nothing here stops that.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,18 +40,33 @@ COMMON_HEADERS = [
 ]
 
 
-class SecurityHeadersMiddleware:
-    """``app.add_middleware(SecurityHeadersMiddleware)``: adds the headers unless a route set its own."""
+def ws_origins(url: str) -> tuple[str, ...]:
+    """The CSP source of a WebSocket URL (``ws://127.0.0.1:8088/ws`` -> ``ws://127.0.0.1:8088``).
 
-    def __init__(self, app: ASGIApp) -> None:
+    The console's softphone talks SIP straight to Asterisk's WebSocket rather than through a proxy in
+    this app: no second hop for every SIP message, and Asterisk sees the browser's own connection."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        return ()
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
+class SecurityHeadersMiddleware:
+    """``app.add_middleware(SecurityHeadersMiddleware)``: adds the headers unless a route set its own.
+
+    ``connect_sources`` are extra origins the pages may connect to (the SIP WebSocket)."""
+
+    def __init__(self, app: ASGIApp, connect_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        extra = "".join(f" {source}" for source in connect_sources)
+        self.app_policy = APP_POLICY.replace("connect-src 'self'", f"connect-src 'self'{extra}")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else APP_POLICY
+        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else self.app_policy
         added = [*COMMON_HEADERS, (b"content-security-policy", policy.encode())]
 
         async def send_with_headers(message: Message) -> None:

@@ -11,6 +11,10 @@ skills when the phone comes online and out when it goes offline (after the call,
 one). Other endpoints (supervisors, test phones, trunks) are left alone; ``POST /api/agents/me/login``
 still works for them. When the controller (re)connects it reads every endpoint's state, so a phone
 that registered while no controller was running counts too.
+
+An account has a desk-phone endpoint (``agent1``) and a browser one (``agent1-web``): the agent is
+logged in while either is registered, and out once neither is. The states are kept in
+:class:`telephony.agents.devices.RegisteredDevices`, which also tells call control which one to ring.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.db import session_scope
 from routing import AgentTransitionError
 from telephony.agent_profiles.repository import AgentIdentity, queue_agent_for_sip
+from telephony.agents.devices import RegisteredDevices
 from telephony.agents.exceptions import AgentNotFoundError
 from telephony.agents.services import AgentService
 from telephony.ari import AriError, HandlerRegistry
 from telephony.ari.events import EndpointStateChange
 from telephony.ari.models import Endpoint
+from telephony.sandbox.agents import account_of_endpoint
 
 log = logging.getLogger(__name__)
 TECHNOLOGY = "PJSIP"
@@ -75,13 +81,14 @@ class AgentPresence:
         agents: AgentService,
         directory: AgentDirectory,
         on_login: Callable[[], None] = lambda: None,
+        devices: RegisteredDevices | None = None,
     ) -> None:
         self._ari = ari
         self._app = app
         self._agents = agents
         self._directory = directory
         self._on_login = on_login  # an agent became available: offer them the waiting calls
-        self._online: dict[str, bool] = {}  # last state acted on, per endpoint resource
+        self.devices = devices or RegisteredDevices()  # last state acted on, per endpoint resource
 
     def register(self, registry: HandlerRegistry) -> None:
         registry.add(EndpointStateChange, self.endpoint_state_change)
@@ -95,9 +102,16 @@ class AgentPresence:
         except AriError as exc:  # calls still work; only registration-driven logins wait
             log.warning("cannot follow softphone registrations: %s", exc)
             return
-        self._online.clear()
-        for endpoint in endpoints:
-            await self._follow(endpoint)
+        self.devices.clear()
+        accounts: list[str] = []
+        for endpoint in endpoints:  # every state first: an account's two endpoints decide together
+            if endpoint.state in ("online", "offline"):
+                self.devices.update(endpoint.resource, endpoint.online)
+                account = account_of_endpoint(endpoint.resource)
+                if account not in accounts:
+                    accounts.append(account)
+        for account in accounts:
+            await self._follow_account(account)
 
     async def endpoint_state_change(self, event: EndpointStateChange) -> None:
         if event.endpoint.technology.upper() == TECHNOLOGY:
@@ -107,21 +121,24 @@ class AgentPresence:
         if endpoint.state not in ("online", "offline"):
             return
         resource = endpoint.resource
-        if self._online.get(resource) == endpoint.online:
+        if self.devices.state(resource) == endpoint.online:
             return  # the same state again (its channels changed): nothing to do
-        self._online[resource] = endpoint.online
-        identity = await asyncio.to_thread(self._directory.agent_for_sip, resource)
+        self.devices.update(resource, endpoint.online)
+        await self._follow_account(account_of_endpoint(resource))
+
+    async def _follow_account(self, account: str) -> None:
+        identity = await asyncio.to_thread(self._directory.agent_for_sip, account)
         if identity is None:
             return
         try:
-            if endpoint.online:
+            if self.devices.account_online(account):
                 await self._log_in(identity)
             else:
                 agent = await self._agents.logout_after_call(identity.agent_id)
                 if agent is not None:
                     log.info("agent %s's phone went offline: %s", identity.agent_id, agent.state)
         except (AgentTransitionError, AgentNotFoundError) as exc:
-            log.warning("registration of %s not followed: %s", resource, exc)
+            log.warning("registration of %s not followed: %s", account, exc)
 
     async def _log_in(self, identity: AgentIdentity) -> None:
         before = await self._agents.store.find(identity.agent_id)

@@ -18,7 +18,7 @@ from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError, CallNotFoundError
 from telephony.calls.model import Call, now
 from telephony.calls.services import CallEdit
-from telephony.context import ControlContext
+from telephony.context import ControlContext, call_id_header
 from telephony.queueing.services import QueueService
 
 log = logging.getLogger(__name__)
@@ -215,12 +215,13 @@ class ConnectedCallService:
             raise
         try:
             await self.ctx.rest.originate(
-                target.endpoint,
+                self.ctx.devices.dial_target(target.endpoint),
                 app=self.ctx.app,
                 app_args=f"consult,{call_id}",
                 channel_id=call.consult_channel_id,
                 caller_id=f"Transfer <{call.caller_number}>",
                 timeout_s=max(1, round(self.ctx.queue(call.queue_id).ring_timeout_s)),
+                variables=call_id_header(call_id),
             )
         except AriError:
             await self.warm_transfer_cancel(call_id)

@@ -31,7 +31,7 @@ from telephony.ari import AriError
 from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallNotFoundError
 from telephony.calls.model import Call, MissedOffer, now
-from telephony.context import ControlContext
+from telephony.context import ControlContext, call_id_header
 from telephony.queueing.pool import AgentMirror
 
 log = logging.getLogger(__name__)
@@ -237,12 +237,13 @@ class QueueService:
             edit.move("offering")
         try:
             await self.ctx.rest.originate(
-                agent.endpoint,
+                self.ctx.devices.dial_target(agent.endpoint),
                 app=self.ctx.app,
                 app_args=f"agent,{call_id}",
                 channel_id=channel_id,
                 caller_id=f"{call.caller_name} <{call.caller_number}>",
                 timeout_s=max(1, round(queue.ring_timeout_s)),
+                variables=call_id_header(call_id),
             )
         except AriError as exc:
             await self.offer_failed(call_id, channel_id, f"unreachable: {exc.status}")

@@ -8,6 +8,18 @@ from dataclasses import dataclass
 from config.security import sip_ha1
 
 _SIP_USER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The browser endpoint of an account is the account's name plus this (pjsip_agents.conf.j2).
+BROWSER_SUFFIX = "-web"
+
+
+def browser_endpoint(username: str) -> str:
+    """The pjsip endpoint (and SIP user) a browser softphone of ``username`` registers as."""
+    return username + BROWSER_SUFFIX
+
+
+def account_of_endpoint(resource: str) -> str:
+    """The SIP account a pjsip endpoint belongs to: ``agent1`` for ``agent1`` and ``agent1-web``."""
+    return resource.removesuffix(BROWSER_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -22,9 +34,14 @@ class SipCredentialSpec:
     ha1: str
 
     def __post_init__(self) -> None:
-        if not _SIP_USER.match(self.username) or self.username == "caller":
+        if (
+            not _SIP_USER.match(self.username)
+            or self.username == "caller"
+            or self.username.endswith(BROWSER_SUFFIX)
+        ):
             raise ValueError(
-                f"{self.username!r} cannot be a SIP username (letters, digits, . _ -; not 'caller')"
+                f"{self.username!r} cannot be a SIP username (letters, digits, . _ -; not 'caller', "
+                f"not ending in {BROWSER_SUFFIX!r}, the name of an account's browser endpoint)"
             )
         if not re.fullmatch(r"[0-9a-f]{32}", self.ha1):
             raise ValueError(f"HA1 for {self.username!r} must be 32 lowercase hex digits")

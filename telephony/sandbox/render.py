@@ -59,6 +59,8 @@ class RenderContext:
     rtp_start: int = 10000
     rtp_end: int = 10999
     inbound_numbers: tuple[str, ...] = ("1000",)
+    ice_loopback_alias: str | None = None
+    ice_blacklist: tuple[str, ...] = ()
     agents: tuple[SipCredentialSpec, ...] = ()
     noload: tuple[str, ...] = NOLOAD
     generated_by: str = field(default="telephony.sandbox.render")
@@ -77,6 +79,7 @@ class RenderContext:
             bind_address=asterisk.bind_address, http_port=asterisk.http_port, sip_port=asterisk.sip_port,
             rtp_start=asterisk.rtp_start, rtp_end=asterisk.rtp_end,
             inbound_numbers=tuple(asterisk.inbound_numbers), agents=tuple(agents),
+            ice_loopback_alias=asterisk.ice_loopback_alias, ice_blacklist=tuple(asterisk.ice_blacklist),
         )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from telephony.ari import AriConflictError
 from telephony.ari.models import Channel
 from telephony.calls.exceptions import CallError
-from telephony.context import ControlContext
+from telephony.context import ControlContext, call_id_header
 
 
 class SupervisionMode(StrEnum):
@@ -36,12 +36,13 @@ class SupervisionService:
             channel_id = edit.call.new_channel_id("sup")
             edit.call.supervisor_channel_ids.append(channel_id)
         await self.ctx.rest.originate(
-            supervisor_endpoint,
+            self.ctx.devices.dial_target(supervisor_endpoint),
             app=self.ctx.app,
             app_args=f"supervisor,{call_id},{mode.value}",
             channel_id=channel_id,
             caller_id=f"Supervise <{call.caller_number}>",
             timeout_s=30,
+            variables=call_id_header(call_id),
         )
         return channel_id
 

@@ -27,6 +27,7 @@ from config.errors import InvalidInputError, NotFoundError, WeakPasswordError
 from config.models import Role
 from config.settings import Settings
 from telephony.commands.schemas import ReloadSipEndpoints
+from telephony.sandbox.agents import BROWSER_SUFFIX
 from web.auth import CurrentPrincipal, require_roles
 from web.deps import SessionDep, SettingsDep
 from web.session_lookup import session_lookup
@@ -134,6 +135,8 @@ def create_user_account(
     """Add a user; an agent also gets a SIP account whose password is shown here once."""
     if body.username == "caller":
         raise InvalidInputError("'caller' is reserved for test calls")
+    if body.username.endswith(BROWSER_SUFFIX):
+        raise InvalidInputError(f"a username ending in {BROWSER_SUFFIX!r} names a browser phone endpoint")
     try:
         user, sip_password = add_user(
             session, actor=principal.username, username=body.username,
