@@ -200,6 +200,7 @@ def _inbox_reply_kb_customer(page: Page, desk: Desk, texts: dict[str, Any]) -> N
     page.click(".reply-form button[type=submit]")
     warned = page.locator(".finding.warn")
     expect(warned).to_contain_text("no-pressure-selling")
+    _shot(page, f"agent-reply-warned-{texts['lang']}.png")
     warned.get_by_role("button", name=texts["send_anyway"]).click()
     expect(page.locator("#thread .msg.outbound")).to_contain_text(PRESSURE)
     expect(page.locator(".finding")).to_have_count(0)
@@ -348,6 +349,7 @@ ENGLISH: dict[str, Any] = {
     "agent": "Agent",
     "state": "On a call",
     "refund_ticket": "Open a refund ticket",
+    "lang": "en",
     "notes": "Parcel damaged; refund agreed.",
     "saved": "saved",
     "disposition_saved": "Disposition saved.",
@@ -373,6 +375,7 @@ CHINESE: dict[str, Any] = {
     "agent": "坐席",
     "state": "通话中",
     "refund_ticket": "创建退款工单",
+    "lang": "zh",
     "notes": "包裹损坏，同意退款。",
     "saved": "已保存",
     "disposition_saved": "处理结果已保存。",

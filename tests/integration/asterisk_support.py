@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import subprocess
 from dataclasses import dataclass
 
 from telephony.sandbox import AriEndpoint, AsteriskSandbox, SipCredentialSpec
@@ -20,6 +22,20 @@ def free_port(preferred: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> i
                 continue
             return int(probe.getsockname()[1])
     raise RuntimeError("no free port on 127.0.0.1")
+
+
+ICE_ALIAS = "169.254.77.1"  # link-local, never routed: Asterisk advertises it as 127.0.0.1 (rtp.conf)
+ICE_BLACKLIST = ["192.0.2.0/24"]  # this rig's eth0: browser calls in tests stay on loopback
+
+
+def ensure_ice_alias(address: str = ICE_ALIAS, device: str = "lo") -> None:
+    """Put ``address`` on ``device`` (idempotent; needs root), so Asterisk has an ICE host candidate
+    to map to 127.0.0.1. Test rigs only: a real deployment's interface needs no alias."""
+    shown = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True)
+    words = [word for line in shown.stdout.splitlines() for word in line.split() if "/" in word]
+    if any(ipaddress.ip_interface(word).ip == ipaddress.ip_address(address) for word in words if "." in word):
+        return
+    subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", device], check=True, capture_output=True)
 
 
 @dataclass(frozen=True)

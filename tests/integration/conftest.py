@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from asterisk_support import RunningAsterisk, TestAgent, free_port
+from asterisk_support import ICE_ALIAS, ICE_BLACKLIST, RunningAsterisk, TestAgent, ensure_ice_alias, free_port
 
 from config.settings import AsteriskMode, Settings, load_settings
 from telephony.sandbox import AsteriskSandbox
@@ -24,6 +24,9 @@ def asterisk_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "http_port": free_port(8088),
             "sip_port": free_port(5060, socket.SOCK_DGRAM),
             "ari_password": None,
+            # browser softphone tests: an ICE candidate for loopback, and nothing but loopback
+            "ice_loopback_alias": ICE_ALIAS,
+            "ice_blacklist": ICE_BLACKLIST,
         }
     )
     data_dir = tmp_path_factory.mktemp("asterisk-data")
@@ -34,6 +37,7 @@ def asterisk_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def asterisk(asterisk_settings: Settings) -> Iterator[RunningAsterisk]:
     """A real Asterisk for the whole session, stopped at the end. Fails (never skips) if it cannot start."""
     agent = TestAgent("agent1001", "s3cret-agent-pass")
+    ensure_ice_alias(asterisk_settings.asterisk.ice_loopback_alias or ICE_ALIAS)
     sandbox = AsteriskSandbox(asterisk_settings, progress=print)
     ari = sandbox.up(agents=[agent.credential])
     try:

@@ -66,3 +66,27 @@ def test_admin_snippets_hold_endpoints_dialplan_and_ari_user(tmp_path: Path) -> 
     assert set(snippets) == {"pjsip.conf", "extensions.conf", "ari.conf"}
     assert "[alice-auth]" in snippets["pjsip.conf"] and "[global]" not in snippets["pjsip.conf"]
     assert "[voxdesk-inbound]" in snippets["extensions.conf"]
+
+
+def test_each_account_has_a_webrtc_endpoint_on_the_ws_transport_with_the_same_auth(tmp_path: Path) -> None:
+    render_config(_context(tmp_path), tmp_path / "etc")
+    pjsip = (tmp_path / "etc" / "pjsip.conf").read_text()
+    assert "[voxdesk-ws]\ntype = transport\nprotocol = ws\nbind = 127.0.0.1\n" in pjsip
+    web = pjsip[pjsip.index("[alice-web]\ntype = endpoint") :].split("\n\n")[0]
+    for option in ("transport = voxdesk-ws", "webrtc = yes", "dtls_auto_generate_cert = yes",
+                   "allow = opus,ulaw", "direct_media = no", "auth = alice-auth",
+                   "aors = alice-web"):  # fmt: skip
+        assert option in web
+    assert "[alice-web]\ntype = aor\nmax_contacts = 1\nremove_existing = yes" in pjsip
+    http = (tmp_path / "etc" / "http.conf").read_text()
+    assert "enabled = yes" in http and "bindport = 8088" in http
+    assert "ice_host_candidates" not in (tmp_path / "etc" / "rtp.conf").read_text()  # real hosts need none
+
+
+def test_a_test_rig_maps_its_loopback_alias_into_ice_and_blacklists_other_networks(tmp_path: Path) -> None:
+    settings = AsteriskSettings(ice_loopback_alias="169.254.77.1", ice_blacklist=["192.0.2.7/24"])
+    context = RenderContext.from_settings(settings, ChrootRuntime(tmp_path, "abc").dirs, "ari-secret", [])
+    render_config(context, tmp_path / "etc")
+    rtp = (tmp_path / "etc" / "rtp.conf").read_text()
+    assert "ice_blacklist = 192.0.2.0/24\n" in rtp
+    assert "[ice_host_candidates]\n169.254.77.1 => 127.0.0.1\n" in rtp

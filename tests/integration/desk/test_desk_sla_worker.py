@@ -38,9 +38,9 @@ def test_a_timer_held_by_a_killed_worker_still_breaches_through_the_next_worker(
                 name=f"wechat-low-{uuid.uuid4().hex[:6]}",
                 priority="low",
                 channel="wechat",
-                resolution_minutes=25 / 60,
-                remind_before_minutes=17 / 60,
-            ),  # remind at +8 s, due at +25 s
+                resolution_minutes=14 / 60,
+                remind_before_minutes=9 / 60,
+            ),  # remind at +5 s, due at +14 s: the first worker is killed in between, holding the breach
         )
         try:
             workers[0].wait_ready()

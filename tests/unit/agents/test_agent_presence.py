@@ -8,6 +8,7 @@ from agent_fakes import Clock, MemoryAgentStore, RecordingNotifier
 
 from routing import AgentState
 from telephony.agent_profiles.repository import AgentIdentity
+from telephony.agents.devices import RegisteredDevices
 from telephony.agents.presence import AgentPresence
 from telephony.agents.services import AgentService
 from telephony.ari import AriError, HandlerRegistry, parse_event
@@ -136,3 +137,37 @@ async def test_without_ari_subscriptions_calls_go_on_and_nothing_is_logged_in() 
     desk = Desk(Endpoint("PJSIP", "ag-alice", "online"), fail=True)
     await desk.presence.connected()
     assert await desk.state() is None
+
+
+async def test_either_phone_keeps_the_agent_in_and_calls_ring_the_browser_while_it_is_registered() -> None:
+    desk = Desk()
+    devices = desk.presence.devices
+    await desk.endpoint("ag-alice", "online")  # the desk phone
+    assert devices.dial_target("PJSIP/ag-alice") == "PJSIP/ag-alice"
+    await desk.endpoint("ag-alice-web", "online")  # the console's browser phone as well
+    assert devices.dial_target("PJSIP/ag-alice") == "PJSIP/ag-alice-web"
+    assert desk.directory.lookups[-1] == "ag-alice"  # the browser endpoint is the same account
+    await desk.endpoint("ag-alice", "offline")
+    assert await desk.state() is S.AVAILABLE  # still in: the browser is registered
+    await desk.endpoint("ag-alice-web", "offline")
+    assert await desk.state() is S.LOGGED_OUT
+    await desk.endpoint("ag-alice", "online")
+    assert (await desk.state(), devices.dial_target("PJSIP/ag-alice")) == (S.AVAILABLE, "PJSIP/ag-alice")
+
+
+async def test_on_reconnecting_an_agent_only_in_the_browser_stays_logged_in_without_a_blip() -> None:
+    desk = Desk(Endpoint("PJSIP", "ag-alice", "offline"), Endpoint("PJSIP", "ag-alice-web", "online"))
+    await desk.endpoint("ag-alice-web", "online")
+    before = list(desk.notifier.events)
+    await desk.presence.connected()  # the desk phone's "offline" comes first in the list
+    assert await desk.state() is S.AVAILABLE
+    assert desk.notifier.events == before  # never logged out and in again
+    assert desk.presence.devices.dial_target("PJSIP/ag-alice") == "PJSIP/ag-alice-web"
+
+
+def test_dial_strings_other_than_an_accounts_endpoint_are_left_as_they_are() -> None:
+    devices = RegisteredDevices()
+    devices.update("ag-alice-web", True)
+    assert devices.dial_target("PJSIP/caller/sip:2000@127.0.0.1") == "PJSIP/caller/sip:2000@127.0.0.1"
+    assert devices.dial_target("PJSIP/ag-alice-web") == "PJSIP/ag-alice-web"
+    assert devices.dial_target("SIP/ag-alice") == "SIP/ag-alice"

@@ -49,6 +49,7 @@ export class Inbox {
   }
 
   async open(conversationId) {
+    if (this.fetching) await this.fetching;  // an older thread's fetch ends before this one starts
     this.openId = conversationId;
     this.lastId = 0;
     let thread = this.threads.find((x) => x.id === conversationId);
@@ -95,11 +96,18 @@ export class Inbox {
       form);
   }
 
-  async more() {
+  // One fetch at a time (the timer and a sent reply both ask), and never a message twice.
+  more() {
+    if (!this.fetching) this.fetching = this.fetchMore().finally(() => { this.fetching = null; });
+    return this.fetching;
+  }
+
+  async fetchMore() {
     if (this.openId === null || !this.messages) return;
     const id = this.openId;
     try {
-      const fresh = await api(`/api/conversations/${id}/messages?after_id=${this.lastId}`);
+      const fresh = (await api(`/api/conversations/${id}/messages?after_id=${this.lastId}`))
+        .filter((m) => m.id > this.lastId);
       if (id !== this.openId || !fresh.length) return;
       for (const message of fresh) this.messages.append(messageItem(message));
       this.lastId = fresh[fresh.length - 1].id;

@@ -22,7 +22,7 @@ const STATS_PERIOD_MS = 1000;
 
 // What tests read (window.voxSoftphone): times are Date.now() epoch milliseconds.
 const stats = {
-  registered: false, registeredAt: null, incomingAt: null, acceptedAt: null, confirmedAt: null,
+  registered: false, registeredAt: null, incomingAt: null, answerCalledAt: null, acceptedAt: null, confirmedAt: null,
   endedAt: null, endCause: null, bytesReceived: 0, bytesSent: 0, iceState: null, codec: null,
 };
 const capture = { rate: 0, chunks: [] };
@@ -147,7 +147,7 @@ export class Softphone extends EventTarget {
       return;
     }
     stats.incomingAt = Date.now();
-    stats.acceptedAt = stats.confirmedAt = stats.endedAt = stats.endCause = null;
+    stats.answerCalledAt = stats.acceptedAt = stats.confirmedAt = stats.endedAt = stats.endCause = null;
     this._session = session;
     const identity = session.remote_identity;
     const remote = identity.uri.user || '';
@@ -171,6 +171,9 @@ export class Softphone extends EventTarget {
     const end = (cause) => this._ended(session, cause);
     session.on('ended', (event) => end(event.cause));
     session.on('failed', (event) => end(event.cause));
+    // Open the microphone while it rings, so answering does not wait for the device (~100-200 ms).
+    this._mic = navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    this._mic.catch(() => {}); // answer() reports it
     this._emitState();
     this.dispatchEvent(new CustomEvent('incoming', { detail: { remote, callerName } }));
     if (this.autoAnswer) this.answer();
@@ -213,18 +216,26 @@ export class Softphone extends EventTarget {
     if (this._connection) this._readStats(this._connection);
     clearInterval(this._statsTimer);
     this._session = this._connection = null;
+    const mic = this._mic;
+    this._mic = null;
+    if (mic) mic.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => {});
     this._update({ state: 'ended' });
     this.call = null;
     this._emitState();
   }
 
-  answer() {
-    if (!this._session || this.call.state !== 'ringing') return;
-    this._session.answer({
-      mediaConstraints: { audio: true, video: false },
-      pcConfig: { iceServers: [] },
-      sessionTimersExpires: 0,
-    });
+  async answer() {
+    if (!this._session || this.call.state !== 'ringing' || this._answering) return;
+    const session = this._session;
+    this._answering = true;
+    stats.answerCalledAt = Date.now();
+    try {
+      const mediaStream = await this._mic;
+      if (this._session !== session) return; // the caller gave up meanwhile
+      session.answer({ mediaStream, pcConfig: { iceServers: [] } });
+    } finally {
+      this._answering = false;
+    }
   }
 
   hangup() {
