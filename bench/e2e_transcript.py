@@ -43,6 +43,7 @@ sys.path[:0] = [
 ]
 
 import numpy as np  # noqa: E402
+from asterisk_support import ICE_ALIAS, ICE_BLACKLIST, ensure_ice_alias  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 from deployed_helpers import (  # noqa: E402
@@ -166,8 +167,12 @@ def deployed(engine: str, name: str = "e2e") -> Iterator[tuple[Deployment, str, 
             "http_port": free_port(socket.SOCK_STREAM),
             "sip_port": free_port(socket.SOCK_DGRAM),
             "ari_password": None,
+            # the browser softphone (bench/console_pop.py) needs an ICE candidate on loopback only
+            "ice_loopback_alias": ICE_ALIAS,
+            "ice_blacklist": ICE_BLACKLIST,
         }
     )
+    ensure_ice_alias(ICE_ALIAS)
     settings = base.model_copy(update={"asterisk": asterisk, "data_dir": work / "data"})
     sandbox = AsteriskSandbox(settings)
     ari = sandbox.up(agents=[agent_credential()])
