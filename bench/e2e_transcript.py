@@ -43,9 +43,9 @@ sys.path[:0] = [
 ]
 
 import numpy as np  # noqa: E402
-from asterisk_support import ICE_ALIAS, ICE_BLACKLIST, ensure_ice_alias  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
+from asterisk_support import ICE_ALIAS, ICE_BLACKLIST, ensure_ice_alias  # noqa: E402
 from deployed_helpers import (  # noqa: E402
     AGENT_PASSWORD,
     AGENT_SIP,
