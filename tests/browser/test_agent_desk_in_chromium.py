@@ -399,6 +399,8 @@ def test_an_agent_works_the_inbox_and_a_live_call_without_a_reload(
     _sign_in(page, live_app, desk)
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if language == "zh" else "en")
     expect(page.locator("#agent-state .live-dot.open")).to_be_visible()
+    # The feed subscribes to Redis after the socket opens: events count from its "subscribed".
+    expect(page.locator("body")).to_have_attribute("data-feed", "subscribed")
     expect(page.locator("#softphone")).to_be_visible()
     _pause_for_a_meeting(page, redis_url, desk, texts)
     _inbox_reply_kb_customer(page, desk, texts)

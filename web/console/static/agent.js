@@ -58,6 +58,7 @@ const status = new AgentStatus($('#agent-state'), { onCall: (callId) => calls.po
 const liveDot = $('#agent-state .live-dot');
 liveFeed((envelope) => {
   const { type, data } = envelope;
+  if (type === 'subscribed') document.body.dataset.feed = 'subscribed';  // events from now on arrive
   if (type.startsWith('agent.')) status.event(type, data);
   if (type === 'call.command_failed') status.commandFailed(data);
   if (type.startsWith('call.') || type.startsWith('transcript.') || type.startsWith('qa.')) calls.event(type, data);
@@ -66,6 +67,7 @@ liveFeed((envelope) => {
     liveDot.className = `live-dot ${state}`;
     liveDot.textContent = state === 'open' ? t('agent.live_connected') : t('agent.live_reconnecting');
     document.body.dataset.live = state;
+    if (state !== 'open') delete document.body.dataset.feed;
   },
 });
 

@@ -36,7 +36,9 @@ export class AgentStatus {
         ? el('span', { class: 'muted' }, t('agent.state_reason', { reason: label('reason', state.pause_reason) }))
         : null);
     this.tick();
-    this.drawControls();
+    // Redrawn only when the status changes: a repeat keeps the chosen reason and the keyboard focus.
+    if (this.controlsFor !== state.status) this.drawControls();
+    this.controlsFor = state.status;
     if (state.call_id && ['offered', 'on_call', 'wrap_up'].includes(state.status)) this.onCall(state.call_id);
   }
 
