@@ -36,6 +36,7 @@ class Call(BaseModel):
     caller_name: str = ""
     dialed_number: str = ""
     customer_id: str | None = None
+    customer_name: str = ""  # who caller ID identified: the console's screen pop shows it at once
     language: str = "en"
     ivr_path: list[str] = Field(default_factory=list)
     ivr_choice: str = ""

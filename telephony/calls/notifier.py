@@ -22,6 +22,7 @@ class CallStateChanged(Event):
     state: str
     caller_number: str = ""
     customer_id: str | None = None
+    customer_name: str = ""
 
 
 @register_event
@@ -80,6 +81,7 @@ class CallNotifier:
                 state=call.state,
                 caller_number=call.caller_number,
                 customer_id=call.customer_id,
+                customer_name=call.customer_name,
             )
         )
 

@@ -161,6 +161,7 @@ class InboundStasis:
             with contextlib.suppress(CallNotFoundError):
                 async with self.ctx.calls.editing(call_id) as edit:
                     edit.call.customer_id = result.customer_id
+                    edit.call.customer_name = result.name or ""
             return result
         return None
 

@@ -95,12 +95,14 @@ export class CallDesk {
       return;
     }
     if (OVER.includes(data.state) || (this.call && this.active())) return;
-    let call = { call_id: data.call_id, state: data.state, caller_number: data.caller_number || '',
-      caller_name: '', customer_id: data.customer_id, ivr_path: [], ivr_choice: '', queue_id: data.queue_id };
+    // Pop at once with what the event says (the customer's name included), then add the IVR path.
+    this.pop({ call_id: data.call_id, state: data.state, caller_number: data.caller_number || '',
+      caller_name: '', customer_id: data.customer_id, customer_name: data.customer_name || '',
+      ivr_path: [], ivr_choice: '', queue_id: data.queue_id });
     try {
-      call = { ...call, ...(await api(`/api/calls/live/${encodeURIComponent(data.call_id)}`)), state: data.state };
-    } catch { /* the pop still shows what the event says */ }
-    this.pop(call);
+      const live = await api(`/api/calls/live/${encodeURIComponent(data.call_id)}`);
+      if (this.call && this.call.call_id === data.call_id) this.pop({ ...live, state: this.call.state });
+    } catch { /* the pop keeps what the event said */ }
   }
 
   ended(data) {
@@ -163,8 +165,41 @@ export class CallDesk {
       el('div', { class: 'call-controls' },
         canHold ? el('button', { type: 'button', class: 'small secondary', onclick: () => this.act('hold') }, t('agent.hold')) : null,
         canResume ? el('button', { type: 'button', class: 'small', onclick: () => this.act('resume') }, t('agent.unhold')) : null,
-        canHang ? el('button', { type: 'button', class: 'small danger', onclick: () => this.act('hang-up') }, t('agent.hang_up')) : null));
+        canHang ? el('button', { type: 'button', class: 'small danger', onclick: () => this.act('hang-up') }, t('agent.hang_up')) : null),
+      this.transferControls(call));
     this.tick();
+  }
+
+  // Blind transfer to a queue, or a warm one to an agent (consult first, then complete or cancel).
+  transferControls(call) {
+    if (call.state === 'transferring') {
+      return el('div', { class: 'call-controls transfer' },
+        el('span', { class: 'muted' }, t('agent.transfer_consulting', { agent: call.consult_agent_id || '' })),
+        el('button', { type: 'button', class: 'small', onclick: () => this.act('transfer/warm/complete') }, t('agent.transfer_complete')),
+        el('button', { type: 'button', class: 'small secondary', onclick: () => this.act('transfer/warm/cancel') }, t('agent.transfer_cancel')));
+    }
+    if (!['connected', 'on_hold'].includes(call.state)) return null;
+    const mode = el('select', { 'aria-label': t('agent.transfer_mode') },
+      el('option', { value: 'blind' }, t('agent.transfer_blind')),
+      el('option', { value: 'warm' }, t('agent.transfer_warm')));
+    const target = el('input', { required: true, maxlength: 64, pattern: '[A-Za-z0-9_.\\-]+', 'aria-label': t('agent.transfer_target'),
+      placeholder: t('agent.transfer_target_queue') });
+    mode.addEventListener('change', () => {
+      target.placeholder = t(mode.value === 'blind' ? 'agent.transfer_target_queue' : 'agent.transfer_target_agent');
+    });
+    const form = el('form', { class: 'call-controls transfer' }, mode, target,
+      el('button', { type: 'submit', class: 'small secondary' }, t('agent.transfer')));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = mode.value === 'blind' ? { queue_id: target.value.trim() } : { target_agent_id: target.value.trim() };
+      try {
+        await api(`/api/calls/${encodeURIComponent(call.call_id)}/transfer/${mode.value}`, { method: 'POST', body });
+        this.note(t('agent.command_sent'));
+      } catch (error) {
+        this.note(t('agent.command_failed', { reason: errorText(error) }), 'error');
+      }
+    });
+    return form;
   }
 
   tick() {

@@ -66,6 +66,7 @@ class LiveCallPublic(BaseModel):
     caller_number: str
     caller_name: str
     customer_id: str | None
+    customer_name: str = ""
     queue_id: str | None
     agent_id: str | None
     offer_agent_id: str | None
