@@ -53,13 +53,16 @@ export function liveFeed(onEvent, { onState = () => {} } = {}) {
     socket.onopen = () => { delay = 500; onState('open'); };
     socket.onmessage = (message) => {
       const envelope = JSON.parse(message.data);
-      const id = envelope.id || (envelope.data && envelope.data.id);
+      const data = envelope.data || {};
+      const id = data.id;
       if (id) {
         if (seen.has(id)) return;
         seen.add(id);
         if (seen.size > 5000) seen.clear();
       }
-      if (envelope.at) lastAt = envelope.at;
+      // events carry data.at as ISO time; the server's ?since= wants epoch milliseconds
+      const at = data.at ? Date.parse(data.at) : NaN;
+      if (!Number.isNaN(at)) lastAt = at;
       onEvent(envelope);
     };
     socket.onclose = () => {
