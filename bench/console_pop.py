@@ -30,10 +30,13 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests" / "integration" / "d
 
 from deployed_helpers import SECRET, Deployment, wait_for  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from bench.e2e_transcript import deployed  # noqa: E402
 from config.db import make_engine, make_session_factory, session_scope  # noqa: E402
+from config.models import User  # noqa: E402
 from config.sessions import session_id_of  # noqa: E402
+from telephony.agent_profiles.repository import save_profile  # noqa: E402
 from telephony.sipua.client import place_call  # noqa: E402
 from telephony.sipua.plan import CallPlan, CallResult  # noqa: E402
 from tickets.customers.services import find_or_create_customer  # noqa: E402
@@ -59,11 +62,14 @@ CHROMIUM_ARGS = [
 # Epoch ms at which the call panel first names the customer; reset by the bench before each call.
 WATCH_POP = """
 window.__popAt = null;
+window.__popAfter = null;  // the call id the panel showed before this call
 new MutationObserver(() => {
   if (window.__popAt) return;
+  const panel = document.querySelector('#call-panel .call[data-call-id]');
   const who = document.querySelector('#call-panel .call-who');
+  if (!panel || panel.dataset.callId === window.__popAfter) return;
   if (who && who.textContent.includes(NAME)) window.__popAt = performance.timeOrigin + performance.now();
-}).observe(document, {subtree: true, childList: true, characterData: true});
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
 """.replace("NAME", json.dumps(CUSTOMER_NAME))
 
 
@@ -73,7 +79,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def one_call(deployment: Deployment, page: Page, sip_server: str) -> float:
-    page.evaluate("window.__popAt = null")
+    page.evaluate(
+        "window.__popAfter = (document.querySelector('#call-panel .call[data-call-id]') || {dataset: {}})"
+        ".dataset.callId || null; window.__popAt = null"
+    )
     dialed: list[float] = []
 
     def seen(event: dict[str, Any]) -> None:
@@ -86,12 +95,16 @@ def one_call(deployment: Deployment, page: Page, sip_server: str) -> float:
     caller.start()
     poll(lambda: page.evaluate("window.__popAt"), 15, "the pop", deployment)
     pop_at = float(page.evaluate("window.__popAt"))
-    poll(lambda: page.evaluate("window.voxSoftphone.incomingAt"), 5, "the ring", deployment)
+    poll(lambda: phone_stat(page, "incomingAt"), 5, "the ring", deployment)
     page.locator("#softphone").get_by_role("button", name="Answer").click()
     caller.join(30)
     assert results and results[0].answered and dialed, results
     poll(lambda: agent_status(deployment) == "available", 20, "the agent back", deployment)
     return pop_at - dialed[0] * 1000
+
+
+def phone_stat(page: Page, name: str) -> Any:
+    return page.evaluate(f"window.voxSoftphone && window.voxSoftphone.{name}")
 
 
 def poll(predicate: Any, seconds: float, what: str, deployment: Deployment) -> None:
@@ -107,6 +120,8 @@ def measure(deployment: Deployment, sip_server: str, calls: int) -> dict[str, An
     factory = make_session_factory(make_engine(deployment.settings.effective_database_url))
     with session_scope(factory) as session:
         find_or_create_customer(session, "phone", CALLER_NUMBER, "US", CUSTOMER_NAME)
+        alice = session.scalars(select(User).where(User.username == "dp-alice")).one()
+        save_profile(session, alice.id, {}, ["support"])  # the agent serves the line's queue
     token = deployment.tokens["dp-alice"]
     host = deployment.settings.web.host
     latencies: list[float] = []
@@ -125,7 +140,7 @@ def measure(deployment: Deployment, sip_server: str, calls: int) -> dict[str, An
             page = context.new_page()
             page.goto(f"{deployment.base_url}/agent")
             page.locator("#softphone").get_by_role("button", name="Connect phone").click()
-            poll(lambda: page.evaluate("window.voxSoftphone.registered"), 10, "registration", deployment)
+            poll(lambda: phone_stat(page, "registered"), 10, "registration", deployment)
             poll(lambda: agent_status(deployment) == "available", 10, "the agent available", deployment)
             for _ in range(calls):
                 latencies.append(one_call(deployment, page, sip_server))

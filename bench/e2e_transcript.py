@@ -155,9 +155,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 @contextmanager
-def deployed(engine: str, name: str = "e2e") -> Iterator[tuple[Deployment, str, Path]]:
+def deployed(
+    engine: str, name: str = "e2e", extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[Deployment, str, Path]]:
     """Voxdesk as deployed on a fresh sandbox Asterisk and scratch database: the deployment, the SIP
-    server's address and a work folder (also used by bench/qa.py)."""
+    server's address and a work folder (also used by bench/qa.py and bench/console_pop.py)."""
     work = Path(tempfile.mkdtemp(prefix=f"voxdesk-bench-{name}-"))
     base = load_settings()
     asterisk = base.asterisk.model_copy(
@@ -183,7 +185,7 @@ def deployed(engine: str, name: str = "e2e") -> Iterator[tuple[Deployment, str, 
     deployment: Deployment | None = None
     try:
         upgrade(db_url)
-        deployment = start_deployment(settings, ari, db_url, seed_users(db_url), work, engine)
+        deployment = start_deployment(settings, ari, db_url, seed_users(db_url), work, engine, extra_env)
         yield deployment, f"127.0.0.1:{asterisk.sip_port}", work
     finally:
         if deployment is not None:

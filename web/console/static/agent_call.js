@@ -117,6 +117,7 @@ export class CallDesk {
   draw() {
     this.empty.hidden = true;
     this.box.hidden = false;
+    this.box.dataset.callId = this.call.call_id;  // which call the panel shows (tests and benches read it)
     this.head = el('div', { class: 'call-head' });
     this.ivr = el('div', { class: 'ivr' });
     this.lines = el('ol', { class: 'transcript', 'aria-label': t('agent.transcript'), 'aria-live': 'off' },
