@@ -12,6 +12,7 @@ its record.
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 import uuid
@@ -27,7 +28,7 @@ from asterisk_support import free_port
 from calls_helpers import REDIS_URL, background_call, wait_until
 from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
-from tones import AGENT_HZ, CALLER_HZ, write_tone
+from tones import AGENT_HZ, CALLER_HZ, SUPERVISOR_HZ, write_tone
 
 from config.accounts import add_user
 from config.db import make_engine, make_session_factory, session_scope
@@ -42,6 +43,7 @@ from web.app import create_app
 pytestmark = pytest.mark.integration
 
 AGENT = "cc-agent1"  # one of the call tests' SIP accounts (calls_helpers.AGENT_NAMES)
+SUPERVISOR = "cc-super1"
 CONSOLE_PASSWORD = "browser-phone-agent-pass-7"
 SIP_PASSWORD = "call-test-pass"  # calls_helpers.AGENT_PASSWORD: what the session's Asterisk holds
 CHROMIUM_ARGS = [
@@ -107,6 +109,13 @@ def console_app(
         credential = session.scalars(select(SipCredential).where(SipCredential.user_id == user.id)).one()
         credential.ha1 = sip_ha1(AGENT, credential.realm, SIP_PASSWORD)
         save_profile(session, user.id, {}, ["support"])
+        boss, _ = add_user(session, actor="test", username=SUPERVISOR, display_name="Sue Supervisor",
+                           role=Role.SUPERVISOR, password=CONSOLE_PASSWORD)  # fmt: skip
+        session.add(
+            SipCredential(
+                user_id=boss.id, username=SUPERVISOR, ha1=sip_ha1(SUPERVISOR, "voxdesk", SIP_PASSWORD)
+            )
+        )
     running.start()
     settings = Settings(
         database_url=running.db_url,
@@ -181,6 +190,11 @@ def test_an_agent_takes_a_queue_call_in_the_browser_with_audio_both_ways_hold_mu
             timings["answer_to_200_ok_ms"] = stat(page, "acceptedAt") - stat(page, "answerCalledAt")
             connected = running.call_in_state("connected", wait=5)
             assert (connected.queue_id, connected.agent_id) == ("support", AGENT)
+            shots = Path(
+                os.environ.get("VOXDESK_ARTIFACTS", Path(__file__).parents[3] / "artifacts" / "screenshots")
+            )
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "agent-browser-phone-on-a-call-en.png"))
 
             time.sleep(3.0)  # talking: both tones flow
             section.get_by_role("button", name="Mute").click()
@@ -230,3 +244,69 @@ def test_an_agent_takes_a_queue_call_in_the_browser_with_audio_both_ways_hold_mu
     assert muted_level < 150, f"muted, the caller still heard {muted_level:.0f}"
     assert held_level > 500, f"on hold the caller heard {held_level:.0f}: no music"
     print("browser softphone timings:", {k: round(v, 1) for k, v in timings.items()})
+
+
+def open_phone(driver: Any, base_url: str, user: str, path: str, mic: Path) -> tuple[Any, Page]:
+    """A Chromium of the user's own (its own fake microphone) on ``path`` with the phone connected."""
+    browser = driver.chromium.launch(
+        executable_path="/usr/bin/chromium", headless=True,
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={mic}"],
+    )  # fmt: skip
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    signed_in = page.request.post(
+        f"{base_url}/api/auth/token", data={"username": user, "password": CONSOLE_PASSWORD}
+    )
+    assert signed_in.ok, signed_in.text()
+    page.goto(f"{base_url}{path}?capture=1")
+    page.locator("#softphone").get_by_role("button", name="Connect phone").click()
+    wait_stat(page, "registered", 10)
+    return browser, page
+
+
+def test_a_supervisor_listens_from_the_browser_hearing_both_sides_unheard_by_the_caller(
+    call_center_asterisk: Any, console_app: tuple[Any, str], tmp_path: Path
+) -> None:
+    running, base_url = console_app
+    caller_record = tmp_path / "caller-heard.wav"
+    with sync_playwright() as driver:
+        agent_browser, agent = open_phone(
+            driver, base_url, AGENT, "/agent", write_tone_48k(tmp_path / "a.wav", AGENT_HZ)
+        )
+        boss_browser, boss = open_phone(
+            driver, base_url, SUPERVISOR, "/supervisor", write_tone_48k(tmp_path / "s.wav", SUPERVISOR_HZ)
+        )
+        try:
+            wait_until(lambda: running.agent_status(AGENT) == "available", 5, "presence of the browser")
+            assert running.agent_status(SUPERVISOR) is None  # a supervisor's phone takes no queue calls
+            thread, results = background_call(
+                CallPlan("1000", call_center_asterisk.sip_server, play_at=0.2, dtmf=(DtmfStep("2", 0.6),),
+                         wav=write_tone(tmp_path / "caller.wav", CALLER_HZ, seconds=60), record=caller_record,
+                         hangup_after=60.0)
+            )  # fmt: skip
+            wait_stat(agent, "incomingAt", 15)
+            agent.locator("#softphone").get_by_role("button", name="Answer").click()
+            call = running.call_in_state("connected", wait=5)
+            csrf = next(c["value"] for c in boss.context.cookies() if c["name"] == "voxdesk_csrf")
+            listen = boss.request.post(
+                f"{base_url}/api/calls/{call.call_id}/supervise/listen", headers={"X-CSRF-Token": csrf}
+            )
+            assert listen.status == 202, listen.text()
+            wait_stat(boss, "acceptedAt", 10)  # answered by itself: the section has data-auto-answer
+            time.sleep(4.0)
+            heard = np.frombuffer(
+                base64.b64decode(boss.evaluate("window.voxSoftphone.capturedPcmBase64()")), "<i2"
+            )
+            rate = int(stat(boss, "captureRate"))
+            agent.locator("#softphone").get_by_role("button", name="Hang up").click()
+            thread.join(20)
+            assert results and results[0].answered
+        finally:
+            agent_browser.close()
+            boss_browser.close()
+    heard_by_boss = heard.astype(np.float64)
+    assert band_rms(heard_by_boss, rate, CALLER_HZ) > 150 and band_rms(heard_by_boss, rate, AGENT_HZ) > 150
+    with wave.open(str(caller_record), "rb") as wav:
+        caller_heard = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+        caller_rate = wav.getframerate()
+    assert band_rms(caller_heard, caller_rate, AGENT_HZ) > 150
+    assert band_rms(caller_heard, caller_rate, SUPERVISOR_HZ) < 50  # listening: the caller never hears them

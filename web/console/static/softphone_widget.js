@@ -1,6 +1,7 @@
 // A minimal browser-phone panel for <section id="softphone"> on the agent and supervisor pages:
 // connect/disconnect, who is calling, answer, hang up, hold, mute. Everything else about a call
 // (transfers, notes) is the page's; it can reach the phone as `softphoneWidget.phone`.
+// <section id="softphone" data-auto-answer> answers every call by itself (supervisors' pages).
 import { el, fmt, t } from './console.js';
 import { Softphone } from './softphone.js';
 
@@ -8,7 +9,7 @@ export const softphoneWidget = { phone: null };
 
 function mount(section) {
   const status = el('p', { class: 'phone-status', role: 'status', 'aria-live': 'polite' }, t('common.phone.status_off'));
-  const connect = el('button', { type: 'button', class: 'phone-connect' }, t('common.phone.connect'));
+  const connect = el('button', { type: 'button', class: 'phone-connect secondary' }, t('common.phone.connect'));
   const buttons = {
     answer: el('button', { type: 'button', class: 'phone-answer primary' }, t('common.phone.answer')),
     hangup: el('button', { type: 'button', class: 'phone-hangup danger' }, t('common.phone.hangup')),
@@ -61,6 +62,8 @@ function mount(section) {
     status.textContent = t('common.phone.status_connecting');
     try {
       const phone = await Softphone.connect();
+      // A supervisor's phone rings only when they listen, whisper or barge: it answers by itself.
+      phone.autoAnswer = 'autoAnswer' in section.dataset;
       phone.addEventListener('state', (event) => show(event.detail));
       softphoneWidget.phone = phone;
       show({ registered: phone.registered, call: phone.call });

@@ -1,1 +1,2 @@
 import './console.js';
+import './softphone_widget.js';
