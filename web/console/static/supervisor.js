@@ -19,7 +19,7 @@ function metric(label, value, tone, name) {
 
 function renderWallboard(board) {
   const tiles = board.queues.map((q) => el('article', { class: 'tile', 'data-queue': q.queue_id },
-    el('h2', {}, q.queue_id),
+    el('h2', {}, q.queue_id, el('span', { class: 'muted' }, t('supervisor.offered_n', { count: fmt.number(q.offered) }))),
     el('div', { class: 'metrics' },
       metric(t('supervisor.waiting'), fmt.number(q.waiting), q.waiting ? (q.longest_wait_s > 60 ? 'bad' : 'warn') : 'ok', 'waiting'),
       metric(t('supervisor.longest_wait'), fmt.duration(q.longest_wait_s), level(q.longest_wait_s, 20, 60, false), 'longest'),
@@ -27,7 +27,7 @@ function renderWallboard(board) {
         q.service_level === null ? '—' : fmt.percent(q.service_level), level(q.service_level, 0.8, 0.6), 'sl'),
       metric(t('supervisor.abandonment'), q.abandonment_rate === null ? '—' : fmt.percent(q.abandonment_rate),
         level(q.abandonment_rate, 0.05, 0.1, false), 'abandoned'),
-      metric(t('supervisor.answered'), `${fmt.number(q.answered)} / ${fmt.number(q.offered)}`, '', 'answered'))));
+      metric(t('supervisor.answered'), fmt.number(q.answered), '', 'answered'))));
   $('wallboard').replaceChildren(...(tiles.length ? tiles : [el('p', { class: 'empty' }, t('supervisor.no_queues'))]));
   $('floor-updated').textContent = t('supervisor.updated', { time: fmt.time(board.generated_at * 1000) });
   renderAgents();
