@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.models import SipCredential, User
 from routing import Agent
 from telephony.calls.model import Call
 from telephony.calls.states import get_state
@@ -45,6 +46,19 @@ def records_since(session: Session, since: datetime) -> list[Finished]:
         select(CallRecord).where(CallRecord.offered_at >= since, CallRecord.queue_id.is_not(None))
     )
     return [of_record(row) for row in rows]
+
+
+def agent_names(session: Session, agent_ids: Iterable[str]) -> dict[str, str]:
+    """Display names of the users whose SIP accounts are these agent ids."""
+    wanted = sorted(set(agent_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SipCredential.username, User.display_name)
+        .join(User, User.id == SipCredential.user_id)
+        .where(SipCredential.username.in_(wanted))
+    )
+    return {username: name for username, name in rows if name}
 
 
 def of_record(row: CallRecord) -> Finished:

@@ -11,6 +11,9 @@ import redis.asyncio as aredis
 from security_helpers import SecureApp
 
 from config.db import session_scope
+from config.models import SipCredential
+from routing import Agent, AgentState
+from telephony.agents.store import AgentStore
 from telephony.calls.model import Call
 from telephony.calls.store import CallStore
 from telephony.records.models import CallRecord
@@ -86,9 +89,14 @@ def test_the_api_reads_todays_records_and_live_waiting_calls(secure_app: SecureA
         call = Call(call_id="live-w", state="queued", queue_id="sales", queued_at=waiting_since,
                     queue_entered_at=waiting_since)  # fmt: skip
         await CallStore(client, prefix).save(call)
+
+        agent = Agent("agent1", state=AgentState.PAUSED, state_since=time.time() - 65, pause_reason="lunch")
+        await AgentStore(client, prefix).save(agent)
         await client.aclose()
 
     asyncio.run(put_waiting())
+    with session_scope(secure_app.app.state.session_factory) as session:
+        session.add(SipCredential(user_id=secure_app.ids["agent1"], username="agent1", ha1="0" * 32))
     answer = secure_app.client.get("/api/wallboard", headers=secure_app.bearer("supervisor"))
     assert answer.status_code == 200, answer.text
     board = answer.json()
@@ -96,7 +104,10 @@ def test_the_api_reads_todays_records_and_live_waiting_calls(secure_app: SecureA
     assert sales["waiting"] == 1 and 29 <= sales["longest_wait_s"] <= 60
     assert sales["offered"] == 3 and sales["answered"] == 1 and sales["abandoned"] == 1
     assert sales["service_level"] == 0.5 and sales["abandonment_rate"] == 0.5
-    assert board["generated_at"] == pytest.approx(time.time(), abs=30) and board["agents"] == []
+    assert board["generated_at"] == pytest.approx(time.time(), abs=30)
+    [agent] = board["agents"]
+    assert agent["agent_id"] == "agent1" and agent["name"] == "Agent1"  # the user's display name
+    assert agent["state"] == "paused" and agent["reason"] == "lunch" and 64 <= agent["in_state_s"] <= 120
 
 
 def test_only_floor_roles_read_the_wallboard(secure_app: SecureApp) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from config.models import Role
 from routing import RoutingConfigError
-from telephony.wallboard import records_since, start_of_day, wallboard
+from telephony.wallboard import agent_names, records_since, start_of_day, wallboard
 from web.auth import require_roles
 from web.deps import SessionDep, SettingsDep
 from web.telephony import ReadModelDep, routing_source
@@ -35,4 +35,6 @@ def get_wallboard(
 ) -> dict[str, Any]:
     now = time.time()
     finished = records_since(session, start_of_day(now))
-    return wallboard(_queues(request, settings, read), finished, read.live_calls(), read.agents(), now)
+    agents = read.agents()
+    names = agent_names(session, (agent.agent_id for agent in agents))
+    return wallboard(_queues(request, settings, read), finished, read.live_calls(), agents, now, names)
