@@ -27,6 +27,7 @@ from qa.events import QaAlert
 from telephony.calls.model import Call
 from telephony.calls.notifier import CallStateChanged
 from telephony.calls.store import CallStore
+from tickets.desk.events import TicketChanged
 
 pytestmark = pytest.mark.browser
 PASSWORD = "floor-Vox-7rq-long-pass"
@@ -82,7 +83,7 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
 ) -> None:
     name = f"sup-{uuid.uuid4().hex[:6]}"
     with live_app.session_factory() as session:
-        create_user(session, name, "Floor Lead", Role.SUPERVISOR, PASSWORD)
+        user_id = create_user(session, name, "Floor Lead", Role.SUPERVISOR, PASSWORD).id
         session.commit()
     page.goto(f"{live_app.base_url}/login?next=/supervisor")
     page.fill("input[name=username]", name)
@@ -128,6 +129,16 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
         alert = page.locator("#alerts li.alert", has_text="I guarantee you a refund")
         alert.wait_for(timeout=5_000)
         assert "no-guarantees" in alert.inner_text()
+
+        # Listen on a call still queued: the server's refusal is shown, not swallowed
+        page.locator(".supervise button[data-mode=listen]").click()
+        page.locator("#supervise-result.error", has_text="Could not Listen").wait_for(timeout=5_000)
+        assert "queued" in page.locator("#supervise-result").inner_text()  # the server's reason
+
+        notifier.publish(TicketChanged(ticket_id=4242, action="sla_breached", actor="system", status="open",
+                                       priority="high", assignee_id=user_id,
+                                       details={"target": "first_response"}))  # fmt: skip
+        page.locator("#sla li.notice", has_text="#4242").wait_for(timeout=5_000)
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "supervisor-en.png"))
