@@ -138,7 +138,7 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
         notifier.publish(TicketChanged(ticket_id=4242, action="sla_breached", actor="system", status="open",
                                        priority="high", assignee_id=user_id,
                                        details={"target": "first_response"}))  # fmt: skip
-        page.locator("#sla li.notice", has_text="#4242").wait_for(timeout=5_000)
+        page.locator("#sla li.notice", has_text="SLA breached").wait_for(timeout=5_000)
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "supervisor-en.png"))

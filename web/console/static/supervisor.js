@@ -212,7 +212,11 @@ async function loadAlertHistory(callId) {
 
 function addSla(kind, data, at) {
   const ticketId = data.ticket_id;
-  const what = data.text || data.subject || [data.action, data.kind, data.reason, data.target].filter(Boolean).join(' · ');
+  const tag = data.action || data.reason || data.kind || '';
+  const tagKey = `supervisor.sla_${tag}`;
+  const tagText = t(tagKey) === tagKey ? tag : t(tagKey);
+  const target = data.target || (data.details && data.details.target) || '';
+  const what = [tagText, data.text || data.subject || '', target].filter(Boolean).join(' · ');
   const bad = /breach|escalat/.test(`${data.action} ${data.kind} ${data.reason}`);
   pushFeed('sla', el('li', { class: 'notice' },
     el('div', { class: 'feed-head' },
