@@ -24,6 +24,9 @@ from config.events import Notifier
 from config.models import Role
 from config.telephony_settings import TelephonySettings
 from qa.events import QaAlert
+from routing import Agent, AgentState
+from telephony.agents.notifier import AgentStateChanged
+from telephony.agents.store import AgentStore
 from telephony.calls.model import Call
 from telephony.calls.notifier import CallStateChanged
 from telephony.calls.store import CallStore
@@ -64,11 +67,18 @@ def waiting_of(queue: str) -> str:
     )
 
 
-def save_call(redis_url: str, call: Call) -> None:
+def save_call(
+    redis_url: str, call: Call | None = None, agent: Agent | None = None, forget_agent: str | None = None
+) -> None:
     async def save() -> None:
         client = aredis.Redis.from_url(redis_url)
         try:
-            await CallStore(client, TelephonySettings().key_prefix).save(call)
+            if call is not None:
+                await CallStore(client, TelephonySettings().key_prefix).save(call)
+            if agent is not None:
+                await AgentStore(client, TelephonySettings().key_prefix).save(agent)
+            if forget_agent is not None:
+                await AgentStore(client, TelephonySettings().key_prefix).remove(forget_agent)
         finally:
             await client.aclose()
 
@@ -93,6 +103,7 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
     page.locator("#floor-live.ok").wait_for(timeout=10_000)  # the live feed is open
     page.locator("#floor-updated", has_text="Updated").wait_for(timeout=10_000)  # the wallboard loaded
 
+    agent_id = f"floor-agent-{uuid.uuid4().hex[:4]}"
     queue, call_id = f"billing-{uuid.uuid4().hex[:4]}", f"floor{uuid.uuid4().hex[:10]}"
     assert page.evaluate(waiting_of(queue)) == "none"
     since = time.time() - 12
@@ -135,6 +146,17 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
         page.locator("#supervise-result.error", has_text="Could not Listen").wait_for(timeout=5_000)
         assert "queued" in page.locator("#supervise-result").inner_text()  # the server's reason
 
+        save_call(redis_url, agent=Agent(agent_id, state=AgentState.PAUSED, state_since=time.time() - 61,
+                                         pause_reason="training"))  # fmt: skip
+        notifier.publish(AgentStateChanged(agent_id=agent_id, status="paused", previous_status="available",
+                                           pause_reason="training"))  # fmt: skip
+        row = page.locator(f"#agent-rows tr[data-agent='{agent_id}']")
+        row.wait_for(timeout=5_000)
+        assert "Paused" in row.inner_text() and "training" in row.inner_text()
+        first = row.locator("td.ticking").inner_text()
+        time.sleep(1.3)
+        assert row.locator("td.ticking").inner_text() != first  # time in state ticks each second
+
         notifier.publish(TicketChanged(ticket_id=4242, action="sla_breached", actor="system", status="open",
                                        priority="high", assignee_id=user_id,
                                        details={"target": "first_response"}))  # fmt: skip
@@ -150,7 +172,7 @@ def test_a_supervisor_sees_calls_and_alerts_arrive_live_in_both_languages(
         assert page.locator("#wallboard", has_text="服务水平").count() == 1
         page.screenshot(path=str(ARTIFACTS / "supervisor-zh.png"))
     finally:
-        save_call(redis_url, call.model_copy(update={"state": "ended"}))
+        save_call(redis_url, call.model_copy(update={"state": "ended"}), forget_agent=agent_id)
         notifier.publish(
             CallStateChanged(call_id=call_id, queue_id=queue, previous_state="queued", state="ended")
         )
