@@ -34,7 +34,7 @@ function renderWallboard(board) {
 }
 
 function stateBadge(agentState) {
-  const tone = { available: 'ok', on_call: 'busy', offered: 'warn', wrap_up: 'warn', paused: 'bad' }[agentState] || '';
+  const tone = { available: 'ok', on_call: 'busy', offered: 'warn', wrap_up: 'busy', paused: 'warn' }[agentState] || '';
   return el('span', { class: `badge ${tone}` }, t(`supervisor.state_${agentState}`));
 }
 
