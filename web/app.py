@@ -38,6 +38,7 @@ from web.routes import (
     system,
     ticket_rules,
     tickets,
+    wallboard,
     webchat,
     webhooks,
     webphone,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_pages.router)
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
+    app.include_router(wallboard.router)
     app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_api_docs(app)
     app.include_router(system.router)
