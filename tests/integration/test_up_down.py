@@ -113,7 +113,10 @@ def test_up_serves_a_healthy_console_with_asterisk_answering(
     checks = health.json()["checks"]
     assert checks["asterisk"]["ok"] and checks["asterisk"]["detail"].startswith("asterisk 22")
     assert checks["redis"]["ok"] and checks["database"]["detail"] == "sqlite"
-    assert "Voxdesk console" in httpx.get(url, timeout=10).text
+    assert "Voxdesk console" in httpx.get(url + "status", timeout=10).text
+    console = httpx.get(url, timeout=10, follow_redirects=True)  # the console starts at sign-in
+    assert console.status_code == 200 and 'id="login-form"' in console.text, console.text[:300]
+    assert httpx.get(url + "static/console/vendor/jssip.js", timeout=10).status_code == 200
 
     down = subprocess.run([*VOXDESK, "down"], env=up_env, capture_output=True, text=True, timeout=90)
     assert down.returncode == 0, down.stderr
