@@ -51,6 +51,15 @@ def match_keyword(text: str, options: Mapping[str, Iterable[str]]) -> str | None
     return best[1] if best else _near_keyword(spoken.split(), options)
 
 
+def _forms(keyword: str, heard: str) -> tuple[str, ...]:
+    """A keyword and, for an -ing word, its root when the heard word is longer than it: Whisper hears
+    a lone "billing" as "Billy" (a bare "bill" is another word, not a misheard "billing")."""
+    root = keyword[:-3]
+    if keyword.endswith("ing") and len(root) >= NEAR_MIN_LENGTH and len(heard) > len(root):
+        return (keyword, root)
+    return (keyword,)
+
+
 def _near_keyword(heard: list[str], options: Mapping[str, Iterable[str]]) -> str | None:
     """The option with a one-word keyword closest to a heard word (same first letter, similar
     enough); None when nothing is close or two options are equally close."""
@@ -63,7 +72,7 @@ def _near_keyword(heard: list[str], options: Mapping[str, Iterable[str]]) -> str
             for word in heard:
                 if len(word) < NEAR_MIN_LENGTH - 1 or word[0] != kw[0][0]:
                     continue
-                ratio = SequenceMatcher(None, word, kw[0]).ratio()
+                ratio = max(SequenceMatcher(None, word, form).ratio() for form in _forms(kw[0], word))
                 if ratio >= NEAR_MATCH and ratio > scores.get(option, 0.0):
                     scores[option] = ratio
     if not scores:

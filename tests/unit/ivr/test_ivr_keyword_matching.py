@@ -30,6 +30,7 @@ MAIN_MENU = {
         ("Can I talk to someone?", "0"),  # a multi-word keyword
         ("Agent please.", "0"),
         ("Billie.", "2"),  # what Whisper tiny.en made of a Piper "billing" over a real call
+        ("Billy.", "2"),  # and another day
         ("invoiced", "2"),
     ],
 )
@@ -56,6 +57,13 @@ def test_nonsense_and_words_that_merely_contain_a_keyword_match_nothing(heard: s
 def test_a_word_equally_near_two_options_is_no_match() -> None:
     assert match_keyword("care", {"1": ["card"], "2": ["cart"]}) is None
     assert match_keyword("care", {"1": ["card"], "2": ["zebra"]}) == "1"
+
+
+def test_the_root_of_an_ing_keyword_is_near_but_other_words_are_not() -> None:
+    only_billing = {"1": ["sales"], "2": ["billing", "invoice"]}
+    assert match_keyword("Billy.", only_billing) == "2"
+    assert match_keyword("Bella.", only_billing) is None
+    assert match_keyword("Salesman.", only_billing) is None
 
 
 def test_a_near_word_never_beats_a_keyword_heard_exactly() -> None:
