@@ -162,22 +162,37 @@ def send_survey(
     page = f"{base_url.rstrip('/')}/csat#token="
     text = SURVEY_TEXT.format(link=page + issue_survey_token(session, survey))
     kept = SURVEY_TEXT.format(link=page + TOKEN_KEPT_OUT)
-    if survey.via == "sms":
-        phone = _contact(session, survey.customer_id, IdentityKind.PHONE)
-        if phone is None:
-            raise CsatError(f"customer {survey.customer_id} has no phone number")
-        conversation = open_conversation(
-            session, survey.customer_id, Channel.SMS, external_ref=phone, subject="SMS"
-        )
-        outbound = OutboundMessage(conversation.id, text, agent_name="Voxdesk", record_body=kept)
-        message = sms.send(session, conversation, outbound)
-    else:
-        address = _contact(session, survey.customer_id, IdentityKind.EMAIL)
-        if address is None:
-            raise CsatError(f"customer {survey.customer_id} has no e-mail address")
-        # The thread is opened by start_thread (hence no conversation id yet).
-        outbound = OutboundMessage(0, text, agent_name="Voxdesk", record_body=kept)
-        message = email.start_thread(session, survey.customer_id, address, SURVEY_SUBJECT, outbound)
+    message = send_to_customer(
+        session, survey.customer_id, survey.via, SURVEY_SUBJECT, text, kept, email=email, sms=sms
+    )
     survey.message_id = message.id
     session.commit()
     return message
+
+
+def send_to_customer(
+    session: Session,
+    customer_id: int,
+    via: str,
+    subject: str,
+    text: str,
+    kept: str,
+    *,
+    email: EmailAdapter,
+    sms: SmsAdapter,
+) -> Message:
+    """Send ``text`` by SMS or e-mail (``via``, see :func:`choose_via`) on the customer's SMS thread or
+    a new e-mail thread; the conversation keeps ``kept`` (the text with its link's token left out)."""
+    if via == "sms":
+        phone = _contact(session, customer_id, IdentityKind.PHONE)
+        if phone is None:
+            raise CsatError(f"customer {customer_id} has no phone number")
+        conversation = open_conversation(session, customer_id, Channel.SMS, external_ref=phone, subject="SMS")
+        outbound = OutboundMessage(conversation.id, text, agent_name="Voxdesk", record_body=kept)
+        return sms.send(session, conversation, outbound)
+    address = _contact(session, customer_id, IdentityKind.EMAIL)
+    if address is None:
+        raise CsatError(f"customer {customer_id} has no e-mail address")
+    # The thread is opened by start_thread (hence no conversation id yet).
+    outbound = OutboundMessage(0, text, agent_name="Voxdesk", record_body=kept)
+    return email.start_thread(session, customer_id, address, subject, outbound)
