@@ -129,9 +129,11 @@ def test_the_progress_api_shows_public_replies_only_and_refuses_forged_expired_a
     assert "angry" not in answer.text and "other ticket" not in answer.text
     assert "assignee" not in answer.text and "group" not in answer.text
 
-    head, expiry, signature = token.split(".")
+    _ticket, expiry, signature = token.split(".")
     forged = f"{other.id}.{expiry}.{signature}"  # another ticket's id under this ticket's signature
-    expired = sign_token(app_secret(client), PROGRESS_TOKEN_PURPOSE, str(ticket.id), 60, now=time.time() - 3600)
+    expired = sign_token(
+        app_secret(client), PROGRESS_TOKEN_PURPOSE, str(ticket.id), 60, now=time.time() - 3600
+    )
     other_key = issue_progress_token("not-the-app-secret-" + uuid.uuid4().hex, ticket.id)
     _visitor, chat_token = new_visitor_token(app_secret(client))  # signed by us, for another purpose
     for bad in (forged, expired, other_key, chat_token, "x" * 40):
@@ -179,8 +181,12 @@ def test_a_task_done_tells_a_chinese_customer_once_and_the_last_one_only_that_it
     conversation = customer_on_sms(session, "我的路由器一直重启，请帮忙处理")
     ticket = ticket_on(session, runtime, conversation, "路由器一直重启")
     group = create_group(session, GroupCreate(name=f"售后-{uuid.uuid4().hex[:6]}"))
-    swap = flows.add_task(session, runtime, ticket.id, TaskCreate(group_id=group.id, title="更换路由器"), Actor("a"))
-    check = flows.add_task(session, runtime, ticket.id, TaskCreate(group_id=group.id, title="回访"), Actor("a"))
+    swap = flows.add_task(
+        session, runtime, ticket.id, TaskCreate(group_id=group.id, title="更换路由器"), Actor("a")
+    )
+    check = flows.add_task(
+        session, runtime, ticket.id, TaskCreate(group_id=group.id, title="回访"), Actor("a")
+    )
 
     done = TaskUpdate(status="done")
     flows.update_task(session, runtime, ticket.id, swap.id, done, Actor("agent"))

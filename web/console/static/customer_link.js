@@ -29,3 +29,8 @@ export function showOutcome(kind, hide = []) {
   box.dataset.outcome = kind;
   box.hidden = false;
 }
+
+// Another link opened in the same tab changes only the fragment (no new page): start over with it.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('token')) location.reload();
+});
