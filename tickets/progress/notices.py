@@ -23,12 +23,12 @@ from tickets.channels.base import ChannelAdapter, OutboundMessage
 from tickets.channels.email import EmailAdapter
 from tickets.channels.exceptions import DeliveryError
 from tickets.channels.sms import SmsAdapter
+from tickets.conversations.language import customer_language
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Message
 from tickets.csat.offers import choose_via, send_to_customer
 from tickets.desk.models import Ticket, TicketHistory, TicketTask
 from tickets.desk.outbox import TicketMove
 from tickets.desk.replies import TEXT_CHANNELS
-from tickets.progress.language import customer_language
 from tickets.progress.links import TOKEN_KEPT_OUT, issue_progress_token, progress_link
 from tickets.progress.models import ProgressNotice
 
@@ -115,7 +115,12 @@ def send_progress_notice(
         return session.get(Message, sent.message_id) if sent.message_id else None
     if ticket is None or ticket.customer_id is None:
         return None
-    language = customer_language(session, ticket)
+    language = customer_language(
+        session,
+        ticket.conversation_id,
+        call_id=ticket.call_id,
+        fallback_text=f"{ticket.subject} {ticket.description}",
+    )
     claim = _claim(session, ticket.id, key, language)
     if claim is None:
         return None

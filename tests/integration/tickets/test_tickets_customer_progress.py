@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -33,6 +34,7 @@ from tickets.channels.sms import SmsAdapter
 from tickets.channels.webchat import new_visitor_token
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
 from tickets.conversations.services import add_message, open_conversation
+from tickets.csat.offers import offer_survey, send_survey
 from tickets.customers.models import IdentityKind
 from tickets.customers.services import find_or_create_customer
 from tickets.desk import flows, services
@@ -208,3 +210,53 @@ def test_a_task_done_tells_a_chinese_customer_once_and_the_last_one_only_that_it
     assert [args[1] for args in queued_moves(broker)] == ["task_done", "solved"]
     notices = session.scalars(select(ProgressNotice).where(ProgressNotice.ticket_id == ticket.id)).all()
     assert [n.language for n in notices] == ["zh"]
+
+
+def test_a_customer_who_writes_chinese_gets_the_survey_in_chinese_with_a_link_to_the_chinese_page(
+    session: Session, client: TestClient, gateway_url: str
+) -> None:
+    conversation = customer_on_sms(session, "谢谢，问题已经解决了")
+    survey = offer_survey(session, conversation.id, enqueue=lambda *_: None)
+    sms, email = adapters(gateway_url)[Channel.SMS], adapters(gateway_url)[Channel.EMAIL]
+    assert isinstance(sms, SmsAdapter) and isinstance(email, EmailAdapter)
+    send_survey(session, survey.id, BASE_URL, email, sms)
+    [sent] = Gateway.received
+    assert "请打 1 到 5 分" in sent["body"] and f"{BASE_URL}/csat?lang=zh#token=" in sent["body"]
+    page = client.get("/csat", params={"lang": "zh"}, headers={"accept-language": "en-US"})
+    assert page.headers["content-language"] == "zh" and "提交评价" in page.text
+
+
+def test_the_worker_job_itself_tells_the_customer_with_the_settings_of_the_deployment(
+    session: Session,
+    client: TestClient,
+    gateway_url: str,
+    tickets_pg_url: str,
+    redis_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The registered task run as the worker runs it: settings from the environment, the web's key,
+    the SMS gateway the deployment names."""
+    for name, value in {
+        "VOXDESK_DATABASE_URL": tickets_pg_url,
+        "VOXDESK_DATA_DIR": str(tmp_path),
+        "VOXDESK_REDIS__URL": redis_url,
+        "VOXDESK_WEB__SECRET_KEY": app_secret(client),
+        "VOXDESK_CHANNELS__SMS_PROVIDER_URL": gateway_url,
+        "VOXDESK_CHANNELS__SMS_WEBHOOK_SECRET": GATEWAY_SECRET,
+        "VOXDESK_CHANNELS__PUBLIC_BASE_URL": BASE_URL,
+    }.items():
+        monkeypatch.setenv(name, value)
+    runtime = DeskRuntime()
+    conversation = customer_on_sms(session, "Card was charged twice")
+    ticket = ticket_on(session, runtime, conversation, "Charged twice")
+    services.update_ticket(session, runtime, ticket.id, TicketUpdate(status="solved"), Actor("agent"))
+    solved = max(e.id for e in services.list_history(session, ticket.id) if e.action == "status_changed")
+
+    task = celery_app.tasks[NOTIFY_PROGRESS_TASK]
+    message_id = task.apply(args=[ticket.id, "solved", solved]).get()
+    assert task.apply(args=[ticket.id, "solved", solved]).get() == message_id  # told once
+    [sms] = Gateway.received
+    assert sms["to"] == conversation.external_ref and f"{BASE_URL}/track?lang=en#token=" in sms["body"]
+    token = sms["body"].rsplit("#token=", 1)[1]
+    assert client.get(PROGRESS, headers={"X-Progress-Token": token}).json()["ticket_id"] == ticket.id
