@@ -7,7 +7,6 @@ Screenshots go to $VOXDESK_ARTIFACTS (default artifacts/screenshots/)."""
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from channel_senders import RecordingSmsProvider
 from conftest import LiveApp
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -43,22 +43,6 @@ ARTIFACTS = Path(
     os.environ.get("VOXDESK_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 )
 MARKUP = '<img src=x id=injected onerror="document.title=1"><b>bold?</b>'
-
-
-class RecordingSmsProvider:
-    """The SMS gateway seam (``MessagingProvider``): keeps what would reach the customer's phone."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, to: str, body: str) -> str:
-        self.sent.append((to, body))
-        return f"sms-{uuid.uuid4().hex[:8]}"
-
-    def last_link(self) -> str:
-        found = re.search(r"https?://\S+", self.sent[-1][1])  # after a space, or a Chinese colon
-        assert found is not None, self.sent[-1][1]
-        return found.group(0)
 
 
 @pytest.fixture
