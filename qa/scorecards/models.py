@@ -39,6 +39,8 @@ class Scorecard(Base):
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The total as shown (review, else automatic), kept in step so searches filter on it in SQL.
+    effective_total: Mapped[float | None] = mapped_column(Float, default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -44,6 +44,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - GET /api/calls/{call}/transcript: supervisors, QA, admins: any call; agents: the call's conversation R,
   a live call they are on, or one the record names them on
 - GET /api/qa/alerts?call_id=: as the call's transcript; ?conversation_id=: R
+- GET /api/calls/records/{call}/recording: as the call's transcript (audited)
+- GET /api/qa/search: supervisors, QA, admins; rows filtered by R
+- GET /api/qa/calls/{call}/review: supervisors, QA, admins (any call; its scorecard as below)
 - POST /api/qa/check: - (console roles); GET/PUT /api/admin/compliance-rules: - (admins)
 - WS /ws/webchat/agent/{id}: R (else closed 4404, as for no chat); an agent takes a pool chat; QA
   watches read-only (frames refused)
