@@ -27,7 +27,7 @@ from qa.scorecards import services as scorecards
 from qa.scorecards.access import Viewer
 from qa.scorecards.exceptions import ScorecardNotFoundError
 from qa.scorecards.schemas import ScorecardPublic
-from qa.scorecards.timeline import CALLER, on_recording_clock
+from qa.scorecards.timeline import AGENT, CALLER, on_recording_clock, side_of
 from telephony.recording.files import recording_file, recordings_dir
 from telephony.records.queries import get_record
 from tickets import access
@@ -117,10 +117,12 @@ def call_review(
     if record is not None and record.answered_at is not None:
         delay = max((as_utc(record.answered_at) - as_utc(record.offered_at)).total_seconds(), 0.0)
     path = recording_file(recordings_dir(settings), record.recording_name) if record is not None else None
+    # In the order they were said: agent legs start when the agent joined, ``delay`` after the caller's.
+    said = sorted(segments, key=lambda s: s.start + (delay or 0.0 if side_of(s.leg) == AGENT else 0.0))
     lines = [
         ReviewLine(id=s.id, leg=s.leg, speaker=s.speaker, start=s.start, end=s.end, text=s.text,
                    recording_at=on_recording_clock(s.leg, s.start, delay))
-        for s in segments
+        for s in said
     ]  # fmt: skip
     alerts = [
         ReviewAlert.model_validate(row, from_attributes=True).model_copy(
