@@ -1,6 +1,7 @@
 """Call control for the console: agents' own status and calls, supervision, live calls, call records.
 
-``router``, ``transcript_router`` and ``recording_router`` (HTTP) and ``live_router`` (``/ws/calls``) are mounted by ``web.app``.
+``router``, ``transcript_router`` and ``recording_router`` (HTTP) and ``live_router`` (``/ws/calls``)
+are mounted by ``web.app``.
 """
 
 from web.routes.calls.live import live_router
