@@ -158,3 +158,13 @@ def test_wildcards_in_a_phrase_are_text(secure_app: SecureApp) -> None:
         "/api/qa/search", params={"q": "50_off"}, headers=secure_app.bearer("qa")
     )
     assert underscore.json()["items"] == []
+
+
+def test_the_export_is_for_the_floor_only_and_is_audited(secure_app: SecureApp) -> None:
+    url = "/api/qa/search.csv?q=refund"
+    assert secure_app.client.get(url, headers=secure_app.bearer("agent1")).status_code == 403
+    answer = secure_app.client.get(url, headers=secure_app.bearer("qa"))
+    assert answer.status_code == 200 and answer.text.lstrip("\ufeff").startswith("sent_at,channel,call_id")
+    with secure_app.app.state.session_factory() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "GET /api/qa/search.csv")).one()
+    assert (entry.actor, entry.status, entry.target) == ("qa", 200, "rows=0")

@@ -1,7 +1,8 @@
 """The QA manager's console API: search what was said and written, and one call's review.
 
 - ``GET /api/qa/search``: a phrase in call transcripts and text messages with filters
-  (:mod:`tickets.conversations.search`), rows under the conversation access rule.
+  (:mod:`tickets.conversations.search`), rows under the conversation access rule;
+  ``GET /api/qa/search.csv`` the same as a spreadsheet (formula-safe cells, audited).
 - ``GET /api/qa/calls/{call_id}/review``: what the review page shows in one answer: the call record,
   the transcript lines with their place in the recording, the alerts with their evidence and the
   scorecard with its notes (or none yet).
@@ -15,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from asr.transcripts.repository import TranscriptRepository
@@ -33,9 +35,11 @@ from telephony.records.queries import get_record
 from tickets import access
 from tickets.conversations.models import Channel
 from tickets.conversations.search import MAX_PAGE, SearchFilter, SearchPage, search_lines
+from tickets.conversations.search_csv import hits_as_csv
 from tickets.sla.clock import as_utc
 from web.access import ScopeDep
-from web.auth import require_roles
+from web.audit import record_read
+from web.auth import CurrentPrincipal, require_roles
 from web.deps import SessionDep, SettingsDep
 from web.routes.calls.schemas import CallRecordPublic
 from web.routes.calls.transcripts import CallId
@@ -44,16 +48,14 @@ router = APIRouter(tags=["qa"])
 QA_READERS = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
 Name = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 Score = Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False)]
+EXPORT_ROWS = 5000
 
 
 def _utc(value: datetime | None) -> datetime | None:
     return as_utc(value) if value is not None else None
 
 
-@router.get("/api/qa/search", dependencies=[QA_READERS])
-def search(
-    session: SessionDep,
-    scope: ScopeDep,
+def search_filter(
     q: Annotated[str, Query(min_length=1, max_length=200, description="the phrase, as said or written")],
     start: Annotated[datetime | None, Query(alias="from", description="lines at or after (ISO 8601)")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="lines before (ISO 8601)")] = None,
@@ -64,19 +66,52 @@ def search(
     min_score: Score = None,
     max_score: Score = None,
     language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 25,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> SearchPage:
-    """Lines containing the phrase (case-insensitive), newest first, with their call's facts."""
+) -> SearchFilter:
+    """The search's query parameters, checked (shared by the JSON and the CSV answer)."""
     since, until = _utc(start), _utc(end)
     if since is not None and until is not None and since >= until:
         raise InvalidInputError("from must be before to")
     if min_score is not None and max_score is not None and min_score > max_score:
         raise InvalidInputError("min_score must not be above max_score")
-    where = SearchFilter(q, since, until, agent, queue, channel.value if channel else None, rule,
-                         min_score, max_score, language)  # fmt: skip
+    return SearchFilter(q, since, until, agent, queue, channel.value if channel else None, rule,
+                        min_score, max_score, language)  # fmt: skip
+
+
+SearchDep = Annotated[SearchFilter, Depends(search_filter)]
+
+
+@router.get("/api/qa/search", dependencies=[QA_READERS])
+def search(
+    session: SessionDep,
+    scope: ScopeDep,
+    where: SearchDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 25,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> SearchPage:
+    """Lines containing the phrase (case-insensitive), newest first, with their call's facts."""
     hits, more = search_lines(session, where, access.visible_conversations(scope), limit=limit, offset=offset)
     return SearchPage(items=hits, limit=limit, offset=offset, has_more=more)
+
+
+@router.get(
+    "/api/qa/search.csv",
+    dependencies=[QA_READERS],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "the newest matching lines as CSV"}},
+)
+def search_export(
+    request: Request, principal: CurrentPrincipal, session: SessionDep, scope: ScopeDep, where: SearchDep
+) -> Response:
+    """The same search as CSV (at most EXPORT_ROWS lines, newest first; ``x-voxdesk-truncated`` says
+    whether more matched), audited: an export takes what was said out of Voxdesk."""
+    hits, more = search_lines(session, where, access.visible_conversations(scope), limit=EXPORT_ROWS)
+    record_read(session, request, principal, f"rows={len(hits)}", 200)
+    return Response(
+        hits_as_csv(hits),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="voxdesk-qa-search.csv"',
+                 "cache-control": "private, no-store", "x-voxdesk-truncated": "true" if more else "false"},
+    )  # fmt: skip
 
 
 class ReviewLine(BaseModel):

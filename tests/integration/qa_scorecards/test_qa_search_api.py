@@ -3,6 +3,8 @@ the line of a call or a text thread, each filter narrows, the access rule trims,
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -226,3 +228,19 @@ def test_the_review_places_each_line_and_alert_in_the_recording(api: QaApi) -> N
     assert api.client.get("/api/qa/calls/no-such-call/review", headers=qa).status_code == 404
     agent = api.headers(Role.AGENT, sip="agent7")
     assert api.client.get(f"/api/qa/calls/{facts.call_id}/review", headers=agent).status_code == 403
+
+
+def test_the_search_exports_as_csv_with_cells_no_spreadsheet_runs(api: QaApi) -> None:
+    call = seeded_call(api, "agent7", [("caller", 3.0, '=HYPERLINK("http://evil.example") please refund')])
+    chat_thread(api, "+1 please refund 我的订单")
+    qa = api.headers(Role.QA_MANAGER)
+    answer = api.client.get("/api/qa/search.csv", params={"q": "please refund"}, headers=qa)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["x-voxdesk-truncated"] == "false"
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert {row["text"] for row in rows} == {"'=HYPERLINK(\"http://evil.example\") please refund",
+                                             "'+1 please refund 我的订单"}  # fmt: skip
+    by_call = {row["call_id"]: row for row in rows}
+    assert by_call[call]["agent"] == "agent7" and by_call[call]["channel"] == "voice"
+    assert by_call[call]["recording_at"] == ""  # 3 s on the caller's leg: while waiting, not recorded

@@ -58,6 +58,8 @@ async function run() {
     $('search-status').textContent = rows.length
       ? t('qa.showing', { first: fmt.number(state.offset + 1), last: fmt.number(state.offset + rows.length) })
       : t('qa.no_results');
+    $('export').href = `/api/qa/search.csv?${state.params}`;
+    $('export').hidden = !rows.length;
     $('prev').disabled = state.offset === 0;
     $('next').disabled = !page.has_more;
   } catch (error) {

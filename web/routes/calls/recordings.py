@@ -12,28 +12,20 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
-from sqlalchemy.orm import Session
 
-from config.audit import RequestAudit, record_request
 from config.errors import NotFoundError
 from telephony.recording.files import byte_range, recording_file, recordings_dir
 from telephony.records.queries import get_record
-from web.auth import CurrentPrincipal, Principal
+from web.audit import record_read
+from web.auth import CurrentPrincipal
 from web.deps import SessionDep, SettingsDep
 from web.routes.calls.transcripts import TRANSCRIPT_READERS, CallId, may_read_call
 
 recording_router = APIRouter(tags=["calls"])
-ROUTE = "/api/calls/records/{call_id}/recording"
-
-
-def _audit(request: Request, session: Session, principal: Principal, call_id: str, status: int) -> None:
-    client = request.client.host if request.client else None
-    record_request(session, RequestAudit(principal.username, principal.user_id, principal.role.value,
-                                         f"GET {ROUTE}", f"call_id={call_id}", status, client))  # fmt: skip
 
 
 @recording_router.get(
-    ROUTE,
+    "/api/calls/records/{call_id}/recording",
     dependencies=[TRANSCRIPT_READERS],
     response_class=FileResponse,
     responses={200: {"content": {"audio/wav": {}}}, 206: {"description": "the range asked for"},
@@ -48,11 +40,12 @@ async def call_recording(
     record = await anyio.to_thread.run_sync(get_record, session, call_id) if allowed else None
     path = recording_file(recordings_dir(settings), record.recording_name) if record is not None else None
     if path is None:
-        await anyio.to_thread.run_sync(_audit, request, session, principal, call_id, 404)
+        await anyio.to_thread.run_sync(record_read, session, request, principal, f"call_id={call_id}", 404)
         raise NotFoundError(f"no recording of call {call_id}")
     wanted = byte_range(request.headers.get("range"), path.stat().st_size)  # 416 before any byte
     if wanted is None or wanted.start == 0:
-        await anyio.to_thread.run_sync(_audit, request, session, principal, call_id, 206 if wanted else 200)
+        status = 206 if wanted else 200
+        await anyio.to_thread.run_sync(record_read, session, request, principal, f"call_id={call_id}", status)
     # Starlette serves the range (and If-Range, HEAD) itself; byte_range() made sure it is one it accepts.
     return FileResponse(
         path,
