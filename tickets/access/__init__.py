@@ -75,7 +75,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - GET /api/qa/scorecards, /qa/scorecards/{id}, /calls/{call}/scorecard, /qa/agents/{agent}/scores:
   supervisors, QA, admins: all; agents: the scorecards of calls they took (their SIP user name), else
   404. PUT /api/qa/scorecards/{id}/review: QA managers and admins; POST .../notes: QA managers,
-  supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``)
+  supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``).
+  GET /api/qa/scorecards/{id}/calibration: supervisors, QA, admins (a QA manager sees the others'
+  results once theirs are in); PUT .../calibration: QA managers and admins, else as PUT .../review
 """
 
 from __future__ import annotations
