@@ -26,8 +26,11 @@ from asr.transcripts.schemas import TranscriptSegmentCreate
 from config.accounts import create_user
 from config.models import Role
 from qa.alerts.models import QaAlert
+from qa.scorecards import calibration
+from qa.scorecards.access import Viewer
 from qa.scorecards.models import Scorecard
-from qa.scorecards.schemas import CallFacts
+from qa.scorecards.schemas import CalibrationUpdate, CallFacts
+from qa.scorecards.services import get_scorecard
 from qa.scorecards.tasks import score
 from telephony.records.models import CallRecord
 from tickets.conversations.call_links import CallLink
@@ -102,7 +105,17 @@ def seed_reviewed_call(live_app: Any, agent: str) -> str:
         session.commit()
     facts = CallFacts(call_id=call_id, agent_id=agent, queue_id="billing", offered_at=offered.timestamp(),
                       answered_at=answered.timestamp(), ended_at=ended.timestamp())  # fmt: skip
-    score(live_app.session_factory, facts, None)
+    card_id = score(live_app.session_factory, facts, None).scorecard_id
+    with live_app.session_factory() as session:  # a colleague has calibrated already: automatic results
+        colleague = create_user(session, f"qa-{uuid.uuid4().hex[:6]}", "Chen Jing", Role.QA_MANAGER, PASSWORD)
+        session.commit()
+        sheet = {
+            i.key: i.auto_status
+            for i in get_scorecard(session, Viewer(colleague.id, Role.QA_MANAGER), card_id).items
+        }
+        calibration.submit(
+            session, Viewer(colleague.id, Role.QA_MANAGER), card_id, CalibrationUpdate(items=sheet)
+        )
     return call_id
 
 
@@ -184,6 +197,18 @@ def test_a_qa_manager_finds_a_call_by_a_phrase_plays_the_line_and_overrides_a_sc
         assert card.overrides == {"greeting": {"status": wanted, "reason": "Did not give the company name"}}
         assert card.effective_total is not None and card.effective_total != card.auto_total
     assert page.locator("#total").inner_text() == f"{round(card.effective_total, 1):g}"
+
+    # Calibration: blind until the QA manager's own sheet is in, then the agreement with the colleague.
+    page.locator("#calibration-status", has_text="on their own: 1").wait_for(timeout=10_000)
+    assert page.locator("#calibration-rows tr").count() == 0
+    own = page.locator("#calibration-items select[name='calibrate-greeting']")
+    own.select_option("failed" if own.input_value() != "failed" else "passed")
+    page.get_by_role("button", name="Submit my scores").click()
+    page.locator("#calibration-result", has_text="Your scores are in.").wait_for(timeout=10_000)
+    items = page.locator("#calibration-rows tr").count()
+    percent = round(100 * (items - 1) / items)
+    assert page.locator("#agreement").inner_text() == f"Agreement: {percent}%"
+    assert page.locator("#calibration-rows tr[data-item='greeting'] td.disagreed").count() == 2
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "qa-review-en.png"))
 
@@ -192,7 +217,10 @@ def test_a_qa_manager_finds_a_call_by_a_phrase_plays_the_line_and_overrides_a_sc
     page.locator("button.line").nth(1).wait_for()
     assert "违规表述" in page.locator("#alerts").inner_text()
     assert page.locator("#items tr[data-item='greeting'] select").input_value() == wanted
+    page.locator("#agreement", has_text="一致率").wait_for(timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "qa-review-zh.png"))
+    page.locator("#calibration-card").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "qa-calibration-zh.png"))
     page.goto(f"{live_app.base_url}/qa")
     page.fill("input[name=q]", "guaranteed to make money")
     page.fill("input[name=agent]", agent)

@@ -1,13 +1,14 @@
 // One call's review: the transcript aligned with the recording (a line's button seeks the player to
 // where the line is in the recording and plays it), the alerts with their evidence, the scorecard
 // with overrides (PUT /api/qa/scorecards/{id}/review) and coaching notes.
-import { api, el, fmt, t } from './console.js';
+import { api, boot, el, fmt, t } from './console.js';
 
 const $ = (id) => document.getElementById(id);
 const callId = $('call-id').dataset.call;
 const phrase = (new URLSearchParams(location.search).get('q') || '').trim().toLowerCase();
 const player = $('player');
 const STATUSES = ['passed', 'failed', 'n/a'];
+const CALIBRATES = ['qa_manager', 'admin'].includes(boot.user && boot.user.role);
 let card = null;
 
 function label(prefix, value, fallback) {
@@ -154,6 +155,54 @@ $('note').addEventListener('submit', async (event) => {
   }
 });
 
+// --- calibration: each QA reviewer's own sheet; the others' show once one's own is in ------------------
+function statusSelect(name, chosen) {
+  return el('select', { name, 'aria-label': t('qa_review.result') },
+    STATUSES.map((s) => el('option', { value: s, selected: s === chosen }, label('qa_review.status_', s))));
+}
+
+function renderCalibration(data) {
+  $('calibration-card').hidden = false;
+  const status = [t('qa_review.calibration_count', { count: fmt.number(data.reviewers) })];
+  if (CALIBRATES && !data.mine && data.reviewers) status.push(t('qa_review.calibration_blind'));
+  $('calibration-status').textContent = status.join(' ');
+  $('agreement').textContent = data.agreement === null
+    ? (data.entries.length ? t('qa_review.agreement_pending') : '')
+    : t('qa_review.agreement', { percent: fmt.percent(data.agreement) });
+  $('calibration-head').replaceChildren(...(data.entries.length ? [el('th', { scope: 'col' }, t('qa_review.item')),
+    ...data.entries.map((e) => el('th', { scope: 'col' }, e.reviewer_name,
+      el('div', { class: 'muted' }, t('qa_review.reviewer_total', { total: fmt.number(e.total, { maximumFractionDigits: 1 }) }))))] : []));
+  $('calibration-rows').replaceChildren(...(data.entries.length ? card.items.map((item) => el('tr', { 'data-item': item.key },
+    el('td', {}, label('qa_review.item_', item.key, item.label)),
+    ...data.entries.map((e) => el('td', { class: data.disagreed.includes(item.key) ? 'disagreed' : '' },
+      label('qa_review.status_', e.items[item.key]))))) : []));
+  if (!CALIBRATES) return;
+  $('calibration').hidden = false;
+  const own = data.mine ? data.mine.items : {};
+  $('calibration-items').replaceChildren(...card.items.map((item) => el('tr', {},
+    el('td', {}, label('qa_review.item_', item.key, item.label)),
+    el('td', {}, statusSelect(`calibrate-${item.key}`, own[item.key] || item.auto_status)))));
+}
+
+async function loadCalibration() {
+  try {
+    renderCalibration(await api(`/api/qa/scorecards/${card.id}/calibration`));
+  } catch (error) {
+    $('calibration-status').textContent = t('common.error_generic');
+  }
+}
+
+$('calibration').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const items = Object.fromEntries(card.items.map((item) => [item.key, event.target.elements[`calibrate-${item.key}`].value]));
+  try {
+    renderCalibration(await api(`/api/qa/scorecards/${card.id}/calibration`, { method: 'PUT', body: { items } }));
+    $('calibration-result').textContent = t('qa_review.calibration_saved');
+  } catch (error) {
+    $('calibration-result').textContent = t('common.error_generic');
+  }
+});
+
 async function load() {
   try {
     const review = await api(`/api/qa/calls/${encodeURIComponent(callId)}/review`);
@@ -161,8 +210,12 @@ async function load() {
     lines(review);
     alerts(review);
     card = review.scorecard;
-    if (card) renderCard();
-    else $('no-scorecard').hidden = false;
+    if (card) {
+      renderCard();
+      loadCalibration();
+    } else {
+      $('no-scorecard').hidden = false;
+    }
     $('review-status').textContent = '';
     $('review-status').hidden = true;
   } catch (error) {
