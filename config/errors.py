@@ -13,6 +13,7 @@ VoxdeskError                      a bug or an unexpected failure                
 ├── NotFoundError                 no such thing (call, agent, ticket, flow, customer...)    -> 404
 ├── ConflictError                 not possible in the thing's current state                 -> 409
 ├── PayloadTooLargeError          a body over its size limit                                -> 413
+├── RangeNotSatisfiableError      a byte range that is malformed or outside the file        -> 416
 ├── TooManyRequestsError          too many attempts; ``retry_after`` seconds say when again -> 429
 ├── NotConfiguredError            the feature is not set up on this installation            -> 501
 ├── UpstreamError                 a provider or relay we depend on refused or failed        -> 502
@@ -91,6 +92,14 @@ class ConflictError(VoxdeskError):
 
 class PayloadTooLargeError(VoxdeskError):
     """A body over its configured size limit."""
+
+
+class RangeNotSatisfiableError(VoxdeskError):
+    """A ``Range`` header that is malformed or outside the file; ``size`` is the file's length."""
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message)
+        self.size = size
 
 
 class TooManyRequestsError(VoxdeskError):

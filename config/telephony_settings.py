@@ -17,6 +17,11 @@ class RecordingSettings(Section):
     enabled: bool = True
     format: str = "wav"
     retention_days: int = Field(default=90, ge=1)
+    directory: Path | None = Field(
+        default=None,
+        description="where recordings are read (review page) and purged; the Asterisk sandbox's "
+        "recording folder when unset (for an external Asterisk: a mounted copy of its folder)",
+    )
 
 
 class VoicemailSettings(Section):

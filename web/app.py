@@ -11,7 +11,7 @@ from config.secrets_store import web_secret
 from config.settings import Settings, load_settings
 from web.api_docs import install_api_docs
 from web.audit import AuditMiddleware
-from web.console import agent_page, customer_pages, supervisor_page
+from web.console import agent_page, customer_pages, qa_page, supervisor_page
 from web.console import pages as console_pages
 from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
@@ -34,6 +34,7 @@ from web.routes import (
     kb,
     orders_csat,
     qa,
+    qa_review,
     routing_config,
     scorecards,
     sessions,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
     app.include_router(customer_pages.router)
+    app.include_router(qa_page.router)
     app.include_router(wallboard.router)
     app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_api_docs(app)
@@ -108,9 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(calls.router)
     app.include_router(calls.transcript_router)
+    app.include_router(calls.recording_router)
     app.include_router(calls.live_router)
     app.include_router(call_conversations.router)
     app.include_router(ticket_rules.router)
     app.include_router(qa.router)
     app.include_router(scorecards.router)
+    app.include_router(qa_review.router)
     return app

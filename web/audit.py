@@ -16,6 +16,8 @@ import logging
 from typing import Any
 
 import anyio
+from sqlalchemy.orm import Session
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,6 +115,17 @@ class AuditMiddleware:
                 )  # fmt: skip
                 with anyio.CancelScope(shield=True):  # the client leaving does not erase the entry
                     await store(scope["app"], audit)
+
+
+def record_read(session: Session, request: Request, principal: Principal, target: str, status: int) -> None:
+    """Record a read that hands out what was said (a call's recording, an export of transcripts), for
+    every role; called by the route (in a worker thread) with its own session."""
+    audit = RequestAudit(
+        actor=principal.username, actor_id=principal.user_id, role=principal.role.value,
+        action=f"GET {_route_template(request.scope) or '(no route)'}", target=target, status=status,
+        client=_client(request.scope),
+    )  # fmt: skip
+    record_request(session, audit)
 
 
 async def audit_socket(scope: Scope, principal: Principal, target: str) -> None:

@@ -28,6 +28,7 @@ STATUS_OF_KIND: dict[type[errors.VoxdeskError], int] = {
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.PayloadTooLargeError: 413,
+    errors.RangeNotSatisfiableError: 416,
     errors.TooManyRequestsError: 429,
     errors.NotConfiguredError: 501,
     errors.UpstreamError: 502,
@@ -50,10 +51,12 @@ async def voxdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     if code >= 500:
         log.warning("answering %d: %s: %s", code, type(exc).__name__, exc)
     # Every 401 names the scheme that would work (RFC 9110): a bearer token from /api/auth/token;
-    # a 429 says when to come back.
+    # a 429 says when to come back, a 416 how long the file is.
     headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
     if isinstance(exc, errors.TooManyRequestsError):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, errors.RangeNotSatisfiableError):  # RFC 9110: the length a range must fit
+        headers = {"Content-Range": f"bytes */{exc.size}"}
     return JSONResponse({"detail": exc.public_detail()}, status_code=code, headers=headers)
 
 

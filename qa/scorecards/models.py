@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.db import Base
@@ -39,6 +39,8 @@ class Scorecard(Base):
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The total as shown (review, else automatic), kept in step so searches filter on it in SQL.
+    effective_total: Mapped[float | None] = mapped_column(Float, default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -53,3 +55,21 @@ class CoachingNote(Base):
     author_name: Mapped[str] = mapped_column(String(128), default="")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Calibration(Base):
+    """One QA reviewer's own, independent result of every item of a scorecard (calibration sessions:
+    several reviewers score the same call, and their agreement shows how consistently QA scores)."""
+
+    __tablename__ = "qa_calibrations"
+    __table_args__ = (
+        UniqueConstraint("scorecard_id", "reviewer_id", name="uq_qa_calibrations_scorecard_reviewer"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("qa_scorecards.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reviewer_name: Mapped[str] = mapped_column(String(128), default="")
+    items: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # item key -> status
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

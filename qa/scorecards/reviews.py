@@ -10,7 +10,7 @@ from qa.scorecards.access import Viewer, check_coach, check_review, readable
 from qa.scorecards.exceptions import InvalidReviewError
 from qa.scorecards.models import CoachingNote, Scorecard
 from qa.scorecards.schemas import NoteCreate, NotePublic, ReviewUpdate, ScorecardPublic
-from qa.scorecards.services import auto_items, note_public, notes_of, to_public
+from qa.scorecards.services import auto_items, effective_total, note_public, notes_of, to_public
 
 
 def review_scorecard(
@@ -32,6 +32,7 @@ def review_scorecard(
     card.override_total = update.total
     card.override_reason = (update.reason or "").strip() or None
     card.reviewed = update.reviewed
+    card.effective_total = effective_total(card)
     card.reviewed_by = viewer.user_id
     card.reviewed_at = utcnow()
     session.commit()

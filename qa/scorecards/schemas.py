@@ -166,3 +166,41 @@ class AgentScores(BaseModel):
     count: int
     average_total: float | None
     items: dict[str, ItemRate]
+
+
+# ---- calibration (API) ---------------------------------------------------------------------------
+class CalibrationUpdate(BaseModel):
+    """A reviewer's own result of every item of the scorecard, scored without seeing the others'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: dict[str, ItemStatus] = Field(min_length=1, max_length=32)
+
+
+class CalibrationEntry(BaseModel):
+    reviewer_id: int
+    reviewer_name: str
+    items: dict[str, ItemStatus]
+    total: float
+    updated_at: datetime
+
+
+class ReviewerPair(BaseModel):
+    """How often two reviewers gave an item the same result (0-1)."""
+
+    first: str
+    second: str
+    agreement: float
+
+
+class CalibrationPublic(BaseModel):
+    """The scorecard's calibration. Blind: a QA reviewer sees the others' results, the pairwise
+    agreement and the items they disagree on only once they have submitted their own."""
+
+    scorecard_id: int
+    reviewers: int
+    mine: CalibrationEntry | None
+    entries: list[CalibrationEntry]
+    agreement: float | None  # the mean of the pairs' agreement (None below two reviewers)
+    pairs: list[ReviewerPair]
+    disagreed: list[str]  # item keys not every reviewer scored the same

@@ -103,6 +103,7 @@ def score_and_store(
     if not card.reviewed:
         for key, value in values.items():
             setattr(card, key, value)
+        card.effective_total = effective_total(card)
     session.commit()
     return ScoreOutcome(card.id, True, len(segments), newest)
 

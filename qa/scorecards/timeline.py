@@ -95,3 +95,18 @@ def gaps(intervals: Sequence[Interval], at_least: float) -> list[Interval]:
 def speech_of(spoken: Iterable[Spoken], side: str | None = None) -> list[Interval]:
     """Merged speech intervals of one side (or both)."""
     return merged(i for s in spoken if side is None or s.side == side for i in s.speech)
+
+
+def on_recording_clock(leg: str, leg_start: float, answer_delay: float | None) -> float | None:
+    """Where an utterance is in the call's recording, in seconds (None: not in the recording).
+
+    Call control records the bridge from the moment the agent joins it, the moment the agent's leg
+    is tapped, so an agent leg's clock is the recording's; the caller's leg was tapped when the call
+    entered, ``answer_delay`` seconds earlier (None: nobody answered, nothing was recorded). What the
+    caller said before (the IVR) is not in the recording. A transferred-to agent's leg is placed as
+    the first agent's, and a pause for card data shifts what follows: both are approximations.
+    """
+    if answer_delay is None:
+        return None
+    at = leg_start if side_of(leg) == AGENT else leg_start - answer_delay
+    return round(at, 3) if at >= 0 else None

@@ -7,6 +7,7 @@ import logging
 from config.db import make_engine, make_session_factory
 from config.jobs import celery_app
 from config.settings import load_settings
+from telephony.recording.files import recordings_dir
 from telephony.recording.retention import purge_recordings
 
 log = logging.getLogger(__name__)
@@ -17,10 +18,8 @@ PURGE = "voxdesk.telephony.purge_recordings"
 @celery_app.task(name=PURGE)
 def purge_recordings_job() -> int:
     """Delete expired recordings of Voxdesk's Asterisk; returns how many went."""
-    from telephony.sandbox import AsteriskSandbox
-
     settings = load_settings()
-    directory = AsteriskSandbox(settings).recordings_dir()
+    directory = recordings_dir(settings)
     if directory is None:
         log.info("external Asterisk: its recordings are purged on the PBX, not here")
         return 0

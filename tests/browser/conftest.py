@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.settings import CustomerSettings, RedisSettings, Settings, WebSettings
+from config.telephony_settings import RecordingSettings, TelephonySettings
 from web.app import create_app
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -50,6 +51,7 @@ class LiveApp:
     base_url: str
     secret: str
     session_factory: sessionmaker[Session]
+    recordings_dir: Path  # where the app reads call recordings (telephony.recording.directory)
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +66,11 @@ def live_app(
 ) -> Iterator[LiveApp]:
     """The real app served by uvicorn in a thread on a free loopback port."""
     secret = "browser-secret-" + uuid.uuid4().hex
+    data_dir = tmp_path_factory.mktemp("voxdesk-browser-data")
     settings = Settings(
         database_url=browser_pg_url,
-        data_dir=tmp_path_factory.mktemp("voxdesk-browser-data"),
+        data_dir=data_dir,
+        telephony=TelephonySettings(recording=RecordingSettings(directory=data_dir / "recordings")),
         redis=RedisSettings(url=redis_url),
         web=WebSettings(secret_key=secret),
         customers=CustomerSettings(default_region="US"),
@@ -84,7 +88,9 @@ def live_app(
         time.sleep(0.05)
     engine = make_engine(browser_pg_url)
     try:
-        yield LiveApp(f"http://127.0.0.1:{port}", secret, make_session_factory(engine))
+        yield LiveApp(
+            f"http://127.0.0.1:{port}", secret, make_session_factory(engine), data_dir / "recordings"
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -18,7 +18,7 @@ from config.models import Role
 
 PASSWORD = "console-Sign-in-9x-long"
 ARTIFACTS = Path(os.environ.get("VOXDESK_ARTIFACTS", Path(__file__).parents[2] / "artifacts")) / "screenshots"
-HOMES = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.QA_MANAGER: "/supervisor",
+HOMES = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.QA_MANAGER: "/qa",
          Role.ADMIN: "/supervisor"}  # fmt: skip
 WRONG_PAGE = {Role.AGENT: "/supervisor", Role.SUPERVISOR: "/agent", Role.QA_MANAGER: "/agent",
               Role.ADMIN: "/agent"}  # fmt: skip

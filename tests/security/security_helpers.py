@@ -54,7 +54,8 @@ def make_settings(data_dir: Path, redis_url: str, **extra: Any) -> Settings:
     return Settings(
         database_url=f"sqlite:///{data_dir / 'voxdesk.db'}", data_dir=data_dir, redis={"url": redis_url},
         asterisk={"mode": "external", "ari_url": "http://127.0.0.1:9/ari", "ari_password": "x"},
-        telephony={"key_prefix": f"sec-{uuid.uuid4().hex[:8]}"}, **extra,
+        telephony={"key_prefix": f"sec-{uuid.uuid4().hex[:8]}",
+                   "recording": {"directory": data_dir / "recordings"}}, **extra,
     )  # fmt: skip
 
 

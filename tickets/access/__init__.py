@@ -44,6 +44,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - GET /api/calls/{call}/transcript: supervisors, QA, admins: any call; agents: the call's conversation R,
   a live call they are on, or one the record names them on
 - GET /api/qa/alerts?call_id=: as the call's transcript; ?conversation_id=: R
+- GET /api/calls/records/{call}/recording: as the call's transcript (audited)
+- GET /api/qa/search: supervisors, QA, admins; rows filtered by R
+- GET /api/qa/calls/{call}/review: supervisors, QA, admins (any call; its scorecard as below)
 - POST /api/qa/check: - (console roles); GET/PUT /api/admin/compliance-rules: - (admins)
 - WS /ws/webchat/agent/{id}: R (else closed 4404, as for no chat); an agent takes a pool chat; QA
   watches read-only (frames refused)
@@ -75,7 +78,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - GET /api/qa/scorecards, /qa/scorecards/{id}, /calls/{call}/scorecard, /qa/agents/{agent}/scores:
   supervisors, QA, admins: all; agents: the scorecards of calls they took (their SIP user name), else
   404. PUT /api/qa/scorecards/{id}/review: QA managers and admins; POST .../notes: QA managers,
-  supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``)
+  supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``).
+  GET /api/qa/scorecards/{id}/calibration: supervisors, QA, admins (a QA manager sees the others'
+  results once theirs are in); PUT .../calibration: QA managers and admins, else as PUT .../review
 """
 
 from __future__ import annotations

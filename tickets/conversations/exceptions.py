@@ -16,3 +16,7 @@ class ConversationNotFoundError(ConversationError, errors.NotFoundError):
 
 class InvalidMessageError(ConversationError, errors.InvalidInputError):
     """A message that cannot be stored (empty, too long, closed conversation)."""
+
+
+class InvalidSearchError(ConversationError, errors.InvalidInputError):
+    """A search without a usable phrase (empty, only punctuation, too long)."""

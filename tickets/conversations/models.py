@@ -84,6 +84,9 @@ class Message(Base):
     offset_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     duration_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Derived from ``body`` by tickets.textsearch (GIN-indexed on PostgreSQL); None for rows stored
+    # before the 0800 migration, which the QA search matches on ``body`` instead.
+    search_text: Mapped[str | None] = mapped_column(Text, default=None)
 
     @property
     def delivery(self) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from config.events import Notifier
 from qa.pci import redact_text
+from tickets import textsearch
 from tickets.conversations.events import MessageAdded, MessagesRead
 from tickets.conversations.exceptions import ConversationNotFoundError, InvalidMessageError
 from tickets.conversations.models import AuthorKind, Channel, Conversation, Direction, Message
@@ -130,6 +131,7 @@ def add_message(
         speaker=speaker,
         offset_ms=offset_ms,
         duration_ms=duration_ms,
+        search_text=textsearch.search_document(body),
     )
     session.add(message)
     conversation.last_message_at = now

@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 HOME_OF_ROLE = {
     Role.AGENT: "/agent",
     Role.SUPERVISOR: "/supervisor",
-    Role.QA_MANAGER: "/supervisor",
+    Role.QA_MANAGER: "/qa",
     Role.ADMIN: "/supervisor",
 }
 

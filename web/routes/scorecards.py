@@ -1,5 +1,6 @@
 """Post-call QA scorecards: read (the floor all, an agent their own), review (QA managers, admins),
-coaching notes (QA managers, supervisors, admins), and per-agent scores for analytics.
+coaching notes (QA managers, supervisors, admins), calibration (QA managers score the same call on
+their own; the floor reads the agreement), and per-agent scores for analytics.
 
 Thin: :mod:`qa.scorecards.services` and :mod:`qa.scorecards.reviews` decide. A scorecard the user
 may not see answers 404 like a missing one; one they see but may not change answers 403.
@@ -13,9 +14,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from config.models import Role
-from qa.scorecards import reviews, services
+from qa.scorecards import calibration, reviews, services
 from qa.scorecards.access import Viewer
-from qa.scorecards.schemas import AgentScores, NoteCreate, NotePublic, ReviewUpdate, ScorecardPublic
+from qa.scorecards.schemas import (
+    AgentScores,
+    CalibrationPublic,
+    CalibrationUpdate,
+    NoteCreate,
+    NotePublic,
+    ReviewUpdate,
+    ScorecardPublic,
+)
 from qa.scorecards.services import ScorecardFilter
 from web.access import ScopeDep
 from web.auth import require_roles
@@ -25,6 +34,7 @@ from web.routes.calls.transcripts import CallId
 
 router = APIRouter(tags=["qa"])
 SIGNED_IN = require_roles(Role.AGENT, Role.SUPERVISOR, Role.QA_MANAGER)
+FLOOR = require_roles(Role.SUPERVISOR, Role.QA_MANAGER)
 AgentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 From = Annotated[
     datetime | None, Query(alias="from", description="calls at or after (ISO 8601, UTC if no zone)")
@@ -82,6 +92,20 @@ def review_scorecard(
 def add_note(scorecard_id: IdPath, body: NoteCreate, session: SessionDep, scope: ScopeDep) -> NotePublic:
     """A coaching note for the agent (QA managers, supervisors, admins)."""
     return reviews.add_note(session, _viewer(scope), scorecard_id, body)
+
+
+@router.get("/api/qa/scorecards/{scorecard_id}/calibration", dependencies=[FLOOR])
+def get_calibration(scorecard_id: IdPath, session: SessionDep, scope: ScopeDep) -> CalibrationPublic:
+    """Every reviewer's own results and their agreement (a QA manager: once theirs are in)."""
+    return calibration.calibration_of(session, _viewer(scope), scorecard_id)
+
+
+@router.put("/api/qa/scorecards/{scorecard_id}/calibration", dependencies=[SIGNED_IN])
+def submit_calibration(
+    scorecard_id: IdPath, body: CalibrationUpdate, session: SessionDep, scope: ScopeDep
+) -> CalibrationPublic:
+    """The signed-in QA manager's own result of every item, for calibration (QA managers, admins)."""
+    return calibration.submit(session, _viewer(scope), scorecard_id, body)
 
 
 @router.get("/api/qa/agents/{agent}/scores", dependencies=[SIGNED_IN])

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0860"
-down_revision = "0730"
+down_revision = "0800"
 branch_labels = None
 depends_on = None
 
