@@ -70,7 +70,11 @@ def test_the_try_box_checks_rules_that_are_not_saved_and_saves_nothing(secure_ap
     )
     answer = secure_app.client.post(
         "/api/admin/compliance-rules/check",
-        json={"yaml": rules, "text": "I can give you a free upgrade to business class.", "channel": "webchat"},
+        json={
+            "yaml": rules,
+            "text": "I can give you a free upgrade to business class.",
+            "channel": "webchat",
+        },
         headers=secure_app.bearer("admin"),
     )
     assert answer.status_code == 200, answer.text
@@ -145,4 +149,6 @@ def test_admin_js_never_writes_html_from_data() -> None:
     static = Path(__file__).resolve().parents[2] / "web" / "console" / "static"
     for script in static.glob("admin*.js"):
         code = script.read_text(encoding="utf-8")
-        assert "innerHTML" not in code and "insertAdjacentHTML" not in code and "outerHTML" not in code, script
+        assert "innerHTML" not in code and "insertAdjacentHTML" not in code and "outerHTML" not in code, (
+            script
+        )

@@ -1,4 +1,4 @@
-"""The admin page: the files and records admins change (rules, routing, IVR flows, users) and the audit log."""
+"""The admin page: the files and records admins change (rules, routing, IVR flows, users), the audit log."""
 
 from __future__ import annotations
 

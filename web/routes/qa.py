@@ -20,9 +20,9 @@ from config.errors import InvalidInputError, NotFoundError
 from config.models import Role
 from qa.alerts.schemas import QaAlertPublic
 from qa.alerts.services import alerts_for
+from qa.compliance.engine import ComplianceEngine
 from qa.compliance.exceptions import ComplianceRuleFileError
 from qa.compliance.model import RuleSet, Utterance
-from qa.compliance.engine import ComplianceEngine
 from qa.compliance.schemas import CheckRequest, FindingPublic, RulesPublic, RulesText, RulesTrial
 from qa.compliance.store import current_engine, parse_rules, rule_book
 from tickets import access

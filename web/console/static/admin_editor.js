@@ -64,6 +64,7 @@ export function yamlEditor(name, { load, validate, save }) {
     area.value = await load();
     return t('admin.loaded');
   }, t('admin.loading'));
+  area.addEventListener('input', () => showOutcome(status, problems, 'warn', t('admin.unsaved')));
   if (validate) $(`${name}-validate`).addEventListener('click', () => run(() => validate(area.value), t('admin.checking')));
   $(`${name}-save`).addEventListener('click', () => run(() => save(area.value), t('admin.saving')));
   $(`${name}-reload`).addEventListener('click', reload);
