@@ -45,6 +45,8 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
   a live call they are on, or one the record names them on
 - GET /api/qa/alerts?call_id=: as the call's transcript; ?conversation_id=: R
 - POST /api/qa/check: - (console roles); GET/PUT /api/admin/compliance-rules: - (admins)
+- POST /api/admin/compliance-rules/check (rules not saved yet, on a sample), GET /api/admin/users,
+  POST /api/routing/{file}/validate, POST /api/ivr/flows/{name}/validate: - (admins)
 - WS /ws/webchat/agent/{id}: R (else closed 4404, as for no chat); an agent takes a pool chat; QA
   watches read-only (frames refused)
 - WS /ws/webchat/visitor: the visitor's own chat (signed visitor token)
