@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
 
 from config.accounts import create_user
-from config.models import Role
+from config.models import Role, User
 from config.sessions import open_session_for
 from tickets.conversations.models import Channel
 from tickets.conversations.services import open_conversation
@@ -201,3 +202,83 @@ def test_an_admin_edits_a_compliance_rule_and_the_next_chat_reply_is_checked_by_
         restored = httpx.put(f"{live_app.base_url}/api/admin/compliance-rules", headers=admin_headers,
                              json={"yaml": original["yaml"]}, timeout=30)  # fmt: skip
         assert restored.status_code == 200, restored.text  # the other browser tests get the rules back
+
+
+def test_an_admin_adds_a_user_puts_them_in_a_group_publishes_an_article_and_finds_it_all_audited(
+    page: Page, live_app: Any
+) -> None:
+    admin, admin_id = _user(live_app, Role.ADMIN)
+    suffix = uuid.uuid4().hex[:6]
+    newcomer, group, title = f"nina-{suffix}", f"Billing {suffix}", f"Refunds {suffix}"
+    _sign_in(page, live_app, admin)
+
+    page.click("#tab-users")
+    page.locator(f"#user-rows tr[data-user='{admin}']").wait_for(timeout=10_000)
+    assert page.locator(f"#user-rows tr[data-user='{admin}'] select").is_disabled()  # not their own role
+    form = page.locator("#user-create")
+    form.locator("[name=username]").fill(newcomer)
+    form.locator("[name=display_name]").fill("<b>Nina</b> Agent")
+    form.locator("[name=role]").select_option("agent")
+    form.locator("[name=password]").fill("nina-Vox-7rq-long-pass")
+    form.locator("button[type=submit]").click()
+    page.locator("#user-status.ok", has_text=f"Added {newcomer}").wait_for(timeout=10_000)
+    assert "SIP password (shown only now)" in page.locator("#user-status").inner_text()
+    row = page.locator(f"#user-rows tr[data-user='{newcomer}']")
+    row.wait_for(timeout=10_000)
+    assert "<b>Nina</b> Agent" in row.inner_text() and row.locator("b").count() == 0  # text, not markup
+
+    page.click("#tab-groups")
+    page.locator("#group-create [name=lead_id] option", has_text=admin).first.wait_for(state="attached")
+    create = page.locator("#group-create")
+    create.locator("[name=name]").fill(group)
+    create.locator("[name=lead_id]").select_option(str(admin_id))
+    create.locator("button[type=submit]").click()
+    page.locator("#group-status.ok", has_text=group).wait_for(timeout=10_000)
+    group_row = page.locator(f"#group-rows tr[data-group='{group}']")
+    group_row.locator(".add-member select").select_option(label=f"<b>Nina</b> Agent ({newcomer})")
+    group_row.locator(".add-member button").click()
+    page.locator("#group-status.ok", has_text="joined").wait_for(timeout=10_000)
+    assert f"({newcomer})" in page.locator(f"#group-rows tr[data-group='{group}'] .members").inner_text()
+
+    page.click("#tab-users")
+    page.locator(f"#user-rows tr[data-user='{newcomer}'] select").select_option("supervisor")
+    page.locator("#user-status.ok", has_text=f"Changed {newcomer}").wait_for(timeout=10_000)
+    page.locator(f"#user-rows tr[data-user='{newcomer}'] button", has_text="Disable").click()
+    page.locator(f"#user-rows tr[data-user='{newcomer}'] .badge", has_text="Disabled").wait_for(
+        timeout=10_000
+    )
+    assert page.locator(f"#user-rows tr[data-user='{newcomer}'] select").input_value() == "supervisor"
+    with live_app.session_factory() as session:  # stored: the user can no longer sign in
+        stored = session.scalars(select(User).where(User.username == newcomer)).one()
+        assert (stored.role, stored.is_active) == (Role.SUPERVISOR, False)
+
+    page.click("#tab-kb")
+    page.locator("#kb-form [name=title]").fill(title)
+    page.locator("#kb-form [name=body]").fill("Refunds reach the card within 5 working days.")
+    page.locator("#kb-form [name=tags]").fill("refunds, billing")
+    page.locator("#kb-form [name=status]").select_option("published")
+    page.locator("#kb-form button[type=submit]").click()
+    page.locator("#kb-status.ok", has_text="version 1").wait_for(timeout=10_000)
+    page.locator("#kb-form [name=title]").fill(title + " (cards)")
+    page.locator("#kb-form button[type=submit]").click()
+    page.locator("#kb-status.ok", has_text="version 2").wait_for(timeout=10_000)
+    page.locator("#kb-rows tr", has_text=f"{title} (cards)").wait_for(timeout=10_000)
+    found = httpx.get(f"{live_app.base_url}/api/kb/search", params={"q": f"Refunds {suffix}"},
+                      headers=_bearer(live_app, admin_id), timeout=10).json()  # fmt: skip
+    assert f"{title} (cards)" in str(found)
+    _shot(page, "admin-kb-en.png")
+
+    page.click("#tab-audit")
+    audit = page.locator("#audit-filter")
+    audit.locator("[name=actor]").fill(admin)
+    audit.locator("[name=action]").fill("PATCH /api/admin/users")
+    audit.locator("button[type=submit]").click()
+    poll_rows = page.locator("#audit-rows tr[data-audit]")
+    poll_rows.first.wait_for(timeout=10_000)
+    actions = poll_rows.all_inner_texts()
+    assert len(actions) == 2 and all("PATCH /api/admin/users" in a and "200" in a for a in actions), actions
+
+    page.goto(f"{live_app.base_url}/lang/zh?next=/admin%23groups")
+    page.locator(f"#group-rows tr[data-group='{group}']").wait_for(timeout=10_000)
+    assert page.locator("#tab-groups").inner_text() == "小组"
+    _shot(page, "admin-groups-zh.png")

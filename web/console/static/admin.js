@@ -1,9 +1,10 @@
 // The admin page: compliance rules (with a "try it" box), routing, IVR flows (YAML beside its
-// diagram), ticket rules, users and the audit log. Each tab loads when first opened; every change
+// diagram), ticket rules, the knowledge base, users, groups and the audit log. Each tab loads when first opened; every change
 // goes through the API, which validates it and applies it without a restart.
 import { api, el, t } from './console.js';
 import { drawDiagram } from './admin_diagram.js';
 import { showFailure, showOutcome, yamlEditor } from './admin_editor.js';
+import { loadArticles, loadGroups, wireArticles, wireGroups } from './admin_desk.js';
 import { loadAudit, loadUsers, wireAudit, wireUsers } from './admin_people.js';
 
 const $ = (id) => document.getElementById(id);
@@ -117,7 +118,9 @@ const loaders = {
   routing: () => routing.reload(),
   ivr: () => loadFlows().catch((error) => showFailure($('ivr-status'), $('ivr-problems'), error)),
   'ticket-rules': () => ticketRules.reload(),
+  kb: loadArticles,
   users: loadUsers,
+  groups: loadGroups,
   audit: () => loadAudit(),
 };
 const loaded = new Set();
@@ -146,5 +149,7 @@ $('try-run').addEventListener('click', tryRules);
 $('routing-file').addEventListener('change', () => routing.reload());
 $('ivr-flow').addEventListener('change', () => ivr.reload());
 wireUsers();
+wireGroups();
+wireArticles();
 wireAudit();
 open(location.hash.slice(1));
