@@ -31,11 +31,12 @@ function groupRow(group, members, users, names) {
 async function changeMembers(group, call, message) {
   try {
     await call();
-    showOutcome($('group-status'), null, 'ok', message);
+    await loadGroups();
+    showOutcome($('group-status'), null, 'ok', message); // said once the table shows it
   } catch (error) {
     showFailure($('group-status'), null, error);
+    await loadGroups();
   }
-  await loadGroups();
 }
 
 export async function loadGroups() {
@@ -60,12 +61,12 @@ export function wireGroups() {
     if (form.get('lead_id')) body.lead_id = Number(form.get('lead_id'));
     try {
       const made = await api('/api/desk/groups', { method: 'POST', body });
-      showOutcome($('group-status'), null, 'ok', t('admin.group_created', { group: made.name }));
       event.target.reset();
+      await loadGroups();
+      showOutcome($('group-status'), null, 'ok', t('admin.group_created', { group: made.name }));
     } catch (error) {
       showFailure($('group-status'), null, error);
     }
-    await loadGroups();
   });
 }
 
@@ -117,10 +118,10 @@ export function wireArticles() {
         ? await api(`/api/kb/articles/${editing.id}`, { method: 'PATCH', body: { ...body, base_version: editing.version } })
         : await api('/api/kb/articles', { method: 'POST', body });
       edit(saved);
+      await loadArticles();
       showOutcome($('kb-status'), null, 'ok', t('admin.kb_saved', { version: saved.version }));
     } catch (error) {
       showFailure($('kb-status'), null, error);
     }
-    await loadArticles();
   });
 }

@@ -22,11 +22,12 @@ function userRow(user) {
 async function changeUser(user, change) {
   try {
     await api(`/api/admin/users/${user.id}`, { method: 'PATCH', body: change });
+    await loadUsers();
     showOutcome($('user-status'), null, 'ok', t('admin.user_changed', { name: user.username }));
   } catch (error) {
     showFailure($('user-status'), null, error);
+    await loadUsers();
   }
-  await loadUsers();
 }
 
 export async function loadUsers() {
@@ -46,12 +47,12 @@ export function wireUsers() {
     try {
       const made = await api('/api/admin/users', { method: 'POST', body });
       const sip = made.sip && made.sip.password ? ` ${t('admin.sip_once', { password: made.sip.password })}` : '';
-      showOutcome($('user-status'), null, 'ok', t('admin.user_created', { name: made.username }) + sip);
       event.target.reset();
+      await loadUsers();
+      showOutcome($('user-status'), null, 'ok', t('admin.user_created', { name: made.username }) + sip);
     } catch (error) {
       showFailure($('user-status'), null, error);
     }
-    await loadUsers();
   });
 }
 
