@@ -55,3 +55,9 @@ class RulesPublic(BaseModel):
         default_factory=list,
         description="Why a file edited by hand cannot be used (the last good rules apply)",
     )
+
+
+class RulesTrial(CheckRequest):
+    """A text to check against rules not saved yet (the admin page's "try it" box)."""
+
+    yaml: str = Field(max_length=MAX_RULES_BYTES, description="The whole compliance rules file to try")

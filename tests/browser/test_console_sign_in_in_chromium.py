@@ -19,7 +19,7 @@ from config.models import Role
 PASSWORD = "console-Sign-in-9x-long"
 ARTIFACTS = Path(os.environ.get("VOXDESK_ARTIFACTS", Path(__file__).parents[2] / "artifacts")) / "screenshots"
 HOMES = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.QA_MANAGER: "/qa",
-         Role.ADMIN: "/supervisor"}  # fmt: skip
+         Role.ADMIN: "/admin"}  # fmt: skip
 WRONG_PAGE = {Role.AGENT: "/supervisor", Role.SUPERVISOR: "/agent", Role.QA_MANAGER: "/agent",
               Role.ADMIN: "/agent"}  # fmt: skip
 FORBIDDEN = {"en": "This page is not for your role", "zh": "您的角色无权打开此页面"}

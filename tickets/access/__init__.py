@@ -48,6 +48,8 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - GET /api/qa/search: supervisors, QA, admins; rows filtered by R
 - GET /api/qa/calls/{call}/review: supervisors, QA, admins (any call; its scorecard as below)
 - POST /api/qa/check: - (console roles); GET/PUT /api/admin/compliance-rules: - (admins)
+- POST /api/admin/compliance-rules/check (rules not saved yet, on a sample), GET /api/admin/users,
+  POST /api/routing/{file}/validate, POST /api/ivr/flows/{name}/validate: - (admins)
 - WS /ws/webchat/agent/{id}: R (else closed 4404, as for no chat); an agent takes a pool chat; QA
   watches read-only (frames refused)
 - WS /ws/webchat/visitor: the visitor's own chat (signed visitor token)

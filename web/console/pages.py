@@ -25,7 +25,7 @@ HOME_OF_ROLE = {
     Role.AGENT: "/agent",
     Role.SUPERVISOR: "/supervisor",
     Role.QA_MANAGER: "/qa",
-    Role.ADMIN: "/supervisor",
+    Role.ADMIN: "/admin",
 }
 
 

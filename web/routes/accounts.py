@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.accounts import (
     AccountError,
     add_user,
+    list_users,
     public_name_of,
     rotate_sip_password,
     set_password,
@@ -24,7 +25,7 @@ from config.accounts import (
     update_user,
 )
 from config.errors import InvalidInputError, NotFoundError, WeakPasswordError
-from config.models import Role
+from config.models import Role, User
 from config.settings import Settings
 from telephony.commands.schemas import ReloadSipEndpoints
 from telephony.sandbox.agents import BROWSER_SUFFIX
@@ -127,6 +128,12 @@ def reload_endpoints(commands: CommandSender, actor: str) -> str:
     return commands.send(ReloadSipEndpoints(actor=actor)).command_id
 
 
+@router.get("/api/admin/users", dependencies=[ADMINS])
+def read_users(session: SessionDep) -> list[UserPublic]:
+    """Every user with their role and whether they may sign in."""
+    return [_public(user) for user in list_users(session)]
+
+
 @router.post("/api/admin/users", status_code=201, dependencies=[ADMINS])
 def create_user_account(
     body: UserCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep,
@@ -210,6 +217,10 @@ def change_user(
         session.rollback()
         raise
     session_lookup(request.app.state).cache.forget_user(user_id)  # other processes: within seconds
+    return _public(user)
+
+
+def _public(user: User) -> UserPublic:
     return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                       is_active=user.is_active)  # fmt: skip
 

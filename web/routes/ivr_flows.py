@@ -7,8 +7,6 @@ in the data dir and switches new calls to it without a restart; the running flow
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +14,7 @@ from config.models import Role
 from telephony.admin_config import ivr_flow_path
 from telephony.commands.schemas import ReloadIvrFlow
 from telephony.ivr import Flow, FlowStore
+from telephony.ivr.diagram import FlowDiagram, flow_diagram
 from telephony.ivr.flow_source import check_queues
 from telephony.ivr.service import MAX_FLOW_BYTES
 from web.auth import CurrentPrincipal, require_roles
@@ -39,6 +38,12 @@ class FlowPublic(BaseModel):
     nodes: int
     languages: list[str]
     yaml: str
+
+
+class FlowValid(BaseModel):
+    valid: bool
+    nodes: int
+    diagram: FlowDiagram = Field(description="the nodes and their edges (DTMF keys, keywords) to draw")
 
 
 class FlowQueued(FlowPublic):
@@ -74,11 +79,11 @@ def get_flow(name: str, request: Request, settings: SettingsDep) -> FlowPublic:
 
 
 @router.post("/{name}/validate", dependencies=[ADMINS])
-def validate_flow(name: str, body: FlowText, queue_ids: QueueIdsDep) -> dict[str, Any]:
-    """Check a flow (nodes, and the queues it sends callers to) without storing it."""
+def validate_flow(name: str, body: FlowText, queue_ids: QueueIdsDep) -> FlowValid:
+    """Check a flow (nodes, and the queues it sends callers to) without storing it; its diagram."""
     flow = FlowStore.validate(name, body.yaml)
     check_queues(flow, queue_ids)
-    return {"valid": True, "nodes": len(flow.nodes)}
+    return FlowValid(valid=True, nodes=len(flow.nodes), diagram=flow_diagram(flow))
 
 
 @router.put("/{name}", status_code=202, dependencies=[ADMINS])

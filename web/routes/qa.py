@@ -6,6 +6,8 @@
 - ``POST /api/qa/check``: any console role; the forbidden rules in effect against a text.
 - ``GET``/``PUT /api/admin/compliance-rules``: admins; a PUT is validated first (422 with every
   problem as "where: why") and applies to the next utterance in every process, without a restart.
+- ``POST /api/admin/compliance-rules/check``: admins; what rules not saved yet (the editor's text)
+  find in a sample text: the admin page's "try it" box. Nothing is stored.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from config.errors import InvalidInputError, NotFoundError
 from config.models import Role
 from qa.alerts.schemas import QaAlertPublic
 from qa.alerts.services import alerts_for
+from qa.compliance.engine import ComplianceEngine
 from qa.compliance.exceptions import ComplianceRuleFileError
 from qa.compliance.model import RuleSet, Utterance
-from qa.compliance.schemas import CheckRequest, FindingPublic, RulesPublic, RulesText
-from qa.compliance.store import current_engine, rule_book
+from qa.compliance.schemas import CheckRequest, FindingPublic, RulesPublic, RulesText, RulesTrial
+from qa.compliance.store import current_engine, parse_rules, rule_book
 from tickets import access
 from web.access import ScopeDep
 from web.auth import CurrentPrincipal, require_roles
@@ -58,12 +61,15 @@ async def list_alerts(
     return [QaAlertPublic.model_validate(row) for row in rows]
 
 
+def _findings(engine: ComplianceEngine, body: CheckRequest) -> list[FindingPublic]:
+    findings = engine.check(Utterance(body.speaker, body.text), channel=body.channel, queue=body.queue)
+    return [FindingPublic.of(f) for f in findings]
+
+
 @router.post("/api/qa/check", dependencies=[CONSOLE])
 def check_text(body: CheckRequest, settings: SettingsDep) -> list[FindingPublic]:
     """What the forbidden rules in effect find in ``text`` (nothing is stored)."""
-    engine = current_engine(settings)
-    findings = engine.check(Utterance(body.speaker, body.text), channel=body.channel, queue=body.queue)
-    return [FindingPublic.of(f) for f in findings]
+    return _findings(current_engine(settings), body)
 
 
 @router.get("/api/admin/compliance-rules", dependencies=[ADMINS])
@@ -86,3 +92,10 @@ def replace_compliance_rules(body: RulesText, settings: SettingsDep) -> RulesPub
     """Validate and save the rules; the next utterance of every call and chat is judged by them."""
     rules = rule_book(settings.data_dir).replace(body.yaml)
     return RulesPublic(yaml=body.yaml, rules=rules, saved=True)
+
+
+@router.post("/api/admin/compliance-rules/check", dependencies=[ADMINS])
+def try_compliance_rules(body: RulesTrial) -> list[FindingPublic]:
+    """What ``yaml`` (validated as a PUT would, 422 otherwise) finds in ``text``; nothing is saved."""
+    # Example vectors come from the shared encoder's cache, so building an engine per try is cheap.
+    return _findings(ComplianceEngine(parse_rules(body.yaml)), body)

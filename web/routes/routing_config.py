@@ -1,5 +1,7 @@
 """Queues and routing rules through the API: read (supervisors), validate and replace (admins).
 
+``POST /api/routing/{file}/validate`` checks a text without saving it (the admin page's Validate).
+
 Like IVR flows: validated here (422 naming each problem), then queued for call control, which
 validates again, writes the file in the data dir and routes new decisions by it without a restart.
 """
@@ -36,6 +38,11 @@ class RoutingPublic(BaseModel):
     yaml: str
 
 
+class RoutingValid(BaseModel):
+    valid: bool
+    queues: list[str]
+
+
 class RoutingQueued(RoutingPublic):
     command_id: str = Field(description="the controller's switch to this file; a refusal is announced")
 
@@ -46,6 +53,15 @@ def get_routing_file(file: RoutingFile, request: Request, settings: SettingsDep)
     source = routing_source(request, settings)
     config = source.current()
     return RoutingPublic(file=file, queues=sorted(config.queues), yaml=source.text_of(file))
+
+
+@router.post("/{file}/validate", dependencies=[ADMINS])
+def validate_routing_file(
+    file: RoutingFile, body: RoutingText, request: Request, settings: SettingsDep
+) -> RoutingValid:
+    """Check ``file`` against the other one as it is on disk (422 naming each problem); nothing is saved."""
+    config = routing_source(request, settings).validate(file, body.yaml)
+    return RoutingValid(valid=True, queues=sorted(config.queues))
 
 
 @router.put("/{file}", status_code=202, dependencies=[ADMINS])

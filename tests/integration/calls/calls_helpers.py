@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from config.db import make_engine, make_session_factory, session_scope
 from config.telephony_settings import TelephonySettings
-from telephony.admin_config import load_routing_config
+from telephony.admin_config import RoutingSource
 from telephony.calls.model import Call
 from telephony.commands.bus import send_command
 from telephony.commands.schemas import AgentLogin, Command
@@ -149,11 +149,14 @@ class RunningController:
         def serve() -> None:
             self.loop = asyncio.new_event_loop()
             factory = make_session_factory(make_engine(self.db_url))
+            # A routing source, as in production: admins' ReplaceRoutingFile commands are applied.
+            source = RoutingSource(self.routing_dir)
             self.controller = Controller(
                 self.settings,
                 self.ari,
                 REDIS_URL,
-                routing=load_routing_config(self.routing_dir),
+                routing=source.current(),
+                routing_source=source,
                 prompts=self.prompts,
                 flow_path=self.flow_path,
                 session_factory=factory,

@@ -101,7 +101,8 @@ def test_a_good_flow_is_queued_for_call_control_which_owns_the_file(
 ) -> None:
     edited = GOOD.replace("Thank you for calling Voxdesk.", "Welcome to Voxdesk.")
     validated = client.post("/api/ivr/flows/main/validate", json={"yaml": edited}, headers=auth(Role.ADMIN))
-    assert validated.json() == {"valid": True, "nodes": 22}
+    assert (validated.json()["valid"], validated.json()["nodes"]) == (True, 22)
+    assert len(validated.json()["diagram"]["nodes"]) == 22  # drawn beside the YAML on the admin page
     response = client.put("/api/ivr/flows/main", json={"yaml": edited}, headers=auth(Role.ADMIN))
     assert response.status_code == 202 and "Welcome to Voxdesk." in response.json()["yaml"]
     [command] = queued(redis_url)
