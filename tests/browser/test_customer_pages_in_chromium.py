@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from channel_senders import RecordingSmsProvider
-from conftest import LiveApp
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy.orm import Session
@@ -94,7 +93,7 @@ def sms_customer(session: Session, says: str) -> Conversation:
     return conversation
 
 
-def survey_link(live_app: LiveApp, sms: RecordingSmsProvider) -> tuple[int, str]:
+def survey_link(live_app: Any, sms: RecordingSmsProvider) -> tuple[int, str]:
     """A survey offered to a customer and sent by SMS; its id and the link the customer got."""
     with live_app.session_factory() as session:
         conversation = sms_customer(session, "Thanks for the refund")
@@ -104,7 +103,7 @@ def survey_link(live_app: LiveApp, sms: RecordingSmsProvider) -> tuple[int, str]
         return survey.id, sms.last_link()
 
 
-def test_a_customer_answers_the_survey_from_the_link_in_the_sms_once(phone: Page, live_app: LiveApp) -> None:
+def test_a_customer_answers_the_survey_from_the_link_in_the_sms_once(phone: Page, live_app: Any) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     sms = RecordingSmsProvider()
     survey_id, link = survey_link(live_app, sms)
@@ -134,7 +133,7 @@ def test_a_customer_answers_the_survey_from_the_link_in_the_sms_once(phone: Page
 
 
 def test_a_survey_link_with_the_token_in_its_query_works_and_a_forged_one_says_so(
-    phone: Page, live_app: LiveApp
+    phone: Page, live_app: Any
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     sms = RecordingSmsProvider()
@@ -161,7 +160,7 @@ def test_a_survey_link_with_the_token_in_its_query_works_and_a_forged_one_says_s
     assert phone.text_content("#outcome-title") == "This link does not work"
 
 
-def solved_ticket_link(live_app: LiveApp, says: str, subject: str, reply: str) -> tuple[int, str]:
+def solved_ticket_link(live_app: Any, says: str, subject: str, reply: str) -> tuple[int, str]:
     """A ticket with a public reply and an internal note, solved; the link in the SMS that told its
     customer (the job's body, run here); the ticket's id and that link."""
     sms = RecordingSmsProvider()
@@ -191,7 +190,7 @@ def solved_ticket_link(live_app: LiveApp, says: str, subject: str, reply: str) -
 
 
 def test_the_progress_page_shows_the_public_reply_as_text_and_never_the_internal_note(
-    phone: Page, live_app: LiveApp
+    phone: Page, live_app: Any
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     reply = f"Your refund is on its way. {MARKUP}"
