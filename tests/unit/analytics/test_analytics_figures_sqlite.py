@@ -1,0 +1,36 @@
+"""Every analytics figure on SQLite (the rollups inline) against the hand-computed week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from analytics_dataset import check_report, seed
+from sqlalchemy import Engine
+
+from config.db import Base, make_engine, make_session_factory
+from voxdesk.modules import import_models
+from web.analytics.kpis import Period, report
+
+WEEK = Period(date(2026, 11, 2), date(2026, 11, 8))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    import_models()
+    engine = make_engine(f"sqlite:///{tmp_path / 'analytics.db'}")
+    Base.metadata.create_all(engine)
+    with make_session_factory(engine)() as session:
+        seed(session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+def test_every_figure_of_the_week_matches_the_hand_computed_one(engine: Engine) -> None:
+    with engine.connect() as connection:
+        figures = report(connection, WEEK)
+    assert figures["from_rollups"] is False
+    check_report(figures)
