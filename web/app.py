@@ -20,6 +20,7 @@ from web.limits import BodySizeLimitMiddleware
 from web.routes import (
     accounts,
     alerts,
+    analytics,
     audit,
     call_conversations,
     calls,
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ticket_rules.router)
     app.include_router(qa.router)
     app.include_router(scorecards.router)
+    app.include_router(analytics.router)
     return app

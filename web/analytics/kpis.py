@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, and_, desc, func, select
+from sqlalchemy import BigInteger, Connection, Float, FromClause, and_, cast, desc, func, select
 
 from config.models import SipCredential, User
 from web.analytics.facts import SERVICE_LEVEL_S
@@ -64,8 +64,15 @@ def _in(table: FromClause, period: Period) -> Any:
     return and_(table.c.day >= period.start, table.c.day <= period.end)
 
 
+FRACTIONAL = ("score", "total")
+
+
 def _sum(table: FromClause, *names: str) -> list[Any]:
-    return [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
+    """Sums as plain numbers (PostgreSQL sums integers as NUMERIC): seconds and scores as floats."""
+    return [
+        cast(func.coalesce(func.sum(table.c[name]), 0), Float if name.endswith("_s") or name in FRACTIONAL else BigInteger).label(name)
+        for name in names
+    ]
 
 
 def call_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
