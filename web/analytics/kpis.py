@@ -53,7 +53,7 @@ class Rollups:
         self.views = current_views(connection)
 
     def __getitem__(self, name: str) -> FromClause:
-        return source(self.connection, name, self.views)
+        return source(name, self.views)
 
     @property
     def from_views(self) -> bool:

@@ -12,11 +12,13 @@ definition is rebuilt by the next refresh and is not read meanwhile.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, column, func, select, table, text
+from sqlalchemy import Connection, FromClause, Subquery, TableClause, column, func, select, table, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select
 
 from web.analytics import facts
@@ -111,8 +113,26 @@ def view_name(name: str) -> str:
 
 
 def _compiled(connection: Connection, rollup: Rollup) -> str:
-    statement = rollup.build().compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    return _compiled_for(connection.dialect.name, rollup.name)
+
+
+@lru_cache(maxsize=32)
+def _compiled_for(dialect_name: str, name: str) -> str:
+    """A rollup's SQL (the definition does not change while a process runs: compiled once)."""
+    dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
+    statement = ROLLUPS[name].build().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     return str(statement)
+
+
+@lru_cache(maxsize=16)
+def _view(name: str) -> TableClause:
+    columns = [column(each.name) for each in ROLLUPS[name].build().selected_columns]
+    return table(view_name(name), *columns)
+
+
+@lru_cache(maxsize=16)
+def _inline(name: str) -> Subquery:
+    return ROLLUPS[name].build().subquery(view_name(name))
 
 
 def _digest(sql: str) -> str:
@@ -138,13 +158,9 @@ def current_views(connection: Connection) -> set[str]:
     }
 
 
-def source(connection: Connection, name: str, views: set[str]) -> FromClause:
+def source(name: str, views: set[str]) -> FromClause:
     """Where to read a rollup: its view when current, else the grouped SELECT inline."""
-    rollup = ROLLUPS[name]
-    if name in views:
-        columns = [column.name for column in rollup.build().selected_columns]
-        return table(view_name(name), *[column(each) for each in columns])
-    return rollup.build().subquery(view_name(name))
+    return _view(name) if name in views else _inline(name)
 
 
 def refresh_views(connection: Connection) -> list[str]:
