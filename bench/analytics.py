@@ -50,7 +50,7 @@ GENERATE = [
             ivr_path, ivr_choice, queue_id, first_queue_id, agent_id, disposition, offered_at, queued_at,
             answered_at, abandoned_at, ended_at, queue_wait_s, talk_s, hold_s, wrap_up_s, missed_offers,
             callback_requested, created_at)
-        SELECT 'b' || g, 'inbound', '', '1000', (1 + (g * 7919) % 100000)::text, '[]',
+        SELECT 'b' || g, 'inbound', '', '1000', (1 + (g::bigint * 7919) % 100000)::text, '[]',
             ({reasons})[1 + g % 10], CASE WHEN o < 0.03 THEN NULL ELSE ({queues})[1 + g % 4] END,
             CASE WHEN o < 0.03 THEN NULL WHEN o > 0.97 THEN ({queues})[1 + (g + 1) % 4] ELSE ({queues})[1 + g % 4] END,
             CASE WHEN o >= 0.10 THEN 'sip' || (1 + g % {agents}) END,
@@ -63,7 +63,7 @@ GENERATE = [
                      timestamptz '{first}' + (g::float / {calls} * 365) * interval '1 day' AS at
               FROM generate_series(1, {calls}) g) s"""),
     ("conversations", """INSERT INTO conversations (customer_id, channel, subject, status, created_at, last_message_at, flags)
-        SELECT 1 + (g * 7919) % 100000, ({channels})[2 + g % 4], '', 'open', at, at, '{{}}'
+        SELECT 1 + (g::bigint * 7919) % 100000, ({channels})[2 + g % 4], '', 'open', at, at, '{{}}'
         FROM (SELECT g, timestamptz '{first}' + (g::float / {conversations} * 365) * interval '1 day' AS at
               FROM generate_series(1, {conversations}) g) s"""),
     ("tickets", """INSERT INTO tickets (subject, description, status, priority, business_area, channel, source,
@@ -71,7 +71,7 @@ GENERATE = [
             updated_at, first_response_at, escalation_level, search_text)
         SELECT 'ticket ' || g, '', (ARRAY['solved','closed','open','pending'])[1 + g % 4], 'normal', 'general',
             CASE WHEN g % 2 = 0 THEN 'voice' ELSE ({channels})[2 + (g / 2) % 4] END, 'agent',
-            1 + (g * 7919) % 100000,
+            1 + (g::bigint * 7919) % 100000,
             CASE WHEN g % 2 = 1 AND g / 2 < {conversations} THEN 1 + g / 2 END,
             CASE WHEN g % 2 = 0 AND g / 2 <= {calls} THEN 'b' || (g / 2) END,
             json_build_array(({reasons})[1 + g % 10]), '{{}}', '{{}}', 'bench', at, at,

@@ -11,7 +11,7 @@ from config.secrets_store import get_or_create_secret
 from config.settings import Settings, load_settings
 from web.api_docs import install_api_docs
 from web.audit import AuditMiddleware
-from web.console import agent_page, supervisor_page
+from web.console import agent_page, analytics_page, supervisor_page
 from web.console import pages as console_pages
 from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_pages.router)
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
+    app.include_router(analytics_page.router)
     app.include_router(wallboard.router)
     app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_api_docs(app)
