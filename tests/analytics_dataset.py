@@ -206,3 +206,7 @@ def check_report(report: dict[str, Any]) -> None:
         if n
     }
     assert cells == EXPECTED_HEATMAP_CELLS
+
+
+BILLING_HEATMAP_CELLS = {(1, 9): 1, (3, 16): 1, (5, 10): 1}  # c2, c7 and the e-mail E2
+VOICE_CONTACTS = 8

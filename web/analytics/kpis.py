@@ -105,7 +105,7 @@ def _call_kpis(row: dict[str, Any]) -> dict[str, Any]:
 
 def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     """Contacts, FCR, channel share and the top reasons with satisfaction and resolution."""
-    t = rollups["contacts_hourly"]
+    t = rollups["contacts_daily"]
     conn = rollups.connection
     total = conn.execute(select(*_sum(t, "contacts", "issue", "fcr")).where(_in(t, period))).one()
     channels = conn.execute(
@@ -240,11 +240,10 @@ def heatmap(
     rollups: Rollups, period: Period, reason: str | None = None, channel: str | None = None
 ) -> list[list[int]]:
     """Contacts per ISO weekday (rows, Monday first) and UTC hour (columns), optionally one reason or channel."""
-    t = rollups["contacts_hourly"]
+    # Unfiltered, the per-hour totals (a few rows a day); a reason or channel needs the finer rollup.
+    t = rollups["contacts_hourly" if reason or channel else "contact_hours"]
     weekday = iso_weekday(t.c.day)
-    query = (
-        select(weekday, t.c.hour, func.sum(t.c.contacts)).where(_in(t, period)).group_by(weekday, t.c.hour)
-    )
+    query = select(weekday, t.c.hour, *_sum(t, "contacts")).where(_in(t, period)).group_by(weekday, t.c.hour)
     if reason:
         query = query.where(t.c.reason == reason)
     if channel:

@@ -1,20 +1,22 @@
 """The rollups every analytics figure is summed from: one small grouped table per subject.
 
-On PostgreSQL each rollup is a materialized view (``analytics_*``), refreshed by the Celery job
-:data:`REFRESH_TASK` (``web.analytics.tasks``), so a page sums a few thousand rows per month of data
-instead of scanning every call and ticket. Elsewhere (SQLite), and on PostgreSQL before the first
-refresh, the same grouped SELECT runs inline: the figures are identical, only slower.
+On PostgreSQL each rollup is a materialized view (``analytics_*``), refreshed by the Celery job in
+:mod:`web.analytics.tasks`, so a page sums a few thousand rows per month of data instead of scanning
+every call and ticket. Elsewhere (SQLite), and on PostgreSQL before the first refresh, the same
+grouped SELECT runs inline: the figures are identical, only slower.
 
-A view records the hash of the SELECT it was built from (its comment); a view built from an older
-definition is rebuilt by the next refresh and is not read meanwhile.
+Some rollups are coarser sums of another (contacts per day from contacts per hour): as views they
+read the finer view, so the expensive one (the repeat-contact window over every contact) is
+computed once per refresh. A view records the hash of the SQL it was built from (its comment); one
+built from an older definition is rebuilt, with the views that read it, and is not read meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, FromClause, Subquery, TableClause, column, func, select, table, text
@@ -23,21 +25,23 @@ from sqlalchemy.sql import Select
 
 from web.analytics import facts
 
+Sources = Callable[[str], FromClause]
+"""Where a derived rollup reads the rollup it sums: its view, or its SELECT inline."""
+
 
 def _sums(source: Any, *names: str) -> list[Any]:
     return [func.sum(source.c[name]).label(name) for name in names]
 
 
-def _calls_daily() -> Select[Any]:
+def _calls_daily(_: Sources) -> Select[Any]:
     c = facts.call_facts().subquery("f")
-    return select(
-        c.c.day, c.c.queue_id, c.c.reason, func.count().label("offered"),
-        *_sums(c, "queued", "answered", "answered_queued", "abandoned", "abandoned_ivr", "in_time", "late_abandoned", "wait_s",
-               "handle_s", "callback", "callback_answered", "transferred"),
-    ).group_by(c.c.day, c.c.queue_id, c.c.reason)  # fmt: skip
+    names = ("queued", "answered", "answered_queued", "abandoned", "abandoned_ivr", "in_time", "late_abandoned",
+             "wait_s", "handle_s", "callback", "callback_answered", "transferred")  # fmt: skip
+    columns = (c.c.day, c.c.queue_id, c.c.reason)
+    return select(*columns, func.count().label("offered"), *_sums(c, *names)).group_by(*columns)
 
 
-def _agents_daily() -> Select[Any]:
+def _agents_daily(_: Sources) -> Select[Any]:
     c = facts.call_facts().subquery("f")
     return (
         select(c.c.day, c.c.agent_id, *_sums(c, "answered", "handle_s", "transferred"))
@@ -46,30 +50,37 @@ def _agents_daily() -> Select[Any]:
     )
 
 
-def _contacts_hourly() -> Select[Any]:
+def _contacts_hourly(_: Sources) -> Select[Any]:
     c = facts.contact_facts().subquery("f")
-    return select(
-        c.c.day, c.c.hour, c.c.channel, c.c.reason, func.count().label("contacts"),
-        *_sums(c, "handled", "issue", "fcr"),
-    ).group_by(c.c.day, c.c.hour, c.c.channel, c.c.reason)  # fmt: skip
+    columns = (c.c.day, c.c.hour, c.c.channel, c.c.reason)
+    return select(*columns, func.count().label("contacts"), *_sums(c, "handled", "issue", "fcr")).group_by(*columns)
 
 
-def _tickets_daily() -> Select[Any]:
+def _contacts_daily(sources: Sources) -> Select[Any]:
+    c = sources("contacts_hourly")
+    columns = (c.c.day, c.c.channel, c.c.reason)
+    return select(*columns, *_sums(c, "contacts", "handled", "issue", "fcr")).group_by(*columns)
+
+
+def _contact_hours(sources: Sources) -> Select[Any]:
+    c = sources("contacts_hourly")
+    return select(c.c.day, c.c.hour, *_sums(c, "contacts")).group_by(c.c.day, c.c.hour)
+
+
+def _tickets_daily(_: Sources) -> Select[Any]:
     t = facts.ticket_facts().subquery("f")
-    return select(
-        t.c.day, t.c.channel, t.c.reason, func.count().label("tickets"),
-        *_sums(t, "resolved", "reopened", "responded", "response_s"),
-    ).group_by(t.c.day, t.c.channel, t.c.reason)  # fmt: skip
+    columns = (t.c.day, t.c.channel, t.c.reason)
+    names = ("resolved", "reopened", "responded", "response_s")
+    return select(*columns, func.count().label("tickets"), *_sums(t, *names)).group_by(*columns)
 
 
-def _csat_daily() -> Select[Any]:
+def _csat_daily(_: Sources) -> Select[Any]:
     s = facts.survey_facts().subquery("f")
-    return select(
-        s.c.day, s.c.channel, s.c.reason, func.count().label("answers"), *_sums(s, "score", "satisfied")
-    ).group_by(s.c.day, s.c.channel, s.c.reason)
+    columns = (s.c.day, s.c.channel, s.c.reason)
+    return select(*columns, func.count().label("answers"), *_sums(s, "score", "satisfied")).group_by(*columns)
 
 
-def _csat_agents_daily() -> Select[Any]:
+def _csat_agents_daily(_: Sources) -> Select[Any]:
     s = facts.survey_facts().subquery("f")
     return (
         select(s.c.day, s.c.agent_user_id, func.count().label("answers"), *_sums(s, "score", "satisfied"))
@@ -78,28 +89,31 @@ def _csat_agents_daily() -> Select[Any]:
     )
 
 
-def _qa_daily() -> Select[Any]:
+def _qa_daily(_: Sources) -> Select[Any]:
     q = facts.scorecard_facts().subquery("f")
-    return select(q.c.day, q.c.agent_id, func.count().label("scored"), *_sums(q, "total")).group_by(
-        q.c.day, q.c.agent_id
-    )
+    columns = (q.c.day, q.c.agent_id)
+    return select(*columns, func.count().label("scored"), *_sums(q, "total")).group_by(*columns)
 
 
 @dataclass(frozen=True)
 class Rollup:
-    """A grouped SELECT and the columns that make one of its rows unique (the view's unique index)."""
+    """A grouped SELECT, the columns that make one of its rows unique (the view's unique index), and
+    the rollups it sums (refreshed before it)."""
 
     name: str
-    build: Callable[[], Select[Any]]
+    build: Callable[[Sources], Select[Any]]
     keys: tuple[str, ...]
+    reads: tuple[str, ...] = ()
 
 
-ROLLUPS: dict[str, Rollup] = {
+ROLLUPS: dict[str, Rollup] = {  # in refresh order: a rollup after those it reads
     rollup.name: rollup
     for rollup in (
         Rollup("calls_daily", _calls_daily, ("day", "queue_id", "reason")),
         Rollup("agents_daily", _agents_daily, ("day", "agent_id")),
         Rollup("contacts_hourly", _contacts_hourly, ("day", "hour", "channel", "reason")),
+        Rollup("contacts_daily", _contacts_daily, ("day", "channel", "reason"), ("contacts_hourly",)),
+        Rollup("contact_hours", _contact_hours, ("day", "hour"), ("contacts_hourly",)),
         Rollup("tickets_daily", _tickets_daily, ("day", "channel", "reason")),
         Rollup("csat_daily", _csat_daily, ("day", "channel", "reason")),
         Rollup("csat_agents_daily", _csat_agents_daily, ("day", "agent_user_id")),
@@ -112,27 +126,23 @@ def view_name(name: str) -> str:
     return f"analytics_{name}"
 
 
-def _compiled(connection: Connection, rollup: Rollup) -> str:
-    return _compiled_for(connection.dialect.name, rollup.name)
-
-
 @lru_cache(maxsize=32)
-def _compiled_for(dialect_name: str, name: str) -> str:
-    """A rollup's SQL (the definition does not change while a process runs: compiled once)."""
-    dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
-    statement = ROLLUPS[name].build().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    return str(statement)
-
-
-@lru_cache(maxsize=16)
 def _view(name: str) -> TableClause:
-    columns = [column(each.name) for each in ROLLUPS[name].build().selected_columns]
+    columns = [column(each.name) for each in _inline(name).original.selected_columns]
     return table(view_name(name), *columns)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _inline(name: str) -> Subquery:
-    return ROLLUPS[name].build().subquery(view_name(name))
+    return ROLLUPS[name].build(_inline).subquery(view_name(name))
+
+
+@lru_cache(maxsize=32)
+def _view_sql(dialect_name: str, name: str) -> str:
+    """A view's SQL (definitions do not change while a process runs: compiled once)."""
+    dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
+    statement = ROLLUPS[name].build(_view).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return str(statement)
 
 
 def _digest(sql: str) -> str:
@@ -151,11 +161,7 @@ def current_views(connection: Connection) -> set[str]:
         )
     ).all()
     stamps = dict(rows)
-    return {
-        name
-        for name, rollup in ROLLUPS.items()
-        if stamps.get(view_name(name)) == _digest(_compiled(connection, rollup))
-    }
+    return {name for name in ROLLUPS if stamps.get(view_name(name)) == _digest(_view_sql("postgresql", name))}
 
 
 def source(name: str, views: set[str]) -> FromClause:
@@ -164,22 +170,23 @@ def source(name: str, views: set[str]) -> FromClause:
 
 
 def refresh_views(connection: Connection) -> list[str]:
-    """Create, rebuild (definition changed) or refresh every view; PostgreSQL only. Returns the names
-    done. Refreshing CONCURRENTLY keeps the pages reading the old rows meanwhile."""
+    """Create, rebuild (definition changed, or a view it reads was rebuilt) or refresh every view;
+    PostgreSQL only. Returns the views done. CONCURRENTLY: pages keep reading the old rows meanwhile."""
     if connection.dialect.name != "postgresql":
         return []
     current = current_views(connection)
+    rebuilt: set[str] = set()
     done = []
     for name, rollup in ROLLUPS.items():
         view = view_name(name)
-        if name in current:
+        if name in current and not rebuilt.intersection(rollup.reads):
             connection.execute(text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}"))
         else:
-            sql = _compiled(connection, rollup)
-            connection.execute(text(f"DROP MATERIALIZED VIEW IF EXISTS {view}"))
+            sql = _view_sql("postgresql", name)
+            connection.execute(text(f"DROP MATERIALIZED VIEW IF EXISTS {view} CASCADE"))
             connection.execute(text(f"CREATE MATERIALIZED VIEW {view} AS {sql}"))
-            keys = ", ".join(rollup.keys)
-            connection.execute(text(f"CREATE UNIQUE INDEX {view}_key ON {view} ({keys})"))
+            connection.execute(text(f"CREATE UNIQUE INDEX {view}_key ON {view} ({', '.join(rollup.keys)})"))
             connection.execute(text(f"COMMENT ON MATERIALIZED VIEW {view} IS '{_digest(sql)}'"))
+            rebuilt.add(name)
         done.append(view)
     return done

@@ -9,14 +9,15 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from analytics_dataset import EXPECTED_CALLS, check_report
+from analytics_dataset import BILLING_HEATMAP_CELLS, EXPECTED_CALLS, check_report
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
 from config.models import Role
-from web.analytics.kpis import Period, report
-from web.analytics.rollups import ROLLUPS, refresh_views, view_name
+from web.analytics.kpis import Period, Rollups, heatmap, report
+from web.analytics.rollups import ROLLUPS, current_views, refresh_views, view_name
+from web.analytics.tasks import refresh_rollups
 
 pytestmark = pytest.mark.integration
 WEEK = Period(date(2026, 11, 2), date(2026, 11, 8))
@@ -43,6 +44,26 @@ def test_figures_are_the_same_inline_and_from_the_refreshed_views(
         assert views.scalar_one() == len(ROLLUPS)
     assert stored["from_rollups"] is True
     check_report(stored)
+    with analytics_engine.connect() as connection:
+        billing = heatmap(Rollups(connection), WEEK, reason="billing")
+    assert {(d + 1, h): n for d, row in enumerate(billing) for h, n in enumerate(row) if n} == BILLING_HEATMAP_CELLS
+
+
+def test_a_view_built_from_an_older_definition_is_not_read_and_is_rebuilt_by_the_job(
+    analytics_engine: Engine, week_ids: dict[str, int], monkeypatch: pytest.MonkeyPatch, analytics_pg_url: str
+) -> None:
+    with analytics_engine.begin() as connection:
+        refresh_views(connection)
+        connection.execute(text("COMMENT ON MATERIALIZED VIEW analytics_contacts_hourly IS 'older'"))
+    with analytics_engine.connect() as connection:
+        stale = current_views(connection)
+        assert "contacts_hourly" not in stale and "calls_daily" in stale
+        check_report(report(connection, WEEK))  # the stale rollup is computed inline meanwhile
+    monkeypatch.setenv("VOXDESK_DATABASE_URL", analytics_pg_url)
+    assert refresh_rollups() == [view_name(name) for name in ROLLUPS]  # the Celery job's body
+    with analytics_engine.connect() as connection:
+        assert current_views(connection) == set(ROLLUPS)
+        check_report(report(connection, WEEK))
 
 
 def test_supervisors_qa_and_admins_read_analytics_and_agents_are_refused(

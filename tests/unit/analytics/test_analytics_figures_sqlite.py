@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from analytics_dataset import check_report, seed
+from analytics_dataset import BILLING_HEATMAP_CELLS, VOICE_CONTACTS, check_report, seed
 from sqlalchemy import Engine
 
 from config.db import Base, make_engine, make_session_factory
 from voxdesk.modules import import_models
-from web.analytics.kpis import Period, report
+from web.analytics.kpis import Period, Rollups, heatmap, report
 
 WEEK = Period(date(2026, 11, 2), date(2026, 11, 8))
 
@@ -34,3 +34,12 @@ def test_every_figure_of_the_week_matches_the_hand_computed_one(engine: Engine) 
         figures = report(connection, WEEK)
     assert figures["from_rollups"] is False
     check_report(figures)
+
+
+def test_the_heatmap_narrows_to_one_reason_or_one_channel(engine: Engine) -> None:
+    with engine.connect() as connection:
+        billing = heatmap(Rollups(connection), WEEK, reason="billing")
+        voice = heatmap(Rollups(connection), WEEK, channel="voice")
+    cells = {(day + 1, hour): n for day, row in enumerate(billing) for hour, n in enumerate(row) if n}
+    assert cells == BILLING_HEATMAP_CELLS
+    assert sum(map(sum, voice)) == VOICE_CONTACTS
