@@ -26,50 +26,78 @@ from sqlalchemy import Connection, text
 
 from config.db import make_engine
 from config.migrate import upgrade
-from tickets.access import Scope
 from config.models import Role
+from tickets.access import Scope
 from web.analytics import kpis
 from web.analytics.drill import drill
 from web.analytics.rollups import refresh_views
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 LAST_DAY = date(2026, 11, 30)
-REASONS = "ARRAY['billing','refund','delivery','technical','sales','support','returns','invoice','account','other']"
+REASONS = (
+    "ARRAY['billing','refund','delivery','technical','sales','support','returns','invoice','account','other']"
+)
 CHANNELS = "ARRAY['voice','email','webchat','sms','wechat']"
 QUEUES = "ARRAY['billing','sales','support','priority']"
 AGENTS = 50
+VIEW_SIZES = (
+    "SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'm' AND relname LIKE 'analytics_%'"
+)
 
 GENERATE = [
-    ("customers", """INSERT INTO customers (display_name, segment, created_at)
-        SELECT 'customer ' || g, 'standard', now() FROM generate_series(1, 100000) g"""),
-    ("users", f"""INSERT INTO users (username, display_name, role, password_hash, is_active, created_at)
-        SELECT 'bench' || g, 'Agent ' || g, 'agent', '!', true, now() FROM generate_series(1, {AGENTS}) g"""),
-    ("sip_credentials", """INSERT INTO sip_credentials (user_id, username, realm, ha1, created_at)
-        SELECT id, 'sip' || substr(username, 6), 'voxdesk', 'x', now() FROM users WHERE username LIKE 'bench%'"""),
-    ("call_records", """INSERT INTO call_records (call_id, direction, caller_number, dialed_number, customer_id,
+    (
+        "customers",
+        """INSERT INTO customers (display_name, segment, created_at)
+        SELECT 'customer ' || g, 'standard', now() FROM generate_series(1, 100000) g""",
+    ),
+    (
+        "users",
+        """INSERT INTO users (username, display_name, role, password_hash, is_active, created_at)
+        SELECT 'bench' || g, 'Agent ' || g, 'agent', '!', true, now() FROM generate_series(1, {agents}) g""",
+    ),
+    (
+        "sip_credentials",
+        """INSERT INTO sip_credentials (user_id, username, realm, ha1, created_at)
+        SELECT id, 'sip' || substr(username, 6), 'voxdesk', 'x',
+            now() FROM users WHERE username LIKE 'bench%'""",
+    ),
+    (
+        "call_records",
+        """INSERT INTO call_records (call_id, direction, caller_number, dialed_number, customer_id,
             ivr_path, ivr_choice, queue_id, first_queue_id, agent_id, disposition, offered_at, queued_at,
             answered_at, abandoned_at, ended_at, queue_wait_s, talk_s, hold_s, wrap_up_s, missed_offers,
             callback_requested, created_at)
         SELECT 'b' || g, 'inbound', '', '1000', (1 + (g::bigint * 7919) % 100000)::text, '[]',
             ({reasons})[1 + g % 10], CASE WHEN o < 0.03 THEN NULL ELSE ({queues})[1 + g % 4] END,
-            CASE WHEN o < 0.03 THEN NULL WHEN o > 0.97 THEN ({queues})[1 + (g + 1) % 4] ELSE ({queues})[1 + g % 4] END,
+            CASE WHEN o < 0.03 THEN NULL WHEN o > 0.97 THEN ({queues})[1 + (g + 1) % 4] ELSE
+            ({queues})[1 + g % 4] END,
             CASE WHEN o >= 0.10 THEN 'sip' || (1 + g % {agents}) END,
-            CASE WHEN o < 0.03 THEN 'abandoned_in_ivr' WHEN o < 0.10 THEN 'abandoned_in_queue' ELSE 'answered' END,
-            at, CASE WHEN o >= 0.03 THEN at END, CASE WHEN o >= 0.10 THEN at END, CASE WHEN o < 0.10 THEN at END,
+            CASE WHEN o < 0.03 THEN 'abandoned_in_ivr' WHEN o < 0.10 THEN 'abandoned_in_queue' ELSE
+            'answered' END,
+            at, CASE WHEN o >= 0.03 THEN at END, CASE WHEN o >= 0.10 THEN at END,
+            CASE WHEN o < 0.10 THEN at END,
             at, CASE WHEN o >= 0.03 THEN wait ELSE 0 END, CASE WHEN o >= 0.10 THEN 60 + wait * 8 ELSE 0 END,
             CASE WHEN o >= 0.10 THEN wait / 2 ELSE 0 END, CASE WHEN o >= 0.10 THEN 30 ELSE 0 END, '[]',
             o BETWEEN 0.5 AND 0.52, at
         FROM (SELECT g, random() AS o, (random() * 60)::float AS wait,
                      timestamptz '{first}' + (g::float / {calls} * 365) * interval '1 day' AS at
-              FROM generate_series(1, {calls}) g) s"""),
-    ("conversations", """INSERT INTO conversations (customer_id, channel, subject, status, created_at, last_message_at, flags)
+              FROM generate_series(1, {calls}) g) s""",
+    ),
+    (
+        "conversations",
+        """INSERT INTO conversations (customer_id, channel, subject, status, created_at,
+            last_message_at, flags)
         SELECT 1 + (g::bigint * 7919) % 100000, ({channels})[2 + g % 4], '', 'open', at, at, '{{}}'
         FROM (SELECT g, timestamptz '{first}' + (g::float / {conversations} * 365) * interval '1 day' AS at
-              FROM generate_series(1, {conversations}) g) s"""),
-    ("tickets", """INSERT INTO tickets (subject, description, status, priority, business_area, channel, source,
+              FROM generate_series(1, {conversations}) g) s""",
+    ),
+    (
+        "tickets",
+        """INSERT INTO tickets (subject, description, status, priority, business_area, channel, source,
             customer_id, conversation_id, call_id, tags, custom_fields, call_context, created_by, created_at,
             updated_at, first_response_at, escalation_level, search_text)
-        SELECT 'ticket ' || g, '', (ARRAY['solved','closed','open','pending'])[1 + g % 4], 'normal', 'general',
+        SELECT 'ticket ' || g, '', (ARRAY['solved','closed','open','pending'])[1 + g % 4], 'normal',
+            'general',
             CASE WHEN g % 2 = 0 THEN 'voice' ELSE ({channels})[2 + (g / 2) % 4] END, 'agent',
             1 + (g::bigint * 7919) % 100000,
             CASE WHEN g % 2 = 1 AND g / 2 < {conversations} THEN 1 + g / 2 END,
@@ -77,20 +105,32 @@ GENERATE = [
             json_build_array(({reasons})[1 + g % 10]), '{{}}', '{{}}', 'bench', at, at,
             CASE WHEN g % 5 <> 0 THEN at + (g % 3600) * interval '1 second' END, 0, ''
         FROM (SELECT g, timestamptz '{first}' + (g::float / {tickets} * 365) * interval '1 day' AS at
-              FROM generate_series(1, {tickets}) g) s"""),
-    ("ticket_history", """INSERT INTO ticket_history (ticket_id, at, actor, action, details)
+              FROM generate_series(1, {tickets}) g) s""",
+    ),
+    (
+        "ticket_history",
+        """INSERT INTO ticket_history (ticket_id, at, actor, action, details)
         SELECT id, created_at, 'bench', 'status_changed', '{{"from": "solved", "to": "open"}}'
-        FROM tickets WHERE id % 20 = 0"""),
-    ("csat_surveys", """INSERT INTO csat_surveys (conversation_id, customer_id, agent_id, ticket_id, via, sent_at,
+        FROM tickets WHERE id % 20 = 0""",
+    ),
+    (
+        "csat_surveys",
+        """INSERT INTO csat_surveys (conversation_id, customer_id, agent_id, ticket_id, via, sent_at,
             score, comment, answered_at)
-        SELECT c.id, c.customer_id, (SELECT min(id) FROM users WHERE username LIKE 'bench%') + c.id % {agents},
+        SELECT c.id, c.customer_id,
+            (SELECT min(id) FROM users WHERE username LIKE 'bench%') + c.id % {agents},
             NULL, 'email', c.created_at, 1 + c.id % 5, '', c.created_at + interval '1 hour'
-        FROM conversations c WHERE c.id % 2 = 0"""),
-    ("qa_scorecards", """INSERT INTO qa_scorecards (call_id, agent_id, queue_id, channel, call_at, facts, auto_items,
+        FROM conversations c WHERE c.id % 2 = 0""",
+    ),
+    (
+        "qa_scorecards",
+        """INSERT INTO qa_scorecards (call_id, agent_id, queue_id, channel, call_at, facts, auto_items,
             auto_total, segments_scored, scored_at, overrides, reviewed, created_at)
-        SELECT call_id, agent_id, queue_id, 'voice', offered_at, '{{}}', '[]', 50 + id % 50, 0, offered_at, '{{}}',
+        SELECT call_id, agent_id, queue_id, 'voice', offered_at, '{{}}', '[]', 50 + id % 50, 0,
+            offered_at, '{{}}',
             false, offered_at
-        FROM call_records WHERE agent_id IS NOT NULL AND id % 3 = 0"""),
+        FROM call_records WHERE agent_id IS NOT NULL AND id % 3 = 0""",
+    ),
 ]
 
 
@@ -172,15 +212,10 @@ def main() -> None:
         out["refresh_views_s"] = round(time.perf_counter() - started, 1)
         with engine.connect() as connection:
             out["rows"] = {
-                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
                 for table in ("call_records", "tickets", "conversations", "csat_surveys", "qa_scorecards")
             }
-            out["view_rows"] = {
-                row[0]: row[1]
-                for row in connection.execute(text(
-                    "SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'm' AND relname LIKE 'analytics_%'"
-                ))
-            }  # fmt: skip
+            out["view_rows"] = {row[0]: row[1] for row in connection.execute(text(VIEW_SIZES))}
             month = kpis.Period(LAST_DAY - timedelta(days=29), LAST_DAY)
             year = kpis.Period(first, LAST_DAY)
             out["last_30_days"] = _page_queries(connection, month, args.runs)
@@ -190,7 +225,9 @@ def main() -> None:
                 max(3, args.runs // 5), lambda: drill(connection, scope, month, "abandoned")
             )
             out["goal_page_p95_ms"] = 200
-            out["goal_met"] = max(out["last_30_days"]["page"]["p95_ms"], out["whole_year"]["page"]["p95_ms"]) <= 200
+            out["goal_met"] = (
+                max(out["last_30_days"]["page"]["p95_ms"], out["whole_year"]["page"]["p95_ms"]) <= 200
+            )
     finally:
         engine.dispose()
         if not args.keep:

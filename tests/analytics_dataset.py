@@ -36,10 +36,18 @@ def _call(call_id: str, when: datetime, **values: Any) -> CallRecord:
     talk, hold, wrap = values.pop("handle", (0.0, 0.0, 0.0))
     disposition = values.pop("disposition", "answered" if answered else "abandoned_in_queue")
     record = CallRecord(
-        call_id=call_id, offered_at=when, ended_at=when, queue_wait_s=wait, talk_s=talk, hold_s=hold,
-        wrap_up_s=wrap, disposition=disposition,
-        answered_at=when if answered else None, abandoned_at=when if abandoned else None, **values,
-    )  # fmt: skip
+        call_id=call_id,
+        offered_at=when,
+        ended_at=when,
+        queue_wait_s=wait,
+        talk_s=talk,
+        hold_s=hold,
+        wrap_up_s=wrap,
+        disposition=disposition,
+        answered_at=when if answered else None,
+        abandoned_at=when if abandoned else None,
+        **values,
+    )
     if record.queue_id and record.first_queue_id is None:
         record.first_queue_id = record.queue_id
     return record
@@ -51,35 +59,117 @@ def seed(session: Session) -> dict[str, int]:
     bob = User(username="bob", display_name="Bob", role=Role.AGENT, password_hash="!")
     session.add_all([alice, bob])
     session.flush()
-    session.add_all([
-        SipCredential(user_id=alice.id, username="agent1", ha1="x"),
-        SipCredential(user_id=bob.id, username="agent2", ha1="x"),
-    ])  # fmt: skip
+    session.add_all(
+        [
+            SipCredential(user_id=alice.id, username="agent1", ha1="x"),
+            SipCredential(user_id=bob.id, username="agent2", ha1="x"),
+        ]
+    )
     c1, c2, c3, c4 = (Customer(display_name=name) for name in ("Emma", "James", "Olivia", "Wang"))
     session.add_all([c1, c2, c3, c4])
     session.flush()
     cid = {name: str(c.id) for name, c in (("c1", c1), ("c2", c2), ("c3", c3), ("c4", c4))}
-    session.add_all([
-        _call("c0", at(1, 23, 59, 59), queue_id="sales", ivr_choice="sales", agent_id="agent2",
-              answered=True, wait=5.0, handle=(50.0, 0.0, 0.0)),  # the day before the range
-        _call("c1", at(2, 9, 10), customer_id=cid["c1"], ivr_choice="billing", queue_id="billing",
-              agent_id="agent1", answered=True, wait=10.0, handle=(300.0, 0.0, 60.0)),
-        _call("c2", at(2, 9, 40), customer_id=cid["c2"], ivr_choice="billing", queue_id="billing",
-              agent_id="agent2", answered=True, wait=30.0, handle=(200.0, 40.0, 20.0)),
-        _call("c3", at(2, 10, 5), customer_id=cid["c3"], ivr_choice="sales", queue_id="sales",
-              abandoned=True, wait=45.0),
-        _call("c4", at(2, 10, 20), disposition="abandoned_in_ivr", abandoned=True),
-        _call("c5", at(3, 14, 0), customer_id=cid["c3"], ivr_choice="sales", queue_id="sales",
-              abandoned=True, wait=5.0),
-        _call("c6", at(3, 14, 30), customer_id=cid["c4"], ivr_choice="support", queue_id="support",
-              agent_id="agent1", answered=True, wait=600.0, handle=(120.0, 0.0, 30.0), callback_requested=True),
-        _call("c7", at(4, 16, 0), customer_id=cid["c2"], ivr_choice="billing", first_queue_id="billing",
-              queue_id="support", agent_id="agent2", answered=True, wait=15.0, handle=(400.0, 60.0, 40.0)),
-        _call("c8", at(7, 11, 0), customer_id=cid["c1"], ivr_choice="technical", queue_id="support",
-              agent_id="agent1", answered=True, wait=20.0, handle=(100.0, 0.0, 0.0)),
-        _call("c9", at(9, 9, 0), customer_id=cid["c1"], ivr_choice="technical", queue_id="support",
-              agent_id="agent1", answered=True, wait=3.0, handle=(10.0, 0.0, 0.0)),  # after the range
-    ])  # fmt: skip
+    session.add_all(
+        [
+            _call(
+                "c0",
+                at(1, 23, 59, 59),
+                queue_id="sales",
+                ivr_choice="sales",
+                agent_id="agent2",
+                answered=True,
+                wait=5.0,
+                handle=(50.0, 0.0, 0.0),
+            ),  # the day before the range
+            _call(
+                "c1",
+                at(2, 9, 10),
+                customer_id=cid["c1"],
+                ivr_choice="billing",
+                queue_id="billing",
+                agent_id="agent1",
+                answered=True,
+                wait=10.0,
+                handle=(300.0, 0.0, 60.0),
+            ),
+            _call(
+                "c2",
+                at(2, 9, 40),
+                customer_id=cid["c2"],
+                ivr_choice="billing",
+                queue_id="billing",
+                agent_id="agent2",
+                answered=True,
+                wait=30.0,
+                handle=(200.0, 40.0, 20.0),
+            ),
+            _call(
+                "c3",
+                at(2, 10, 5),
+                customer_id=cid["c3"],
+                ivr_choice="sales",
+                queue_id="sales",
+                abandoned=True,
+                wait=45.0,
+            ),
+            _call("c4", at(2, 10, 20), disposition="abandoned_in_ivr", abandoned=True),
+            _call(
+                "c5",
+                at(3, 14, 0),
+                customer_id=cid["c3"],
+                ivr_choice="sales",
+                queue_id="sales",
+                abandoned=True,
+                wait=5.0,
+            ),
+            _call(
+                "c6",
+                at(3, 14, 30),
+                customer_id=cid["c4"],
+                ivr_choice="support",
+                queue_id="support",
+                agent_id="agent1",
+                answered=True,
+                wait=600.0,
+                handle=(120.0, 0.0, 30.0),
+                callback_requested=True,
+            ),
+            _call(
+                "c7",
+                at(4, 16, 0),
+                customer_id=cid["c2"],
+                ivr_choice="billing",
+                first_queue_id="billing",
+                queue_id="support",
+                agent_id="agent2",
+                answered=True,
+                wait=15.0,
+                handle=(400.0, 60.0, 40.0),
+            ),
+            _call(
+                "c8",
+                at(7, 11, 0),
+                customer_id=cid["c1"],
+                ivr_choice="technical",
+                queue_id="support",
+                agent_id="agent1",
+                answered=True,
+                wait=20.0,
+                handle=(100.0, 0.0, 0.0),
+            ),
+            _call(
+                "c9",
+                at(9, 9, 0),
+                customer_id=cid["c1"],
+                ivr_choice="technical",
+                queue_id="support",
+                agent_id="agent1",
+                answered=True,
+                wait=3.0,
+                handle=(10.0, 0.0, 0.0),
+            ),  # after the range
+        ]
+    )
     vc1 = Conversation(customer_id=c1.id, channel="voice", external_ref="c1", created_at=at(2, 9, 10))
     vc6 = Conversation(customer_id=c4.id, channel="voice", external_ref="c6", created_at=at(3, 14, 30))
     e1 = Conversation(customer_id=c4.id, channel="email", created_at=at(5, 8, 0))
@@ -88,61 +178,171 @@ def seed(session: Session) -> dict[str, int]:
     w2 = Conversation(customer_id=c3.id, channel="webchat", created_at=at(8, 20, 0))
     session.add_all([vc1, vc6, e1, w1, e2, w2])
     session.flush()
-    session.add_all([
-        CallLink(conversation_id=vc1.id, call_id="c1", ivr_choice="billing", started_at=at(2, 9, 10)),
-        CallLink(conversation_id=vc6.id, call_id="c6", ivr_choice="support", started_at=at(3, 14, 30)),
-    ])  # fmt: skip
-    t1 = Ticket(subject="Refund for a double charge", channel="voice", call_id="c1", customer_id=c1.id,
-                tags=["refund"], business_area="billing", status="solved", created_at=at(2, 9, 15),
-                first_response_at=at(2, 9, 20))  # fmt: skip
-    t2 = Ticket(subject="Where is my parcel", channel="email", conversation_id=e1.id, customer_id=c4.id,
-                tags=["delivery"], status="solved", created_at=at(5, 8, 0), first_response_at=at(5, 8, 30))  # fmt: skip
-    t3 = Ticket(subject="Parcel again", channel="wechat", conversation_id=w1.id, customer_id=c4.id,
-                tags=["delivery"], status="open", created_at=at(5, 12, 0), first_response_at=at(5, 12, 10))  # fmt: skip
-    t4 = Ticket(subject="Invoice address", channel="email", conversation_id=e2.id, customer_id=c2.id,
-                tags=[], business_area="billing", status="closed", created_at=at(6, 10, 0),
-                first_response_at=at(6, 11, 0))  # fmt: skip
-    t5 = Ticket(subject="Next week", channel="email", tags=["delivery"], status="new", created_at=at(10, 9, 0))
+    session.add_all(
+        [
+            CallLink(conversation_id=vc1.id, call_id="c1", ivr_choice="billing", started_at=at(2, 9, 10)),
+            CallLink(conversation_id=vc6.id, call_id="c6", ivr_choice="support", started_at=at(3, 14, 30)),
+        ]
+    )
+    t1 = Ticket(
+        subject="Refund for a double charge",
+        channel="voice",
+        call_id="c1",
+        customer_id=c1.id,
+        tags=["refund"],
+        business_area="billing",
+        status="solved",
+        created_at=at(2, 9, 15),
+        first_response_at=at(2, 9, 20),
+    )
+    t2 = Ticket(
+        subject="Where is my parcel",
+        channel="email",
+        conversation_id=e1.id,
+        customer_id=c4.id,
+        tags=["delivery"],
+        status="solved",
+        created_at=at(5, 8, 0),
+        first_response_at=at(5, 8, 30),
+    )
+    t3 = Ticket(
+        subject="Parcel again",
+        channel="wechat",
+        conversation_id=w1.id,
+        customer_id=c4.id,
+        tags=["delivery"],
+        status="open",
+        created_at=at(5, 12, 0),
+        first_response_at=at(5, 12, 10),
+    )
+    t4 = Ticket(
+        subject="Invoice address",
+        channel="email",
+        conversation_id=e2.id,
+        customer_id=c2.id,
+        tags=[],
+        business_area="billing",
+        status="closed",
+        created_at=at(6, 10, 0),
+        first_response_at=at(6, 11, 0),
+    )
+    t5 = Ticket(
+        subject="Next week", channel="email", tags=["delivery"], status="new", created_at=at(10, 9, 0)
+    )
     session.add_all([t1, t2, t3, t4, t5])
     session.flush()
-    session.add_all([
-        TicketHistory(ticket_id=t1.id, actor="alice", action="status_changed", details={"from": "open", "to": "solved"}),
-        TicketHistory(ticket_id=t1.id, actor="emma", action="status_changed", details={"from": "solved", "to": "open"}),
-        TicketHistory(ticket_id=t1.id, actor="alice", action="status_changed", details={"from": "open", "to": "solved"}),
-        TicketHistory(ticket_id=t4.id, actor="bob", action="status_changed", details={"from": "solved", "to": "closed"}),
-    ])  # fmt: skip
-    session.add_all([
-        CsatSurvey(conversation_id=vc1.id, customer_id=c1.id, agent_id=alice.id, ticket_id=t1.id, via="sms",
-                   score=5, answered_at=at(2, 12, 0)),
-        CsatSurvey(conversation_id=e1.id, customer_id=c4.id, agent_id=bob.id, ticket_id=t2.id, via="email",
-                   score=2, answered_at=at(5, 9, 0)),
-        CsatSurvey(conversation_id=vc6.id, customer_id=c4.id, agent_id=alice.id, via="ivr", score=4,
-                   answered_at=at(3, 15, 0)),
-        CsatSurvey(conversation_id=w2.id, customer_id=c3.id, agent_id=bob.id, via="chat"),  # not answered
-        CsatSurvey(conversation_id=e2.id, customer_id=c2.id, agent_id=bob.id, ticket_id=t4.id, via="email",
-                   score=1, answered_at=at(12, 9, 0)),  # answered after the range
-    ])  # fmt: skip
-    session.add_all([
-        Scorecard(call_id="c1", agent_id="agent1", call_at=at(2, 9, 10), auto_total=80.0),
-        Scorecard(call_id="c2", agent_id="agent2", call_at=at(2, 9, 40), auto_total=70.0, override_total=90.0,
-                  reviewed=True),
-        Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0),
-    ])  # fmt: skip
+    session.add_all(
+        [
+            TicketHistory(
+                ticket_id=t1.id,
+                actor="alice",
+                action="status_changed",
+                details={"from": "open", "to": "solved"},
+            ),
+            TicketHistory(
+                ticket_id=t1.id,
+                actor="emma",
+                action="status_changed",
+                details={"from": "solved", "to": "open"},
+            ),
+            TicketHistory(
+                ticket_id=t1.id,
+                actor="alice",
+                action="status_changed",
+                details={"from": "open", "to": "solved"},
+            ),
+            TicketHistory(
+                ticket_id=t4.id,
+                actor="bob",
+                action="status_changed",
+                details={"from": "solved", "to": "closed"},
+            ),
+        ]
+    )
+    session.add_all(
+        [
+            CsatSurvey(
+                conversation_id=vc1.id,
+                customer_id=c1.id,
+                agent_id=alice.id,
+                ticket_id=t1.id,
+                via="sms",
+                score=5,
+                answered_at=at(2, 12, 0),
+            ),
+            CsatSurvey(
+                conversation_id=e1.id,
+                customer_id=c4.id,
+                agent_id=bob.id,
+                ticket_id=t2.id,
+                via="email",
+                score=2,
+                answered_at=at(5, 9, 0),
+            ),
+            CsatSurvey(
+                conversation_id=vc6.id,
+                customer_id=c4.id,
+                agent_id=alice.id,
+                via="ivr",
+                score=4,
+                answered_at=at(3, 15, 0),
+            ),
+            CsatSurvey(conversation_id=w2.id, customer_id=c3.id, agent_id=bob.id, via="chat"),  # not answered
+            CsatSurvey(
+                conversation_id=e2.id,
+                customer_id=c2.id,
+                agent_id=bob.id,
+                ticket_id=t4.id,
+                via="email",
+                score=1,
+                answered_at=at(12, 9, 0),
+            ),  # answered after the range
+        ]
+    )
+    session.add_all(
+        [
+            Scorecard(call_id="c1", agent_id="agent1", call_at=at(2, 9, 10), auto_total=80.0),
+            Scorecard(
+                call_id="c2",
+                agent_id="agent2",
+                call_at=at(2, 9, 40),
+                auto_total=70.0,
+                override_total=90.0,
+                reviewed=True,
+            ),
+            Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0),
+        ]
+    )
     session.flush()
-    return {"t1": t1.id, "t2": t2.id, "t3": t3.id, "t4": t4.id, "alice": alice.id, "bob": bob.id,
-            "e1": e1.id, "w1": w1.id, "e2": e2.id, "w2": w2.id}  # fmt: skip
+    return {
+        "t1": t1.id,
+        "t2": t2.id,
+        "t3": t3.id,
+        "t4": t4.id,
+        "alice": alice.id,
+        "bob": bob.id,
+        "e1": e1.id,
+        "w1": w1.id,
+        "e2": e2.id,
+        "w2": w2.id,
+    }
 
 
 EXPECTED_CALLS = {
-    "offered": 8, "answered": 5, "abandoned": 2, "abandoned_in_ivr": 1,
+    "offered": 8,
+    "answered": 5,
+    "abandoned": 2,
+    "abandoned_in_ivr": 1,
     "service_level": 0.5,  # c1, c7, c8 (20 s exactly) in time; over 5 answered + c3 abandoned at 45 s
     "service_level_threshold_s": 20.0,
     "asa_s": 135.0,  # (10 + 30 + 600 + 15 + 20) / 5
     "aht_s": 274.0,  # (360 + 260 + 150 + 500 + 100) / 5
     "abandonment_rate": 0.2857,  # 2 / (5 + 2)
     "ivr_abandonment_rate": 0.125,  # 1 / 8
-    "callbacks": 1, "callbacks_answered": 1, "transfers": 1,
-}  # fmt: skip
+    "callbacks": 1,
+    "callbacks_answered": 1,
+    "transfers": 1,
+}
 EXPECTED_CHANNELS = [
     {"channel": "voice", "contacts": 8, "share": 0.6667},
     {"channel": "email", "contacts": 2, "share": 0.1667},
@@ -152,39 +352,132 @@ EXPECTED_CHANNELS = [
 # Issues: c1 (refund; ticket reopened), c2 (+ c7 and e-mail E2: billing), c6 (FCR), c8 (c9 two days
 # later), E1 (+ WeChat W1: delivery), W2 (FCR): 6 issues, 2 resolved at first contact.
 EXPECTED_REASONS = [
-    {"reason": "billing", "contacts": 3, "fcr_rate": 0.0, "csat_average": None, "csat_answers": 0,
-     "tickets": 1, "resolution_rate": 1.0},
-    {"reason": "delivery", "contacts": 2, "fcr_rate": 0.0, "csat_average": 2.0, "csat_answers": 1,
-     "tickets": 2, "resolution_rate": 0.5},
-    {"reason": "sales", "contacts": 2, "fcr_rate": None, "csat_average": None, "csat_answers": 0,
-     "tickets": 0, "resolution_rate": None},
-    {"reason": "unspecified", "contacts": 2, "fcr_rate": 1.0, "csat_average": None, "csat_answers": 0,
-     "tickets": 0, "resolution_rate": None},
-    {"reason": "refund", "contacts": 1, "fcr_rate": 0.0, "csat_average": 5.0, "csat_answers": 1,
-     "tickets": 1, "resolution_rate": 1.0},
-    {"reason": "support", "contacts": 1, "fcr_rate": 1.0, "csat_average": 4.0, "csat_answers": 1,
-     "tickets": 0, "resolution_rate": None},
-    {"reason": "technical", "contacts": 1, "fcr_rate": 0.0, "csat_average": None, "csat_answers": 0,
-     "tickets": 0, "resolution_rate": None},
-]  # fmt: skip
+    {
+        "reason": "billing",
+        "contacts": 3,
+        "fcr_rate": 0.0,
+        "csat_average": None,
+        "csat_answers": 0,
+        "tickets": 1,
+        "resolution_rate": 1.0,
+    },
+    {
+        "reason": "delivery",
+        "contacts": 2,
+        "fcr_rate": 0.0,
+        "csat_average": 2.0,
+        "csat_answers": 1,
+        "tickets": 2,
+        "resolution_rate": 0.5,
+    },
+    {
+        "reason": "sales",
+        "contacts": 2,
+        "fcr_rate": None,
+        "csat_average": None,
+        "csat_answers": 0,
+        "tickets": 0,
+        "resolution_rate": None,
+    },
+    {
+        "reason": "unspecified",
+        "contacts": 2,
+        "fcr_rate": 1.0,
+        "csat_average": None,
+        "csat_answers": 0,
+        "tickets": 0,
+        "resolution_rate": None,
+    },
+    {
+        "reason": "refund",
+        "contacts": 1,
+        "fcr_rate": 0.0,
+        "csat_average": 5.0,
+        "csat_answers": 1,
+        "tickets": 1,
+        "resolution_rate": 1.0,
+    },
+    {
+        "reason": "support",
+        "contacts": 1,
+        "fcr_rate": 1.0,
+        "csat_average": 4.0,
+        "csat_answers": 1,
+        "tickets": 0,
+        "resolution_rate": None,
+    },
+    {
+        "reason": "technical",
+        "contacts": 1,
+        "fcr_rate": 0.0,
+        "csat_average": None,
+        "csat_answers": 0,
+        "tickets": 0,
+        "resolution_rate": None,
+    },
+]
 EXPECTED_TICKETS = [
-    {"channel": "email", "tickets": 2, "resolved": 2, "reopened": 0, "resolution_rate": 1.0,
-     "avg_first_response_s": 2700.0},
-    {"channel": "voice", "tickets": 1, "resolved": 1, "reopened": 1, "resolution_rate": 1.0,
-     "avg_first_response_s": 300.0},
-    {"channel": "wechat", "tickets": 1, "resolved": 0, "reopened": 0, "resolution_rate": 0.0,
-     "avg_first_response_s": 600.0},
-]  # fmt: skip
+    {
+        "channel": "email",
+        "tickets": 2,
+        "resolved": 2,
+        "reopened": 0,
+        "resolution_rate": 1.0,
+        "avg_first_response_s": 2700.0,
+    },
+    {
+        "channel": "voice",
+        "tickets": 1,
+        "resolved": 1,
+        "reopened": 1,
+        "resolution_rate": 1.0,
+        "avg_first_response_s": 300.0,
+    },
+    {
+        "channel": "wechat",
+        "tickets": 1,
+        "resolved": 0,
+        "reopened": 0,
+        "resolution_rate": 0.0,
+        "avg_first_response_s": 600.0,
+    },
+]
 EXPECTED_CSAT = {"answers": 3, "average": 3.67, "satisfied_rate": 0.6667}
 EXPECTED_AGENTS = [
-    {"agent_id": "agent2", "name": "Bob", "answered": 2, "aht_s": 380.0, "qa_scored": 1, "qa_average": 90.0,
-     "csat_answers": 1, "csat_average": 2.0, "rank": 1},
-    {"agent_id": "agent1", "name": "Alice", "answered": 3, "aht_s": 203.3, "qa_scored": 2, "qa_average": 70.0,
-     "csat_answers": 2, "csat_average": 4.5, "rank": 2},
-]  # fmt: skip
+    {
+        "agent_id": "agent2",
+        "name": "Bob",
+        "answered": 2,
+        "aht_s": 380.0,
+        "qa_scored": 1,
+        "qa_average": 90.0,
+        "csat_answers": 1,
+        "csat_average": 2.0,
+        "rank": 1,
+    },
+    {
+        "agent_id": "agent1",
+        "name": "Alice",
+        "answered": 3,
+        "aht_s": 203.3,
+        "qa_scored": 2,
+        "qa_average": 70.0,
+        "csat_answers": 2,
+        "csat_average": 4.5,
+        "rank": 2,
+    },
+]
 EXPECTED_HEATMAP_CELLS = {  # (ISO weekday, hour) -> contacts
-    (1, 9): 2, (1, 10): 2, (2, 14): 2, (3, 16): 1, (4, 8): 1, (4, 12): 1, (5, 10): 1, (6, 11): 1, (7, 20): 1,
-}  # fmt: skip
+    (1, 9): 2,
+    (1, 10): 2,
+    (2, 14): 2,
+    (3, 16): 1,
+    (4, 8): 1,
+    (4, 12): 1,
+    (5, 10): 1,
+    (6, 11): 1,
+    (7, 20): 1,
+}
 
 
 def check_report(report: dict[str, Any]) -> None:

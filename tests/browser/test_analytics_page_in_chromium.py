@@ -54,7 +54,9 @@ def kpi(page: Page, metric: str) -> str:
     return str(page.evaluate(f"document.querySelector('.kpi[data-metric={metric}] .kpi-value').textContent"))
 
 
-def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(page: Page, live_app: Any) -> None:
+def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(
+    page: Page, live_app: Any
+) -> None:
     name = f"an-{uuid.uuid4().hex[:6]}"
     with live_app.session_factory() as session:
         seed(session)

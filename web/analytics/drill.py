@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, select
-from sqlalchemy.sql import Select
 
 from config.errors import InvalidInputError
 from tickets.access import Scope
@@ -20,6 +19,7 @@ from tickets.access.filters import visible_conversations, visible_tickets
 from tickets.conversations.models import Conversation
 from tickets.desk.models import Ticket
 from web.analytics import facts
+from web.analytics.facts import Rows
 from web.analytics.kpis import Period
 from web.analytics.sql import iso_weekday
 
@@ -48,7 +48,9 @@ CALL_METRICS: dict[str, Where] = {
     "answered": lambda r, _: r.c.answered == 1,
     "abandoned": lambda r, _: r.c.abandoned == 1,
     "abandoned_in_ivr": lambda r, _: r.c.abandoned_ivr == 1,
-    "service_level_missed": lambda r, _: (r.c.answered_queued == 1) & (r.c.in_time == 0) | (r.c.late_abandoned == 1),
+    "service_level_missed": lambda r, _: (
+        (r.c.answered_queued == 1) & (r.c.in_time == 0) | (r.c.late_abandoned == 1)
+    ),
     "callbacks": lambda r, _: r.c.callback == 1,
     "transfers": lambda r, _: r.c.transferred == 1,
     "agent": lambda r, key: (r.c.agent_id == _key(key)) & (r.c.answered == 1),
@@ -76,7 +78,7 @@ SURVEY_METRICS: dict[str, Where] = {
 METRICS = sorted([*CALL_METRICS, *CONTACT_METRICS, *TICKET_METRICS, *SURVEY_METRICS])
 
 
-def _rows(connection: Connection, query: Select[Any]) -> list[dict[str, Any]]:
+def _rows(connection: Connection, query: Rows) -> list[dict[str, Any]]:
     out = []
     for row in connection.execute(query.limit(MAX_ROWS)):
         item = row._asdict()
@@ -87,40 +89,66 @@ def _rows(connection: Connection, query: Select[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def drill(connection: Connection, scope: Scope, period: Period, metric: str, key: str = "") -> list[dict[str, Any]]:
+def drill(
+    connection: Connection, scope: Scope, period: Period, metric: str, key: str = ""
+) -> list[dict[str, Any]]:
     """The rows behind ``metric`` (and ``key``) in ``period``, oldest first, at most :data:`MAX_ROWS`."""
-    when = period.bounds()
-    if metric in CALL_METRICS:
-        r = facts.call_facts(when).subquery("rows")
-        query = select(
-            r.c.call_id, r.c.at, r.c.queue_id, r.c.agent_id, r.c.reason, r.c.disposition, r.c.wait_s,
-            r.c.handle_s, r.c.ticket_id,
-        ).where(CALL_METRICS[metric](r, key))  # fmt: skip
-        return _rows(connection, query.order_by(r.c.at, r.c.call_id))
-    if metric in CONTACT_METRICS:
-        r = facts.contact_facts(when).subquery("rows")
-        query = select(r.c.kind, r.c.ref, r.c.at, r.c.channel, r.c.reason, r.c.handled, r.c.issue, r.c.fcr)
-        seen = visible_conversations(scope)
-        if seen is not None:
-            allowed = select(Conversation.id).where(seen)
-            query = query.where((r.c.kind == "call") | r.c.ref.in_(select(_as_text(allowed))))
-        return _rows(connection, query.where(CONTACT_METRICS[metric](r, key)).order_by(r.c.at, r.c.ref))
-    if metric in TICKET_METRICS:
-        inner = facts.ticket_facts(when)
-        seen = visible_tickets(scope)
-        if seen is not None:
-            inner = inner.where(seen)
-        r = inner.subquery("rows")
-        query = select(r.c.ticket_id, r.c.at, r.c.channel, r.c.reason, r.c.status, r.c.subject, r.c.reopened)
-        return _rows(connection, query.where(TICKET_METRICS[metric](r, key)).order_by(r.c.at, r.c.ticket_id))
-    if metric in SURVEY_METRICS:
-        r = facts.survey_facts(when).subquery("rows")
-        query = select(r.c.survey_id, r.c.at, r.c.channel, r.c.reason, r.c.score, r.c.ticket_id)
-        if visible_tickets(scope) is not None:  # a survey names its ticket: show it only when visible
-            query = query.where(r.c.ticket_id.is_(None) | r.c.ticket_id.in_(select(Ticket.id).where(visible_tickets(scope))))
-        return _rows(connection, query.where(SURVEY_METRICS[metric](r, key)).order_by(r.c.at, r.c.survey_id))
+    for metrics, listing in FAMILIES:
+        if metric in metrics:
+            return _rows(connection, listing(scope, period, metrics[metric], key))
     raise InvalidInputError(f"unknown metric {metric[:40]!r}; one of: {', '.join(METRICS)}")
 
 
-def _as_text(ids: Select[Any]) -> Any:
+def _calls(_: Scope, period: Period, where: Where, key: str) -> Rows:
+    r = facts.call_facts(period.bounds()).subquery("rows")
+    return (
+        select(r.c.call_id, r.c.at, r.c.queue_id, r.c.agent_id, r.c.reason, r.c.disposition, r.c.wait_s,
+               r.c.handle_s, r.c.ticket_id)
+        .where(where(r, key))
+        .order_by(r.c.at, r.c.call_id)
+    )  # fmt: skip
+
+
+def _contacts(scope: Scope, period: Period, where: Where, key: str) -> Rows:
+    r = facts.contact_facts(period.bounds()).subquery("rows")
+    query: Rows = select(r.c.kind, r.c.ref, r.c.at, r.c.channel, r.c.reason, r.c.handled, r.c.issue, r.c.fcr)
+    seen = visible_conversations(scope)
+    if seen is not None:  # calls are the floor's; text conversations only when the user sees them
+        allowed = select(Conversation.id).where(seen)
+        query = query.where((r.c.kind == "call") | r.c.ref.in_(select(_as_text(allowed))))
+    return query.where(where(r, key)).order_by(r.c.at, r.c.ref)
+
+
+def _tickets(scope: Scope, period: Period, where: Where, key: str) -> Rows:
+    inner = facts.ticket_facts(period.bounds())
+    seen = visible_tickets(scope)
+    if seen is not None:
+        inner = inner.where(seen)
+    r = inner.subquery("rows")
+    return (
+        select(r.c.ticket_id, r.c.at, r.c.channel, r.c.reason, r.c.status, r.c.subject, r.c.reopened)
+        .where(where(r, key))
+        .order_by(r.c.at, r.c.ticket_id)
+    )
+
+
+def _surveys(scope: Scope, period: Period, where: Where, key: str) -> Rows:
+    r = facts.survey_facts(period.bounds()).subquery("rows")
+    query: Rows = select(r.c.survey_id, r.c.at, r.c.channel, r.c.reason, r.c.score, r.c.ticket_id)
+    seen = visible_tickets(scope)
+    if seen is not None:  # a survey names its ticket: listed only when the user sees it
+        query = query.where(r.c.ticket_id.is_(None) | r.c.ticket_id.in_(select(Ticket.id).where(seen)))
+    return query.where(where(r, key)).order_by(r.c.at, r.c.survey_id)
+
+
+Listing = Callable[[Scope, Period, Where, str], Rows]
+FAMILIES: tuple[tuple[dict[str, Where], Listing], ...] = (
+    (CALL_METRICS, _calls),
+    (CONTACT_METRICS, _contacts),
+    (TICKET_METRICS, _tickets),
+    (SURVEY_METRICS, _surveys),
+)
+
+
+def _as_text(ids: Rows) -> Any:
     return cast(ids.subquery().c.id, String)

@@ -47,6 +47,8 @@ SATISFIED_SCORE = 4  # CSAT: 4 or 5 out of 5 is a satisfied customer
 _WEEK = timedelta(seconds=REPEAT_WINDOW_S)
 
 Range = tuple[datetime, datetime] | None
+Rows = Select[*tuple[Any, ...]]
+"""A SELECT of any columns (the row-level facts and the rollups built on them)."""
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -83,7 +85,7 @@ def _with_ticket(rows: Any) -> tuple[Any, Any]:
     return rows.outerjoin(t, t.id == rows.c.ticket_id), t
 
 
-def call_facts(when: Range = None) -> Select[Any]:
+def call_facts(when: Range = None) -> Rows:
     """Every call record: buckets, reason and the 0/1 flags and seconds the call figures sum."""
     inner = select(CallRecord, _first_ticket(lambda t: t.call_id == CallRecord.call_id).label("ticket_id"))
     if when is not None:
@@ -130,7 +132,7 @@ def call_facts(when: Range = None) -> Select[Any]:
     ).select_from(joined)
 
 
-def ticket_facts(when: Range = None) -> Select[Any]:
+def ticket_facts(when: Range = None) -> Rows:
     """Every ticket: channel, reason, whether it is resolved (solved or closed now), reopened, and the
     seconds to its first response."""
     resolved = or_(Ticket.status.in_((TicketStatus.SOLVED.value, TicketStatus.CLOSED.value)))
@@ -152,7 +154,7 @@ def ticket_facts(when: Range = None) -> Select[Any]:
     return query
 
 
-def _voice_contacts(when: Range) -> Select[Any]:
+def _voice_contacts(when: Range) -> Rows:
     calls = call_facts(when).subquery("calls")
     customer = func.coalesce(calls.c.customer_id, literal("call:") + calls.c.call_id)
     return select(
@@ -167,7 +169,7 @@ def _voice_contacts(when: Range) -> Select[Any]:
     )
 
 
-def _text_contacts(when: Range) -> Select[Any]:
+def _text_contacts(when: Range) -> Rows:
     inner = select(
         Conversation, _first_ticket(lambda t: t.conversation_id == Conversation.id).label("ticket_id")
     ).where(Conversation.channel != "voice")
@@ -187,21 +189,19 @@ def _text_contacts(when: Range) -> Select[Any]:
     ).select_from(joined)
 
 
-def contact_facts(when: Range = None) -> Select[Any]:
+def contact_facts(when: Range = None) -> Rows:
     """Calls and text conversations as contacts, with the issue they start or repeat (see above).
 
     With ``when``, the repeat window still looks a week either side of it.
     """
     wide = None if when is None else (when[0] - _WEEK, when[1] + _WEEK)
     rows = union_all(_voice_contacts(wide), _text_contacts(wide)).subquery("contact_rows")
-    window = {
-        "partition_by": [rows.c.customer_key, rows.c.reason, rows.c.handled],
-        "order_by": [rows.c.at, rows.c.ref],
-    }
+    partition = [rows.c.customer_key, rows.c.reason, rows.c.handled]
+    order = [rows.c.at, rows.c.ref]
     ordered = select(
-        rows,
-        func.lag(rows.c.at).over(**window).label("previous_at"),
-        func.lead(rows.c.at).over(**window).label("next_at"),
+        *rows.c,
+        func.lag(rows.c.at).over(partition_by=partition, order_by=order).label("previous_at"),
+        func.lead(rows.c.at).over(partition_by=partition, order_by=order).label("next_at"),
     ).subquery("ordered")
     starts = and_(
         ordered.c.handled == 1,
@@ -225,7 +225,7 @@ def contact_facts(when: Range = None) -> Select[Any]:
     return query
 
 
-def survey_facts(when: Range = None) -> Select[Any]:
+def survey_facts(when: Range = None) -> Rows:
     """Answered CSAT surveys with the channel and reason of the contact they rate: the survey's
     ticket, else the ticket of its call or conversation, else the call's IVR choice."""
     rated = (
@@ -263,7 +263,7 @@ def survey_facts(when: Range = None) -> Select[Any]:
     ).select_from(joined)
 
 
-def scorecard_facts(when: Range = None) -> Select[Any]:
+def scorecard_facts(when: Range = None) -> Rows:
     """QA scorecards: the reviewed total when a QA manager overrode it, else the automatic one."""
     at = func.coalesce(Scorecard.call_at, Scorecard.created_at)
     query = select(

@@ -70,15 +70,31 @@ FRACTIONAL = ("score", "total")
 def _sum(table: FromClause, *names: str) -> list[Any]:
     """Sums as plain numbers (PostgreSQL sums integers as NUMERIC): seconds and scores as floats."""
     return [
-        cast(func.coalesce(func.sum(table.c[name]), 0), Float if name.endswith("_s") or name in FRACTIONAL else BigInteger).label(name)
+        cast(
+            func.coalesce(func.sum(table.c[name]), 0),
+            Float if name.endswith("_s") or name in FRACTIONAL else BigInteger,
+        ).label(name)
         for name in names
     ]
 
 
 def call_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     t = rollups["calls_daily"]
-    names = ("offered", "queued", "answered", "answered_queued", "abandoned", "abandoned_ivr", "in_time", "late_abandoned",
-             "wait_s", "handle_s", "callback", "callback_answered", "transferred")  # fmt: skip
+    names = (
+        "offered",
+        "queued",
+        "answered",
+        "answered_queued",
+        "abandoned",
+        "abandoned_ivr",
+        "in_time",
+        "late_abandoned",
+        "wait_s",
+        "handle_s",
+        "callback",
+        "callback_answered",
+        "transferred",
+    )
     row = rollups.connection.execute(select(*_sum(t, *names)).where(_in(t, period))).one()._asdict()
     return _call_kpis(row)
 
@@ -126,13 +142,17 @@ def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     top = []
     for reason, contacts, issues, fcr in reasons:
         survey, ticket = csat.get(reason, {}), tickets.get(reason, {})
-        top.append({
-            "reason": reason, "contacts": contacts, "fcr_rate": ratio(fcr, issues),
-            "csat_average": mean(survey.get("score"), survey.get("answers", 0), 2),
-            "csat_answers": survey.get("answers", 0),
-            "tickets": ticket.get("tickets", 0),
-            "resolution_rate": ratio(ticket.get("resolved", 0), ticket.get("tickets", 0)),
-        })  # fmt: skip
+        top.append(
+            {
+                "reason": reason,
+                "contacts": contacts,
+                "fcr_rate": ratio(fcr, issues),
+                "csat_average": mean(survey.get("score"), survey.get("answers", 0), 2),
+                "csat_answers": survey.get("answers", 0),
+                "tickets": ticket.get("tickets", 0),
+                "resolution_rate": ratio(ticket.get("resolved", 0), ticket.get("tickets", 0)),
+            }
+        )
     return {
         "contacts": total.contacts,
         "issues": total.issue,
@@ -164,12 +184,15 @@ def ticket_channels(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
     )
     return [
         {
-            "channel": row.channel, "tickets": row.tickets, "resolved": row.resolved, "reopened": row.reopened,
+            "channel": row.channel,
+            "tickets": row.tickets,
+            "resolved": row.resolved,
+            "reopened": row.reopened,
             "resolution_rate": ratio(row.resolved, row.tickets),
             "avg_first_response_s": mean(row.response_s, row.responded),
         }
         for row in rows
-    ]  # fmt: skip
+    ]
 
 
 def csat_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
@@ -211,35 +234,50 @@ def agent_ranking(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
         .group_by(SipCredential.username, User.display_name)
     ).all()
     rated = {row.username or f"user:{row.display_name}": row for row in csat_rows}
-    names = dict(conn.execute(
-        select(SipCredential.username, User.display_name).join(User, User.id == SipCredential.user_id)
-        .where(SipCredential.username.in_(set(answered) | set(scored) | set(rated)))
-    ).all())  # fmt: skip
+    names = dict(
+        conn.execute(
+            select(SipCredential.username, User.display_name)
+            .join(User, User.id == SipCredential.user_id)
+            .where(SipCredential.username.in_(set(answered) | set(scored) | set(rated)))
+        ).all()
+    )
     ranking = []
     for agent in set(answered) | set(scored) | set(rated):
         calls_row, qa_row, csat_row = answered.get(agent), scored.get(agent), rated.get(agent)
-        ranking.append({
-            "agent_id": agent,
-            "name": names.get(agent) or agent,
-            "answered": calls_row.answered if calls_row else 0,
-            "aht_s": mean(calls_row.handle_s, calls_row.answered) if calls_row else None,
-            "qa_scored": qa_row.scored if qa_row else 0,
-            "qa_average": mean(qa_row.total, qa_row.scored) if qa_row else None,
-            "csat_answers": csat_row.answers if csat_row else 0,
-            "csat_average": mean(csat_row.score, csat_row.answers, 2) if csat_row else None,
-        })  # fmt: skip
-    ranking.sort(
-        key=lambda a: (-(a["qa_average"] or -1), -(a["csat_average"] or -1), -a["answered"], a["agent_id"])
-    )
+        ranking.append(
+            {
+                "agent_id": agent,
+                "name": names.get(agent) or agent,
+                "answered": calls_row.answered if calls_row else 0,
+                "aht_s": mean(calls_row.handle_s, calls_row.answered) if calls_row else None,
+                "qa_scored": qa_row.scored if qa_row else 0,
+                "qa_average": mean(qa_row.total, qa_row.scored) if qa_row else None,
+                "csat_answers": csat_row.answers if csat_row else 0,
+                "csat_average": mean(csat_row.score, csat_row.answers, 2) if csat_row else None,
+            }
+        )
+    ranking.sort(key=_rank_key)
     for place, row in enumerate(ranking, 1):
         row["rank"] = place
     return ranking
 
 
+def _rank_key(agent: dict[str, Any]) -> tuple[float, float, int, str]:
+    """Best QA average first, then CSAT, then calls answered (agents without a score last)."""
+    qa, csat = agent["qa_average"], agent["csat_average"]
+    return (
+        -qa if qa is not None else 1.0,
+        -csat if csat is not None else 1.0,
+        -agent["answered"],
+        agent["agent_id"],
+    )
+
+
 def heatmap(
     rollups: Rollups, period: Period, reason: str | None = None, channel: str | None = None
 ) -> list[list[int]]:
-    """Contacts per ISO weekday (rows, Monday first) and UTC hour (columns), optionally one reason or channel."""
+    """Contacts per ISO weekday (rows, Monday first) and UTC hour (columns), of one reason or channel
+    when given."""
     # Unfiltered, the per-hour totals (a few rows a day); a reason or channel needs the finer rollup.
     t = rollups["contacts_hourly" if reason or channel else "contact_hours"]
     weekday = iso_weekday(t.c.day)

@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, FromClause, Subquery, TableClause, column, func, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import ColumnClause
 
 from web.analytics import facts
+from web.analytics.facts import Rows
 
 Sources = Callable[[str], FromClause]
 """Where a derived rollup reads the rollup it sums: its view, or its SELECT inline."""
@@ -33,15 +34,27 @@ def _sums(source: Any, *names: str) -> list[Any]:
     return [func.sum(source.c[name]).label(name) for name in names]
 
 
-def _calls_daily(_: Sources) -> Select[Any]:
+def _calls_daily(_: Sources) -> Rows:
     c = facts.call_facts().subquery("f")
-    names = ("queued", "answered", "answered_queued", "abandoned", "abandoned_ivr", "in_time", "late_abandoned",
-             "wait_s", "handle_s", "callback", "callback_answered", "transferred")  # fmt: skip
+    names = (
+        "queued",
+        "answered",
+        "answered_queued",
+        "abandoned",
+        "abandoned_ivr",
+        "in_time",
+        "late_abandoned",
+        "wait_s",
+        "handle_s",
+        "callback",
+        "callback_answered",
+        "transferred",
+    )
     columns = (c.c.day, c.c.queue_id, c.c.reason)
     return select(*columns, func.count().label("offered"), *_sums(c, *names)).group_by(*columns)
 
 
-def _agents_daily(_: Sources) -> Select[Any]:
+def _agents_daily(_: Sources) -> Rows:
     c = facts.call_facts().subquery("f")
     return (
         select(c.c.day, c.c.agent_id, *_sums(c, "answered", "handle_s", "transferred"))
@@ -50,37 +63,39 @@ def _agents_daily(_: Sources) -> Select[Any]:
     )
 
 
-def _contacts_hourly(_: Sources) -> Select[Any]:
+def _contacts_hourly(_: Sources) -> Rows:
     c = facts.contact_facts().subquery("f")
     columns = (c.c.day, c.c.hour, c.c.channel, c.c.reason)
-    return select(*columns, func.count().label("contacts"), *_sums(c, "handled", "issue", "fcr")).group_by(*columns)
+    return select(*columns, func.count().label("contacts"), *_sums(c, "handled", "issue", "fcr")).group_by(
+        *columns
+    )
 
 
-def _contacts_daily(sources: Sources) -> Select[Any]:
+def _contacts_daily(sources: Sources) -> Rows:
     c = sources("contacts_hourly")
     columns = (c.c.day, c.c.channel, c.c.reason)
     return select(*columns, *_sums(c, "contacts", "handled", "issue", "fcr")).group_by(*columns)
 
 
-def _contact_hours(sources: Sources) -> Select[Any]:
+def _contact_hours(sources: Sources) -> Rows:
     c = sources("contacts_hourly")
     return select(c.c.day, c.c.hour, *_sums(c, "contacts")).group_by(c.c.day, c.c.hour)
 
 
-def _tickets_daily(_: Sources) -> Select[Any]:
+def _tickets_daily(_: Sources) -> Rows:
     t = facts.ticket_facts().subquery("f")
     columns = (t.c.day, t.c.channel, t.c.reason)
     names = ("resolved", "reopened", "responded", "response_s")
     return select(*columns, func.count().label("tickets"), *_sums(t, *names)).group_by(*columns)
 
 
-def _csat_daily(_: Sources) -> Select[Any]:
+def _csat_daily(_: Sources) -> Rows:
     s = facts.survey_facts().subquery("f")
     columns = (s.c.day, s.c.channel, s.c.reason)
     return select(*columns, func.count().label("answers"), *_sums(s, "score", "satisfied")).group_by(*columns)
 
 
-def _csat_agents_daily(_: Sources) -> Select[Any]:
+def _csat_agents_daily(_: Sources) -> Rows:
     s = facts.survey_facts().subquery("f")
     return (
         select(s.c.day, s.c.agent_user_id, func.count().label("answers"), *_sums(s, "score", "satisfied"))
@@ -89,7 +104,7 @@ def _csat_agents_daily(_: Sources) -> Select[Any]:
     )
 
 
-def _qa_daily(_: Sources) -> Select[Any]:
+def _qa_daily(_: Sources) -> Rows:
     q = facts.scorecard_facts().subquery("f")
     columns = (q.c.day, q.c.agent_id)
     return select(*columns, func.count().label("scored"), *_sums(q, "total")).group_by(*columns)
@@ -101,7 +116,7 @@ class Rollup:
     the rollups it sums (refreshed before it)."""
 
     name: str
-    build: Callable[[Sources], Select[Any]]
+    build: Callable[[Sources], Rows]
     keys: tuple[str, ...]
     reads: tuple[str, ...] = ()
 
@@ -128,7 +143,7 @@ def view_name(name: str) -> str:
 
 @lru_cache(maxsize=32)
 def _view(name: str) -> TableClause:
-    columns = [column(each.name) for each in _inline(name).original.selected_columns]
+    columns: list[ColumnClause[Any]] = [column(each.name) for each in _inline(name).c]
     return table(view_name(name), *columns)
 
 
@@ -160,7 +175,7 @@ def current_views(connection: Connection) -> set[str]:
             "AND matviewname LIKE 'analytics\\_%'"
         )
     ).all()
-    stamps = dict(rows)
+    stamps: dict[str, str | None] = {row[0]: row[1] for row in rows}
     return {name for name in ROLLUPS if stamps.get(view_name(name)) == _digest(_view_sql("postgresql", name))}
 
 

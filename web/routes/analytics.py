@@ -28,7 +28,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-From = Annotated[date | None, Query(alias="from", description="first day, UTC (default: 29 days before `to`)")]
+From = Annotated[
+    date | None, Query(alias="from", description="first day, UTC (default: 29 days before `to`)")
+]
 To = Annotated[date | None, Query(alias="to", description="last day, included, UTC (default: today)")]
 Filter = Annotated[str | None, Query(max_length=64)]
 
@@ -45,7 +47,9 @@ def period_of(start: date | None, end: date | None) -> Period:
 
 
 def _file(body: str | bytes, media_type: str, name: str) -> Response:
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/api/analytics", dependencies=[LEADS])
@@ -75,7 +79,13 @@ def drill_down(
     if format == "csv":
         name = f"analytics-{metric}-{period.start}-{period.end}.csv"
         return _file(export.as_csv(export.dict_rows(rows)), "text/csv; charset=utf-8", name)
-    return {"metric": metric, "key": key, "from": period.start.isoformat(), "to": period.end.isoformat(), "rows": rows}
+    return {
+        "metric": metric,
+        "key": key,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "rows": rows,
+    }
 
 
 @router.get("/api/analytics/export", dependencies=[LEADS])

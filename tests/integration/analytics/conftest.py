@@ -63,7 +63,9 @@ def bearer(analytics_engine: Engine) -> Callable[[Role], dict[str, str]]:
     def make(role: Role) -> dict[str, str]:
         if role not in tokens:
             with session_scope(make_session_factory(analytics_engine)) as session:
-                user = User(username=f"an-{role.value}", display_name=role.value, role=role, password_hash="!")
+                user = User(
+                    username=f"an-{role.value}", display_name=role.value, role=role, password_hash="!"
+                )
                 session.add(user)
                 session.flush()
                 tokens[role] = open_session(session, user.id)

@@ -40,13 +40,17 @@ def test_figures_are_the_same_inline_and_from_the_refreshed_views(
         refresh_views(connection)
     with analytics_engine.connect() as connection:
         stored = report(connection, WEEK)
-        views = connection.execute(text("SELECT count(*) FROM pg_matviews WHERE matviewname LIKE 'analytics_%'"))
+        views = connection.execute(
+            text("SELECT count(*) FROM pg_matviews WHERE matviewname LIKE 'analytics_%'")
+        )
         assert views.scalar_one() == len(ROLLUPS)
     assert stored["from_rollups"] is True
     check_report(stored)
     with analytics_engine.connect() as connection:
         billing = heatmap(Rollups(connection), WEEK, reason="billing")
-    assert {(d + 1, h): n for d, row in enumerate(billing) for h, n in enumerate(row) if n} == BILLING_HEATMAP_CELLS
+    assert {
+        (d + 1, h): n for d, row in enumerate(billing) for h, n in enumerate(row) if n
+    } == BILLING_HEATMAP_CELLS
 
 
 def test_a_view_built_from_an_older_definition_is_not_read_and_is_rebuilt_by_the_job(
@@ -81,19 +85,34 @@ def test_a_backwards_or_too_long_range_and_an_unknown_metric_answer_422(
     analytics_client: TestClient, bearer: Bearer
 ) -> None:
     headers = bearer(Role.SUPERVISOR)
-    backwards = analytics_client.get("/api/analytics", params={"from": "2026-11-08", "to": "2026-11-02"}, headers=headers)
+    backwards = analytics_client.get(
+        "/api/analytics", params={"from": "2026-11-08", "to": "2026-11-02"}, headers=headers
+    )
     assert backwards.status_code == 422 and "after" in backwards.text
-    too_long = analytics_client.get("/api/analytics", params={"from": "2024-01-01", "to": "2026-11-02"}, headers=headers)
+    too_long = analytics_client.get(
+        "/api/analytics", params={"from": "2024-01-01", "to": "2026-11-02"}, headers=headers
+    )
     assert too_long.status_code == 422
-    assert analytics_client.get("/api/analytics", params={"from": "yesterday"}, headers=headers).status_code == 422
-    unknown = analytics_client.get("/api/analytics/drill", params={**RANGE, "metric": "nope"}, headers=headers)
+    assert (
+        analytics_client.get("/api/analytics", params={"from": "yesterday"}, headers=headers).status_code
+        == 422
+    )
+    unknown = analytics_client.get(
+        "/api/analytics/drill", params={**RANGE, "metric": "nope"}, headers=headers
+    )
     assert unknown.status_code == 422 and "abandoned" in unknown.text
-    cell = analytics_client.get("/api/analytics/drill", params={**RANGE, "metric": "heatmap", "key": "9-99"}, headers=headers)
+    cell = analytics_client.get(
+        "/api/analytics/drill", params={**RANGE, "metric": "heatmap", "key": "9-99"}, headers=headers
+    )
     assert cell.status_code == 422
 
 
-def _drill(client: TestClient, headers: dict[str, str], metric: str, key: str = "") -> list[dict[str, object]]:
-    answer = client.get("/api/analytics/drill", params={**RANGE, "metric": metric, "key": key}, headers=headers)
+def _drill(
+    client: TestClient, headers: dict[str, str], metric: str, key: str = ""
+) -> list[dict[str, object]]:
+    answer = client.get(
+        "/api/analytics/drill", params={**RANGE, "metric": metric, "key": key}, headers=headers
+    )
     assert answer.status_code == 200, answer.text
     rows: list[dict[str, object]] = answer.json()["rows"]
     return rows
@@ -115,7 +134,9 @@ def test_drill_down_lists_the_records_behind_each_figure(
     assert calls("agent", "agent1") == ["c1", "c6", "c8"]
     contacts = _drill(analytics_client, headers, "reason", "billing")
     assert [(row["kind"], row["ref"]) for row in contacts] == [
-        ("call", "c2"), ("call", "c7"), ("conversation", str(week_ids["e2"]))
+        ("call", "c2"),
+        ("call", "c7"),
+        ("conversation", str(week_ids["e2"])),
     ]
     assert [row["ref"] for row in _drill(analytics_client, headers, "heatmap", "1-9")] == ["c1", "c2"]
     missed = [row["ref"] for row in _drill(analytics_client, headers, "fcr_missed")]
@@ -126,7 +147,9 @@ def test_drill_down_lists_the_records_behind_each_figure(
     assert [row["score"] for row in _drill(analytics_client, headers, "csat_unsatisfied")] == [2]
 
 
-def test_a_supervisor_drills_only_into_tickets_they_may_see(analytics_client: TestClient, bearer: Bearer) -> None:
+def test_a_supervisor_drills_only_into_tickets_they_may_see(
+    analytics_client: TestClient, bearer: Bearer
+) -> None:
     # The week's tickets have no group or assignee: in the pool, which every supervisor sees; calls
     # are the floor's. A supervisor sees the same rows as a QA manager here.
     supervisor = _drill(analytics_client, bearer(Role.SUPERVISOR), "tickets_channel", "email")
@@ -135,7 +158,9 @@ def test_a_supervisor_drills_only_into_tickets_they_may_see(analytics_client: Te
 
 def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClient, bearer: Bearer) -> None:
     headers = bearer(Role.SUPERVISOR)
-    answer = analytics_client.get("/api/analytics/export", params={**RANGE, "format": "csv", "table": "reasons"}, headers=headers)
+    answer = analytics_client.get(
+        "/api/analytics/export", params={**RANGE, "format": "csv", "table": "reasons"}, headers=headers
+    )
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
