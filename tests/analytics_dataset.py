@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from config.models import Role, SipCredential, User
+from qa.alerts.models import QaAlert
 from qa.scorecards.models import Scorecard
 from telephony.records.models import CallRecord
 from tickets.conversations.call_links import CallLink
@@ -51,6 +52,10 @@ def _call(call_id: str, when: datetime, **values: Any) -> CallRecord:
     if record.queue_id and record.first_queue_id is None:
         record.first_queue_id = record.queue_id
     return record
+
+
+def _item(key: str, status: str) -> dict[str, Any]:
+    return {"key": key, "label": key.title(), "weight": 1.0, "status": status}
 
 
 def seed(session: Session) -> dict[str, int]:
@@ -301,18 +306,21 @@ def seed(session: Session) -> dict[str, int]:
     )
     session.add_all(
         [
-            Scorecard(call_id="c1", agent_id="agent1", call_at=at(2, 9, 10), auto_total=80.0),
-            Scorecard(
-                call_id="c2",
-                agent_id="agent2",
-                call_at=at(2, 9, 40),
-                auto_total=70.0,
-                override_total=90.0,
-                reviewed=True,
-            ),
-            Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0),
+            Scorecard(call_id="c1", agent_id="agent1", call_at=at(2, 9, 10), auto_total=80.0,
+                      auto_items=[_item("greeting", "passed"), _item("disclosure", "failed"), _item("hold", "n/a")]),
+            Scorecard(call_id="c2", agent_id="agent2", call_at=at(2, 9, 40), auto_total=70.0, override_total=90.0,
+                      reviewed=True, auto_items=[_item("greeting", "passed"), _item("disclosure", "passed")],
+                      overrides={"greeting": {"status": "failed", "reason": "no name given"}}),
+            Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0,
+                      auto_items=[_item("greeting", "failed"), _item("disclosure", "failed")]),
+            Scorecard(call_id="c9", agent_id="agent1", call_at=at(9, 9, 0), auto_total=100.0,
+                      auto_items=[_item("greeting", "passed")]),  # after the range
+            QaAlert(call_id="c7", agent="agent2", rule_id="profit_promise", kind="forbidden", severity="high",
+                    speaker="agent", created_at=at(4, 16, 5)),
+            QaAlert(call_id="c8", agent="agent1", rule_id="recording_notice", kind="missing_disclosure",
+                    severity="medium", speaker="agent", created_at=at(7, 11, 1)),
         ]
-    )
+    )  # fmt: skip
     session.flush()
     return {
         "t1": t1.id,
@@ -503,3 +511,19 @@ def check_report(report: dict[str, Any]) -> None:
 
 BILLING_HEATMAP_CELLS = {(1, 9): 1, (3, 16): 1, (5, 10): 1}  # c2, c7 and the e-mail E2
 VOICE_CONTACTS = 8
+
+# With the bar at 80 %: Alice's greeting passed 1 of 2 (c8 failed), her disclosure 0 of 2; Bob's
+# greeting failed on review (c2); one compliance alert each (c8, c7).
+EXPECTED_TRAINING = [
+    {"agent_id": "agent1", "name": "Alice", "need": "compliance", "calls": ["c8"], "pass_rate": None},
+    {
+        "agent_id": "agent1",
+        "name": "Alice",
+        "need": "item:disclosure",
+        "calls": ["c1", "c8"],
+        "pass_rate": 0.0,
+    },
+    {"agent_id": "agent1", "name": "Alice", "need": "item:greeting", "calls": ["c8"], "pass_rate": 0.5},
+    {"agent_id": "agent2", "name": "Bob", "need": "compliance", "calls": ["c7"], "pass_rate": None},
+    {"agent_id": "agent2", "name": "Bob", "need": "item:greeting", "calls": ["c2"], "pass_rate": 0.0},
+]

@@ -81,6 +81,8 @@ def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(
     reasons = page.locator("#reason-rows tr td:first-child").all_text_contents()
     assert reasons[:2] == ["billing", "delivery"] and len(reasons) == 7
     assert page.locator("#agent-rows tr td:nth-child(2)").all_text_contents() == ["Bob", "Alice"]
+    assert page.locator("#training-rows tr").count() == 5
+    assert page.locator("#training-rows tr[data-need='item:disclosure'] td.calls").text_content() == "c1 c8"
 
     page.locator("#kpis .kpi[data-metric=abandoned]").click()
     poll(page, "document.querySelectorAll('#drill-rows tr').length", 2)

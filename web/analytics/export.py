@@ -23,8 +23,8 @@ def safe(value: Any) -> Any:
     return value
 
 
-def tables(report: dict[str, Any]) -> dict[str, list[list[Any]]]:
-    """The report's tables, each a header row then data rows."""
+def tables(report: dict[str, Any], training: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+    """The report's tables and the training needs, each a header row then data rows."""
     calls = report["calls"]
     heat = report["heatmap"]["contacts"]
     overview = [
@@ -42,6 +42,7 @@ def tables(report: dict[str, Any]) -> dict[str, list[list[Any]]]:
         "tickets": _rows(report["tickets_by_channel"]),
         "agents": _rows(report["agents"]),
         "heatmap": [["weekday", *range(24)], *([WEEKDAYS[day], *heat[day]] for day in range(7))],
+        "training": _rows([{**need, "calls": " ".join(need["calls"])} for need in training]),
     }
 
 

@@ -19,6 +19,7 @@ from web.access import ScopeDep
 from web.analytics import export
 from web.analytics.drill import METRICS, drill
 from web.analytics.kpis import Period, report
+from web.analytics.training import DEFAULT_BAR, training_needs
 from web.auth import require_roles
 from web.deps import SessionDep
 
@@ -88,17 +89,38 @@ def drill_down(
     }
 
 
+@router.get("/api/analytics/training", dependencies=[LEADS])
+def training(
+    session: SessionDep,
+    start: From = None,
+    end: To = None,
+    bar: Annotated[
+        float, Query(ge=0.0, le=1.0, description="QA item pass rate under which it is a need")
+    ] = DEFAULT_BAR,
+    max_hits: Annotated[
+        int, Query(ge=0, le=1000, description="compliance alerts allowed before it is a need")
+    ] = 0,
+) -> dict[str, Any]:
+    """Training needs: agents whose QA items pass less often than ``bar``, or with more compliance
+    alerts than ``max_hits``, with the calls that show it."""
+    period = period_of(start, end)
+    needs = training_needs(session, period, bar, max_hits)
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "bar": bar, "needs": needs}
+
+
 @router.get("/api/analytics/export", dependencies=[LEADS])
 def export_report(
     session: SessionDep,
     start: From = None,
     end: To = None,
     format: Literal["csv", "xlsx"] = "xlsx",
-    table: Literal["overview", "reasons", "channels", "tickets", "agents", "heatmap"] = "overview",
+    table: Literal[
+        "overview", "reasons", "channels", "tickets", "agents", "heatmap", "training"
+    ] = "overview",
 ) -> Response:
     """The page's tables: XLSX with one sheet each, or CSV of one ``table``."""
     period = period_of(start, end)
-    tables = export.tables(report(session.connection(), period))
+    tables = export.tables(report(session.connection(), period), training_needs(session, period))
     stem = f"analytics-{period.start}-{period.end}"
     if format == "xlsx":
         return _file(export.as_xlsx(tables), XLSX, f"{stem}.xlsx")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from analytics_dataset import BILLING_HEATMAP_CELLS, EXPECTED_CALLS, check_report
+from analytics_dataset import BILLING_HEATMAP_CELLS, EXPECTED_CALLS, EXPECTED_TRAINING, check_report
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
@@ -168,7 +168,15 @@ def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClie
     book = analytics_client.get("/api/analytics/export", params={**RANGE, "format": "xlsx"}, headers=headers)
     assert book.status_code == 200
     sheets = load_workbook(io.BytesIO(book.content))
-    assert sheets.sheetnames == ["overview", "reasons", "channels", "tickets", "agents", "heatmap"]
+    assert sheets.sheetnames == [
+        "overview",
+        "reasons",
+        "channels",
+        "tickets",
+        "agents",
+        "heatmap",
+        "training",
+    ]
     overview = {row[0]: row[1] for row in sheets["overview"].iter_rows(min_row=2, values_only=True)}
     assert overview["service_level"] == 0.5 and overview["aht_s"] == 274.0
     drill_csv = analytics_client.get(
@@ -176,3 +184,23 @@ def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClie
     )
     lines = list(csv.reader(io.StringIO(drill_csv.text)))
     assert lines[0][0] == "call_id" and [line[0] for line in lines[1:]] == ["c3", "c5"]
+
+
+def test_training_needs_answer_with_the_calls_and_refuse_a_bad_bar(
+    analytics_client: TestClient, bearer: Bearer
+) -> None:
+    headers = bearer(Role.QA_MANAGER)
+    answer = analytics_client.get("/api/analytics/training", params=RANGE, headers=headers)
+    assert answer.status_code == 200
+    needs = [{key: need[key] for key in EXPECTED_TRAINING[0]} for need in answer.json()["needs"]]
+    assert needs == EXPECTED_TRAINING
+    assert (
+        analytics_client.get(
+            "/api/analytics/training", params={**RANGE, "bar": 2}, headers=headers
+        ).status_code
+        == 422
+    )
+    assert (
+        analytics_client.get("/api/analytics/training", params=RANGE, headers=bearer(Role.AGENT)).status_code
+        == 403
+    )

@@ -132,6 +132,15 @@ function renderAgents(agents) {
   $('agent-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'empty' }, t('analytics.no_data')))]));
 }
 
+function renderTraining(needs) {
+  const rows = needs.map((n) => el('tr', { 'data-need': n.need },
+    el('td', {}, n.name),
+    el('td', {}, n.need === 'compliance' ? t('analytics.need_compliance', { count: n.applicable }) : n.label),
+    el('td', { class: 'num' }, n.pass_rate === null ? '—' : `${percent(n.pass_rate)} (${n.passed}/${n.applicable})`),
+    el('td', { class: 'calls' }, n.calls.join(' '))));
+  $('training-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'empty' }, t('analytics.no_needs')))]));
+}
+
 function cellText(value) {
   if (value === null || value === undefined) return '—';
   return String(value);
@@ -168,6 +177,7 @@ async function load() {
     renderHeatmap(data.heatmap.contacts);
     renderReasonTable(data.top_reasons);
     renderAgents(data.agents);
+    renderTraining((await api(`/api/analytics/training?${query()}`)).needs);
     $('status').textContent = `${t('analytics.updated', { from: data.from, to: data.to })} · ${t('analytics.click_to_drill')}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {
