@@ -5,7 +5,8 @@ Run on purpose (not in tests): ``.venv/bin/python -m bench.analytics [--calls 10
 ``--keep``), migrates it, generates a year of records with ``generate_series`` (calls, tickets,
 text conversations, CSAT answers, QA scorecards, reopened tickets), refreshes the analytics views as
 the Celery job does, then times each query of the page and the whole page (``report``) for the last
-30 days and for the whole year, and one drill-down. Prints JSON: milliseconds, p50 and p95 per
+30 days and for the whole year, one drill-down, and the training needs (read from the month's
+scorecards, a separate request of the page). Prints JSON: milliseconds, p50 and p95 per
 query and per page, the refresh time, row counts. Goal: page p95 <= 200 ms.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 
 from config.db import make_engine
 from config.migrate import upgrade
@@ -31,6 +33,7 @@ from tickets.access import Scope
 from web.analytics import kpis
 from web.analytics.drill import drill
 from web.analytics.rollups import refresh_views
+from web.analytics.training import training_needs
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 LAST_DAY = date(2026, 11, 30)
@@ -40,6 +43,16 @@ REASONS = (
 CHANNELS = "ARRAY['voice','email','webchat','sms','wechat']"
 QUEUES = "ARRAY['billing','sales','support','priority']"
 AGENTS = 50
+# Six scorecard items per call (as qa.scorecards writes them); about one in seven fails.
+ITEMS = (
+    "json_build_array("
+    + ", ".join(
+        f"json_build_object('key', '{key}', 'label', '{key}', 'weight', 1.0, "
+        f"'status', CASE WHEN (id + {n}) % 7 = 0 THEN 'failed' ELSE 'passed' END)"
+        for n, key in enumerate(("greeting", "disclosure", "forbidden", "resolution", "hold", "silence"))
+    )
+    + ")"
+)
 VIEW_SIZES = (
     "SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'm' AND relname LIKE 'analytics_%'"
 )
@@ -126,7 +139,7 @@ GENERATE = [
         "qa_scorecards",
         """INSERT INTO qa_scorecards (call_id, agent_id, queue_id, channel, call_at, facts, auto_items,
             auto_total, segments_scored, scored_at, overrides, reviewed, created_at)
-        SELECT call_id, agent_id, queue_id, 'voice', offered_at, '{{}}', '[]', 50 + id % 50, 0,
+        SELECT call_id, agent_id, queue_id, 'voice', offered_at, '{{}}', {items}, 50 + id % 50, 0,
             offered_at, '{{}}',
             false, offered_at
         FROM call_records WHERE agent_id IS NOT NULL AND id % 3 = 0""",
@@ -189,7 +202,7 @@ def main() -> None:
     first = LAST_DAY - timedelta(days=364)
     values = {
         "calls": args.calls, "tickets": args.tickets, "conversations": args.tickets // 2, "agents": AGENTS,
-        "first": first.isoformat(), "reasons": REASONS, "channels": CHANNELS, "queues": QUEUES,
+        "first": first.isoformat(), "items": ITEMS, "reasons": REASONS, "channels": CHANNELS, "queues": QUEUES,
     }  # fmt: skip
     name, url = _scratch_database()
     out: dict[str, Any] = {"database": url if args.keep else name, "generate_s": {}}
@@ -220,6 +233,10 @@ def main() -> None:
             year = kpis.Period(first, LAST_DAY)
             out["last_30_days"] = _page_queries(connection, month, args.runs)
             out["whole_year"] = _page_queries(connection, year, args.runs)
+            with Session(bind=connection) as session:
+                out["training_needs_last_30_days"] = _timed(
+                    max(3, args.runs // 5), lambda: training_needs(session, month)
+                )
             scope = Scope(user_id=0, role=Role.ADMIN)
             out["drill_abandoned_last_30_days"] = _timed(
                 max(3, args.runs // 5), lambda: drill(connection, scope, month, "abandoned")

@@ -307,9 +307,11 @@ def seed(session: Session) -> dict[str, int]:
     session.add_all(
         [
             Scorecard(call_id="c1", agent_id="agent1", call_at=at(2, 9, 10), auto_total=80.0,
-                      auto_items=[_item("greeting", "passed"), _item("disclosure", "failed"), _item("hold", "n/a")]),
-            Scorecard(call_id="c2", agent_id="agent2", call_at=at(2, 9, 40), auto_total=70.0, override_total=90.0,
-                      reviewed=True, auto_items=[_item("greeting", "passed"), _item("disclosure", "passed")],
+                      auto_items=[_item("greeting", "passed"), _item("disclosure", "failed"),
+                                  _item("hold", "n/a")]),
+            Scorecard(call_id="c2", agent_id="agent2", call_at=at(2, 9, 40), auto_total=70.0,
+                      override_total=90.0, reviewed=True,
+                      auto_items=[_item("greeting", "passed"), _item("disclosure", "passed")],
                       overrides={"greeting": {"status": "failed", "reason": "no name given"}}),
             Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0,
                       auto_items=[_item("greeting", "failed"), _item("disclosure", "failed")]),
@@ -515,15 +517,17 @@ VOICE_CONTACTS = 8
 # With the bar at 80 %: Alice's greeting passed 1 of 2 (c8 failed), her disclosure 0 of 2; Bob's
 # greeting failed on review (c2); one compliance alert each (c8, c7).
 EXPECTED_TRAINING = [
-    {"agent_id": "agent1", "name": "Alice", "need": "compliance", "calls": ["c8"], "pass_rate": None},
-    {
-        "agent_id": "agent1",
-        "name": "Alice",
-        "need": "item:disclosure",
-        "calls": ["c1", "c8"],
-        "pass_rate": 0.0,
-    },
-    {"agent_id": "agent1", "name": "Alice", "need": "item:greeting", "calls": ["c8"], "pass_rate": 0.5},
-    {"agent_id": "agent2", "name": "Bob", "need": "compliance", "calls": ["c7"], "pass_rate": None},
-    {"agent_id": "agent2", "name": "Bob", "need": "item:greeting", "calls": ["c2"], "pass_rate": 0.0},
+    {"agent_id": "agent1", "name": "Alice", "need": "compliance", "count": 1, "pass_rate": None},
+    {"agent_id": "agent1", "name": "Alice", "need": "item:disclosure", "count": 2, "pass_rate": 0.0},
+    {"agent_id": "agent1", "name": "Alice", "need": "item:greeting", "count": 1, "pass_rate": 0.5},
+    {"agent_id": "agent2", "name": "Bob", "need": "compliance", "count": 1, "pass_rate": None},
+    {"agent_id": "agent2", "name": "Bob", "need": "item:greeting", "count": 1, "pass_rate": 0.0},
 ]
+# The calls behind each need (drill-down metric, key -> call ids).
+TRAINING_CALLS = {
+    ("qa_item_failed", "agent1:disclosure"): ["c1", "c8"],
+    ("qa_item_failed", "agent1:greeting"): ["c8"],
+    ("qa_item_failed", "agent2:greeting"): ["c2"],  # failed on review
+    ("compliance_hits", "agent1"): ["c8"],
+    ("compliance_hits", "agent2"): ["c7"],
+}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, select
+from sqlalchemy.orm import Session
 
 from config.errors import InvalidInputError
 from tickets.access import Scope
@@ -22,6 +23,7 @@ from web.analytics import facts
 from web.analytics.facts import Rows
 from web.analytics.kpis import Period
 from web.analytics.sql import iso_weekday
+from web.analytics.training import failed_item_calls
 
 MAX_ROWS = 500
 Where = Callable[[Any, str], Any]
@@ -75,7 +77,13 @@ SURVEY_METRICS: dict[str, Where] = {
     "csat_reason": lambda r, key: r.c.reason == _key(key),
     "csat_unsatisfied": lambda r, _: r.c.satisfied == 0,
 }
-METRICS = sorted([*CALL_METRICS, *CONTACT_METRICS, *TICKET_METRICS, *SURVEY_METRICS])
+
+
+ALERT_METRICS: dict[str, Where] = {"compliance_hits": lambda r, key: r.c.agent_id == _key(key)}
+FAILED_ITEM = "qa_item_failed"
+METRICS = sorted(
+    [*CALL_METRICS, *CONTACT_METRICS, *TICKET_METRICS, *SURVEY_METRICS, *ALERT_METRICS, FAILED_ITEM]
+)
 
 
 def _rows(connection: Connection, query: Rows) -> list[dict[str, Any]]:
@@ -93,6 +101,12 @@ def drill(
     connection: Connection, scope: Scope, period: Period, metric: str, key: str = ""
 ) -> list[dict[str, Any]]:
     """The rows behind ``metric`` (and ``key``) in ``period``, oldest first, at most :data:`MAX_ROWS`."""
+    if metric == FAILED_ITEM:
+        agent, _, item = _key(key).partition(":")
+        if not item:
+            raise InvalidInputError("a QA item need is 'agent:item', e.g. agent1:greeting")
+        with Session(bind=connection) as session:
+            return failed_item_calls(session, period, agent, item)[:MAX_ROWS]
     for metrics, listing in FAMILIES:
         if metric in metrics:
             return _rows(connection, listing(scope, period, metrics[metric], key))
@@ -141,12 +155,20 @@ def _surveys(scope: Scope, period: Period, where: Where, key: str) -> Rows:
     return query.where(where(r, key)).order_by(r.c.at, r.c.survey_id)
 
 
+def _alerts(_: Scope, period: Period, where: Where, key: str) -> Rows:
+    a = facts.alert_facts(period.bounds()).subquery("rows")
+    return (
+        select(a.c.call_id, a.c.at, a.c.agent_id, a.c.rule_id, a.c.kind).where(where(a, key)).order_by(a.c.at)
+    )
+
+
 Listing = Callable[[Scope, Period, Where, str], Rows]
 FAMILIES: tuple[tuple[dict[str, Where], Listing], ...] = (
     (CALL_METRICS, _calls),
     (CONTACT_METRICS, _contacts),
     (TICKET_METRICS, _tickets),
     (SURVEY_METRICS, _surveys),
+    (ALERT_METRICS, _alerts),
 )
 
 

@@ -23,7 +23,7 @@ def safe(value: Any) -> Any:
     return value
 
 
-def tables(report: dict[str, Any], training: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+def tables(report: dict[str, Any], needs: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
     """The report's tables and the training needs, each a header row then data rows."""
     calls = report["calls"]
     heat = report["heatmap"]["contacts"]
@@ -42,7 +42,9 @@ def tables(report: dict[str, Any], training: list[dict[str, Any]]) -> dict[str, 
         "tickets": _rows(report["tickets_by_channel"]),
         "agents": _rows(report["agents"]),
         "heatmap": [["weekday", *range(24)], *([WEEKDAYS[day], *heat[day]] for day in range(7))],
-        "training": _rows([{**need, "calls": " ".join(need["calls"])} for need in training]),
+        "training": _rows(
+            [{name: value for name, value in need.items() if name != "drill"} for need in needs]
+        ),
     }
 
 

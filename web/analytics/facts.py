@@ -16,21 +16,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     String,
     and_,
     case,
     cast,
+    column,
     exists,
     func,
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
+from qa.alerts.models import QaAlert
 from qa.scorecards.models import Scorecard
 from telephony.records.models import CallRecord
 from telephony.wallboard import DEFAULT_SERVICE_LEVEL_S
@@ -38,7 +42,7 @@ from tickets.conversations.call_links import CallLink
 from tickets.conversations.models import Conversation
 from tickets.csat.models import CsatSurvey
 from tickets.desk.models import Ticket, TicketHistory, TicketStatus
-from web.analytics.sql import day_of, hour_of, seconds_between
+from web.analytics.sql import day_of, hour_of, json_items, seconds_between
 
 SERVICE_LEVEL_S = DEFAULT_SERVICE_LEVEL_S  # the wallboard's threshold, so both pages agree
 REPEAT_WINDOW_S = 7 * 86400
@@ -275,4 +279,50 @@ def scorecard_facts(when: Range = None) -> Rows:
     )
     if when is not None:
         query = query.where(at >= when[0], at < when[1])
+    return query
+
+
+def scorecard_item_facts(when: Range = None) -> Rows:
+    """One row per item of each scorecard no QA manager has overridden an item of (those few are
+    read one by one, with the review applied: :mod:`web.analytics.training`)."""
+    at = func.coalesce(Scorecard.call_at, Scorecard.created_at)
+    item = json_items(Scorecard.auto_items).table_valued(column("value", JSON)).alias("item")
+    status = item.c.value["status"].as_string()
+    query = (
+        select(
+            Scorecard.call_id.label("call_id"),
+            at.label("at"),
+            day_of(at).label("day"),
+            Scorecard.agent_id.label("agent_id"),
+            item.c.value["key"].as_string().label("item_key"),
+            item.c.value["label"].as_string().label("label"),
+            _flag(status != "n/a").label("applicable"),
+            _flag(status == "passed").label("passed"),
+        )
+        .select_from(Scorecard)
+        .join(item, true())
+        .where(without_overrides())
+    )
+    if when is not None:
+        query = query.where(at >= when[0], at < when[1])
+    return query
+
+
+def without_overrides() -> ColumnElement[bool]:
+    return cast(Scorecard.overrides, String) == "{}"
+
+
+def alert_facts(when: Range = None) -> Rows:
+    """Compliance alerts raised on an agent's calls (forbidden statements, missing disclosures)."""
+    query = select(
+        QaAlert.id.label("alert_id"),
+        QaAlert.call_id.label("call_id"),
+        QaAlert.created_at.label("at"),
+        day_of(QaAlert.created_at).label("day"),
+        QaAlert.agent.label("agent_id"),
+        QaAlert.rule_id.label("rule_id"),
+        QaAlert.kind.label("kind"),
+    ).where(QaAlert.agent.is_not(None))
+    if when is not None:
+        query = query.where(QaAlert.created_at >= when[0], QaAlert.created_at < when[1])
     return query

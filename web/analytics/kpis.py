@@ -60,14 +60,14 @@ class Rollups:
         return bool(self.views)
 
 
-def _in(table: FromClause, period: Period) -> Any:
+def in_period(table: FromClause, period: Period) -> Any:
     return and_(table.c.day >= period.start, table.c.day <= period.end)
 
 
 FRACTIONAL = ("score", "total")
 
 
-def _sum(table: FromClause, *names: str) -> list[Any]:
+def sums(table: FromClause, *names: str) -> list[Any]:
     """Sums as plain numbers (PostgreSQL sums integers as NUMERIC): seconds and scores as floats."""
     return [
         cast(
@@ -95,7 +95,7 @@ def call_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
         "callback_answered",
         "transferred",
     )
-    row = rollups.connection.execute(select(*_sum(t, *names)).where(_in(t, period))).one()._asdict()
+    row = rollups.connection.execute(select(*sums(t, *names)).where(in_period(t, period))).one()._asdict()
     return _call_kpis(row)
 
 
@@ -123,16 +123,16 @@ def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     """Contacts, FCR, channel share and the top reasons with satisfaction and resolution."""
     t = rollups["contacts_daily"]
     conn = rollups.connection
-    total = conn.execute(select(*_sum(t, "contacts", "issue", "fcr")).where(_in(t, period))).one()
+    total = conn.execute(select(*sums(t, "contacts", "issue", "fcr")).where(in_period(t, period))).one()
     channels = conn.execute(
-        select(t.c.channel, *_sum(t, "contacts"))
-        .where(_in(t, period))
+        select(t.c.channel, *sums(t, "contacts"))
+        .where(in_period(t, period))
         .group_by(t.c.channel)
         .order_by(desc("contacts"), t.c.channel)
     ).all()
     reasons = conn.execute(
-        select(t.c.reason, *_sum(t, "contacts", "issue", "fcr"))
-        .where(_in(t, period))
+        select(t.c.reason, *sums(t, "contacts", "issue", "fcr"))
+        .where(in_period(t, period))
         .group_by(t.c.reason)
         .order_by(desc("contacts"), t.c.reason)
         .limit(TOP_REASONS)
@@ -169,7 +169,7 @@ def _by_reason(
 ) -> dict[str, dict[str, Any]]:
     t = rollups[name]
     rows = rollups.connection.execute(
-        select(t.c.reason, *_sum(t, *names)).where(_in(t, period)).group_by(t.c.reason)
+        select(t.c.reason, *sums(t, *names)).where(in_period(t, period)).group_by(t.c.reason)
     )
     return {row[0]: row._asdict() for row in rows}
 
@@ -177,8 +177,8 @@ def _by_reason(
 def ticket_channels(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
     t = rollups["tickets_daily"]
     rows = rollups.connection.execute(
-        select(t.c.channel, *_sum(t, "tickets", "resolved", "reopened", "responded", "response_s"))
-        .where(_in(t, period))
+        select(t.c.channel, *sums(t, "tickets", "resolved", "reopened", "responded", "response_s"))
+        .where(in_period(t, period))
         .group_by(t.c.channel)
         .order_by(t.c.channel)
     )
@@ -198,7 +198,7 @@ def ticket_channels(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
 def csat_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     t = rollups["csat_daily"]
     row = rollups.connection.execute(
-        select(*_sum(t, "answers", "score", "satisfied")).where(_in(t, period))
+        select(*sums(t, "answers", "score", "satisfied")).where(in_period(t, period))
     ).one()
     return {
         "answers": row.answers,
@@ -214,23 +214,25 @@ def agent_ranking(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
     answered = {
         row.agent_id: row
         for row in conn.execute(
-            select(calls.c.agent_id, *_sum(calls, "answered", "handle_s", "transferred"))
-            .where(_in(calls, period))
+            select(calls.c.agent_id, *sums(calls, "answered", "handle_s", "transferred"))
+            .where(in_period(calls, period))
             .group_by(calls.c.agent_id)
         )
     }
     scored = {
         row.agent_id: row
         for row in conn.execute(
-            select(qa.c.agent_id, *_sum(qa, "scored", "total")).where(_in(qa, period)).group_by(qa.c.agent_id)
+            select(qa.c.agent_id, *sums(qa, "scored", "total"))
+            .where(in_period(qa, period))
+            .group_by(qa.c.agent_id)
         )
     }
     csat_rows = conn.execute(
-        select(SipCredential.username, User.display_name, *_sum(surveys, "answers", "score", "satisfied"))
+        select(SipCredential.username, User.display_name, *sums(surveys, "answers", "score", "satisfied"))
         .select_from(surveys)
         .join(User, User.id == surveys.c.agent_user_id)
         .outerjoin(SipCredential, SipCredential.user_id == User.id)
-        .where(_in(surveys, period))
+        .where(in_period(surveys, period))
         .group_by(SipCredential.username, User.display_name)
     ).all()
     rated = {row.username or f"user:{row.display_name}": row for row in csat_rows}
@@ -281,7 +283,11 @@ def heatmap(
     # Unfiltered, the per-hour totals (a few rows a day); a reason or channel needs the finer rollup.
     t = rollups["contacts_hourly" if reason or channel else "contact_hours"]
     weekday = iso_weekday(t.c.day)
-    query = select(weekday, t.c.hour, *_sum(t, "contacts")).where(_in(t, period)).group_by(weekday, t.c.hour)
+    query = (
+        select(weekday, t.c.hour, *sums(t, "contacts"))
+        .where(in_period(t, period))
+        .group_by(weekday, t.c.hour)
+    )
     if reason:
         query = query.where(t.c.reason == reason)
     if channel:

@@ -110,6 +110,19 @@ def _qa_daily(_: Sources) -> Rows:
     return select(*columns, func.count().label("scored"), *_sums(q, "total")).group_by(*columns)
 
 
+def _qa_items_daily(_: Sources) -> Rows:
+    q = facts.scorecard_item_facts().subquery("f")
+    columns = (q.c.day, q.c.agent_id, q.c.item_key)
+    return select(*columns, func.max(q.c.label).label("label"), *_sums(q, "applicable", "passed")).group_by(
+        *columns
+    )
+
+
+def _compliance_daily(_: Sources) -> Rows:
+    a = facts.alert_facts().subquery("f")
+    return select(a.c.day, a.c.agent_id, func.count().label("hits")).group_by(a.c.day, a.c.agent_id)
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A grouped SELECT, the columns that make one of its rows unique (the view's unique index), and
@@ -133,6 +146,8 @@ ROLLUPS: dict[str, Rollup] = {  # in refresh order: a rollup after those it read
         Rollup("csat_daily", _csat_daily, ("day", "channel", "reason")),
         Rollup("csat_agents_daily", _csat_agents_daily, ("day", "agent_user_id")),
         Rollup("qa_daily", _qa_daily, ("day", "agent_id")),
+        Rollup("qa_items_daily", _qa_items_daily, ("day", "agent_id", "item_key")),
+        Rollup("compliance_daily", _compliance_daily, ("day", "agent_id")),
     )
 }
 

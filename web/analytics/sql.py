@@ -100,3 +100,19 @@ def mean(total: float | int | None, count: float | int, digits: int = 1) -> floa
 
 def as_column(expr: ColumnElement[Any], name: str) -> ColumnElement[Any]:
     return expr.label(name)
+
+
+class json_items(FunctionElement[Any]):  # noqa: N801
+    """The elements of a JSON array column as rows (``value``), to use with ``.table_valued``."""
+
+    inherit_cache = True
+
+
+@compiles(json_items, "postgresql")
+def _items_pg(element: json_items, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_array_elements({_args(compiler, element, **kw)[0]})"
+
+
+@compiles(json_items, "sqlite")
+def _items_sqlite(element: json_items, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_each({_args(compiler, element, **kw)[0]})"

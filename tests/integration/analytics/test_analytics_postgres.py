@@ -9,7 +9,13 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from analytics_dataset import BILLING_HEATMAP_CELLS, EXPECTED_CALLS, EXPECTED_TRAINING, check_report
+from analytics_dataset import (
+    BILLING_HEATMAP_CELLS,
+    EXPECTED_CALLS,
+    EXPECTED_TRAINING,
+    TRAINING_CALLS,
+    check_report,
+)
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
@@ -194,6 +200,12 @@ def test_training_needs_answer_with_the_calls_and_refuse_a_bad_bar(
     assert answer.status_code == 200
     needs = [{key: need[key] for key in EXPECTED_TRAINING[0]} for need in answer.json()["needs"]]
     assert needs == EXPECTED_TRAINING
+    for (metric, key), calls in TRAINING_CALLS.items():
+        assert [row["call_id"] for row in _drill(analytics_client, headers, metric, key)] == calls
+    bad_key = analytics_client.get(
+        "/api/analytics/drill", params={**RANGE, "metric": "qa_item_failed", "key": "agent1"}, headers=headers
+    )
+    assert bad_key.status_code == 422
     assert (
         analytics_client.get(
             "/api/analytics/training", params={**RANGE, "bar": 2}, headers=headers

@@ -7,14 +7,25 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from analytics_dataset import BILLING_HEATMAP_CELLS, EXPECTED_TRAINING, VOICE_CONTACTS, check_report, seed
+from analytics_dataset import (
+    BILLING_HEATMAP_CELLS,
+    EXPECTED_TRAINING,
+    TRAINING_CALLS,
+    VOICE_CONTACTS,
+    check_report,
+    seed,
+)
 from sqlalchemy import Engine
 
 from config.db import Base, make_engine, make_session_factory
+from config.models import Role
+from tickets.access import Scope
 from voxdesk.modules import import_models
+from web.analytics.drill import drill
 from web.analytics.kpis import Period, Rollups, heatmap, report
 from web.analytics.training import training_needs
 
+ADMIN = Scope(user_id=1, role=Role.ADMIN)
 WEEK = Period(date(2026, 11, 2), date(2026, 11, 8))
 
 
@@ -46,13 +57,16 @@ def test_the_heatmap_narrows_to_one_reason_or_one_channel(engine: Engine) -> Non
     assert sum(map(sum, voice)) == VOICE_CONTACTS
 
 
-def test_training_needs_name_the_agents_items_and_alerts_under_the_bar_with_their_calls(
+def test_training_needs_name_agents_under_the_bar_and_drill_down_to_their_calls(
     engine: Engine,
 ) -> None:
     with make_session_factory(engine)() as session:
         needs = training_needs(session, WEEK)
         strict = training_needs(session, WEEK, bar=0.4, max_hits=1)
     assert [{key: need[key] for key in EXPECTED_TRAINING[0]} for need in needs] == EXPECTED_TRAINING
+    with engine.connect() as connection:
+        for (metric, key), calls in TRAINING_CALLS.items():
+            assert [row["call_id"] for row in drill(connection, ADMIN, WEEK, metric, key)] == calls
     assert [(need["agent_id"], need["need"]) for need in strict] == [
         ("agent1", "item:disclosure"),
         ("agent2", "item:greeting"),

@@ -133,11 +133,12 @@ function renderAgents(agents) {
 }
 
 function renderTraining(needs) {
-  const rows = needs.map((n) => el('tr', { 'data-need': n.need },
+  const rows = needs.map((n) => el('tr', { 'data-need': n.need, 'data-agent': n.agent_id },
     el('td', {}, n.name),
-    el('td', {}, n.need === 'compliance' ? t('analytics.need_compliance', { count: n.applicable }) : n.label),
+    el('td', {}, n.need === 'compliance' ? t('analytics.need_compliance', { count: n.count }) : n.label),
     el('td', { class: 'num' }, n.pass_rate === null ? '—' : `${percent(n.pass_rate)} (${n.passed}/${n.applicable})`),
-    el('td', { class: 'calls' }, n.calls.join(' '))));
+    el('td', {}, el('button', { type: 'button', class: 'link calls', onclick: () => drill(n.drill.metric, n.drill.key) },
+      t('analytics.show_calls', { count: n.count })))));
   $('training-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'empty' }, t('analytics.no_needs')))]));
 }
 
