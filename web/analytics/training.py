@@ -61,7 +61,7 @@ def training_needs(
     """One row per agent and need: a QA item passed on less than ``bar`` of the calls it applied to,
     or more than ``max_hits`` compliance alerts. Per agent, worst first."""
     rollups = Rollups(session.connection())
-    needs = [
+    needs: list[dict[str, Any]] = [
         {"agent_id": agent, "need": f"item:{key}", "label": tally.label,
          "pass_rate": ratio(tally.passed, tally.applicable), "passed": tally.passed,
          "applicable": tally.applicable, "count": tally.applicable - tally.passed,
@@ -80,9 +80,9 @@ def training_needs(
         for agent, count in hits
         if count > max_hits
     ]  # fmt: skip
-    names = agent_names(session, {need["agent_id"] for need in needs})
+    names = agent_names(session, {str(need["agent_id"]) for need in needs})
     for need in needs:
-        need["name"] = names.get(need["agent_id"], need["agent_id"])
+        need["name"] = names.get(str(need["agent_id"]), need["agent_id"])
     needs.sort(key=lambda n: (n["agent_id"], -1.0 if n["pass_rate"] is None else n["pass_rate"], n["need"]))
     return needs
 
