@@ -20,7 +20,7 @@ from qa.alerts.models import QaAlert
 from qa.scorecards.models import Scorecard
 from telephony.records.models import CallRecord
 from tickets.conversations.call_links import CallLink
-from tickets.conversations.models import Conversation
+from tickets.conversations.models import Conversation, Message
 from tickets.csat.models import CsatSurvey
 from tickets.customers.models import Customer
 from tickets.desk.models import Ticket, TicketHistory
@@ -138,6 +138,12 @@ def seed(session: Session) -> dict[str, int]:
                 wait=600.0,
                 handle=(120.0, 0.0, 30.0),
                 callback_requested=True,
+                ivr_path=[
+                    "language:pressed 1",
+                    "ask_question:asked: my router keeps dropping",
+                    "ask_question:bot answered kb:router-reset",
+                    "ask_question:answer not confirmed (dtmf 2)",
+                ],
             ),
             _call(
                 "c7",
@@ -173,6 +179,25 @@ def seed(session: Session) -> dict[str, int]:
                 wait=3.0,
                 handle=(10.0, 0.0, 0.0),
             ),  # after the range
+            # The week after: the FAQ bot's own week (see FAQ_WEEK below).
+            _call(
+                "c11",
+                at(17, 10, 0),
+                disposition="faq_answered",
+                ivr_choice="faq",
+                ivr_path=[
+                    "ask_question:asked: where is my parcel",
+                    "ask_question:bot answered kb:delivery",
+                    "ask_question:answer confirmed (dtmf 1)",
+                ],
+            ),
+            _call(
+                "c12",
+                at(17, 11, 0),
+                disposition="faq_answered",
+                ivr_choice="faq",
+                ivr_path=["ask_question:asked: refund", "ask_question:bot handed over (unsure)"],
+            ),
         ]
     )
     vc1 = Conversation(customer_id=c1.id, channel="voice", external_ref="c1", created_at=at(2, 9, 10))
@@ -181,8 +206,20 @@ def seed(session: Session) -> dict[str, int]:
     w1 = Conversation(customer_id=c4.id, channel="wechat", created_at=at(5, 12, 0))
     e2 = Conversation(customer_id=c2.id, channel="email", created_at=at(6, 10, 0))
     w2 = Conversation(customer_id=c3.id, channel="webchat", created_at=at(8, 20, 0))
-    session.add_all([vc1, vc6, e1, w1, e2, w2])
+    w3 = Conversation(customer_id=c3.id, channel="webchat", created_at=at(18, 10, 0))
+    w4 = Conversation(customer_id=c3.id, channel="webchat", created_at=at(19, 10, 0))
+    session.add_all([vc1, vc6, e1, w1, e2, w2, w3, w4])
     session.flush()
+    session.add_all(
+        [
+            Message(conversation_id=w3.id, direction="inbound", author_kind="customer", body="refund?"),
+            Message(
+                conversation_id=w3.id, direction="outbound", author_kind="bot", body="Refunds take 5 days."
+            ),
+            Message(conversation_id=w4.id, direction="outbound", author_kind="bot", body="Try a restart."),
+            Message(conversation_id=w4.id, direction="outbound", author_kind="agent", body="I can help."),
+        ]
+    )
     session.add_all(
         [
             CallLink(conversation_id=vc1.id, call_id="c1", ivr_choice="billing", started_at=at(2, 9, 10)),
@@ -493,11 +530,14 @@ EXPECTED_HEATMAP_CELLS = {  # (ISO weekday, hour) -> contacts
 def check_report(report: dict[str, Any]) -> None:
     """Every figure of the page for the week, against the hand-computed values above."""
     assert report["from"] == "2026-11-02" and report["to"] == "2026-11-08"
-    assert report["calls"] == EXPECTED_CALLS
+    assert report["calls"] == {**EXPECTED_CALLS, "faq": MAIN_WEEK_FAQ}
     assert report["contacts"] == 12
     assert report["issues"] == 6
     assert report["fcr_rate"] == 0.3333
     assert report["channel_share"] == EXPECTED_CHANNELS
+    assert report["faq_bot_by_channel"] == [
+        {"channel": "voice", "bot_contacts": 1, "deflected": 0, "deflection_rate": 0.0}
+    ]
     assert report["top_reasons"] == EXPECTED_REASONS
     assert report["tickets_by_channel"] == EXPECTED_TICKETS
     assert report["csat"] == EXPECTED_CSAT
@@ -531,3 +571,27 @@ TRAINING_CALLS = {
     ("compliance_hits", "agent1"): ["c8"],
     ("compliance_hits", "agent2"): ["c7"],
 }
+
+# The FAQ bot: in the main week c6 asked, was answered and said no; the week of 16 November has c11
+# (answered, confirmed, no agent: deflected), c12 (the bot handed over) and two web chats the bot
+# answered, of which an agent took one.
+FAQ_WEEK_FAQ = {
+    "asked": 2,
+    "bot_answered": 1,
+    "confirmed": 1,
+    "deflected": 1,
+    "deflection_rate": 0.5,
+    "accuracy": 1.0,
+}
+MAIN_WEEK_FAQ = {
+    "asked": 1,
+    "bot_answered": 1,
+    "confirmed": 0,
+    "deflected": 0,
+    "deflection_rate": 0.0,
+    "accuracy": 0.0,
+}
+FAQ_WEEK_BOT_CHANNELS = [
+    {"channel": "voice", "bot_contacts": 1, "deflected": 1, "deflection_rate": 1.0},
+    {"channel": "webchat", "bot_contacts": 2, "deflected": 1, "deflection_rate": 0.5},
+]

@@ -78,6 +78,7 @@ def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(
     assert kpi(page, "abandoned_in_ivr") == "13%"
     assert kpi(page, "answered") == "02:15"  # ASA 135 s (the first tile of that metric)
     assert kpi(page, "fcr_missed") == "33%"
+    assert kpi(page, "faq_deflected") == "0%"
     for chart in ("chart-reasons", "chart-channels", "chart-tickets", "chart-heatmap"):
         drawn = page.evaluate(f"({SHAPES})('{chart}')")
         assert drawn >= 3, f"{chart} drew {drawn} shapes"

@@ -55,6 +55,8 @@ CALL_METRICS: dict[str, Where] = {
     ),
     "callbacks": lambda r, _: r.c.callback == 1,
     "transfers": lambda r, _: r.c.transferred == 1,
+    "faq_asked": lambda r, _: r.c.faq_asked == 1,
+    "faq_deflected": lambda r, _: r.c.faq_deflected == 1,
     "agent": lambda r, key: (r.c.agent_id == _key(key)) & (r.c.answered == 1),
     "queue": lambda r, key: r.c.queue_id == _key(key),
 }

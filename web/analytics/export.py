@@ -29,7 +29,8 @@ def tables(report: dict[str, Any], needs: list[dict[str, Any]]) -> dict[str, lis
     heat = report["heatmap"]["contacts"]
     overview = [
         ["figure", "value"],
-        *([name, value] for name, value in calls.items()),
+        *([name, value] for name, value in calls.items() if not isinstance(value, dict)),
+        *([f"faq_{name}", value] for name, value in calls["faq"].items()),
         ["contacts", report["contacts"]],
         ["issues", report["issues"]],
         ["fcr_rate", report["fcr_rate"]],
@@ -39,6 +40,7 @@ def tables(report: dict[str, Any], needs: list[dict[str, Any]]) -> dict[str, lis
         "overview": overview,
         "reasons": _rows(report["top_reasons"]),
         "channels": _rows(report["channel_share"]),
+        "faq_bot": _rows(report["faq_bot_by_channel"]),
         "tickets": _rows(report["tickets_by_channel"]),
         "agents": _rows(report["agents"]),
         "heatmap": [["weekday", *range(24)], *([WEEKDAYS[day], *heat[day]] for day in range(7))],

@@ -39,7 +39,7 @@ from qa.scorecards.models import Scorecard
 from telephony.records.models import CallRecord
 from telephony.wallboard import DEFAULT_SERVICE_LEVEL_S
 from tickets.conversations.call_links import CallLink
-from tickets.conversations.models import Conversation
+from tickets.conversations.models import AuthorKind, Conversation, Direction, Message
 from tickets.csat.models import CsatSurvey
 from tickets.desk.models import Ticket, TicketHistory, TicketStatus
 from web.analytics.sql import day_of, hour_of, json_items, seconds_between
@@ -49,6 +49,9 @@ REPEAT_WINDOW_S = 7 * 86400
 UNSPECIFIED = "unspecified"
 SATISFIED_SCORE = 4  # CSAT: 4 or 5 out of 5 is a satisfied customer
 _WEEK = timedelta(seconds=REPEAT_WINDOW_S)
+# What the IVR's FAQ step writes in a call's path (telephony.ivr.session): asked, answered by the bot,
+# and the caller's "yes, that answered it".
+FAQ_ASKED, FAQ_ANSWERED, FAQ_CONFIRMED = "asked: ", "bot answered kb:", "answer confirmed ("
 
 Range = tuple[datetime, datetime] | None
 Rows = Select[*tuple[Any, ...]]
@@ -102,6 +105,8 @@ def call_facts(when: Range = None) -> Rows:
     queued = and_(r.c.queue_id.is_not(None), ~in_ivr)
     abandoned = and_(queued, ~answered, r.c.abandoned_at.is_not(None))
     wait = r.c.queue_wait_s
+    path = cast(r.c.ivr_path, String)  # the IVR path's steps are "node:outcome" (telephony.ivr.session)
+    faq_confirmed = path.like(f"%:{FAQ_CONFIRMED}%")
     return select(
         r.c.call_id.label("call_id"),
         r.c.offered_at.label("at"),
@@ -133,6 +138,10 @@ def call_facts(when: Range = None) -> Rows:
                 and_(r.c.first_queue_id.is_not(None), r.c.first_queue_id != r.c.queue_id),
             )
         ).label("transferred"),
+        _flag(path.like(f"%:{FAQ_ASKED}%")).label("faq_asked"),
+        _flag(path.like(f"%:{FAQ_ANSWERED}%")).label("faq_answered"),
+        _flag(faq_confirmed).label("faq_confirmed"),
+        _flag(and_(faq_confirmed, ~answered)).label("faq_deflected"),
     ).select_from(joined)
 
 
@@ -170,6 +179,8 @@ def _voice_contacts(when: Range) -> Rows:
         calls.c.reason,
         calls.c.answered.label("handled"),
         calls.c.reopened,
+        calls.c.faq_answered.label("bot"),
+        calls.c.faq_deflected.label("deflected"),
     )
 
 
@@ -181,6 +192,13 @@ def _text_contacts(when: Range) -> Rows:
         inner = inner.where(Conversation.created_at >= when[0], Conversation.created_at < when[1])
     c = inner.subquery("texts")
     joined, t = _with_ticket(c)
+    # The FAQ bot answered (qa.faqbot via tickets.assist.bot); deflected when no agent ever replied.
+    bot = exists().where(Message.conversation_id == c.c.id, Message.author_kind == AuthorKind.BOT.value)
+    agent_replied = exists().where(
+        Message.conversation_id == c.c.id,
+        Message.author_kind == AuthorKind.AGENT.value,
+        Message.direction == Direction.OUTBOUND.value,
+    )
     return select(
         literal("conversation").label("kind"),
         cast(c.c.id, String).label("ref"),
@@ -190,6 +208,8 @@ def _text_contacts(when: Range) -> Rows:
         func.coalesce(ticket_reason(t), literal(UNSPECIFIED)).label("reason"),
         literal(1).label("handled"),
         _flag(reopened(t)).label("reopened"),
+        _flag(bot).label("bot"),
+        _flag(and_(bot, ~agent_replied)).label("deflected"),
     ).select_from(joined)
 
 
@@ -220,7 +240,8 @@ def contact_facts(when: Range = None) -> Rows:
     query = select(
         ordered.c.kind, ordered.c.ref, ordered.c.at,
         day_of(ordered.c.at).label("day"), hour_of(ordered.c.at).label("hour"),
-        ordered.c.channel, ordered.c.customer_key, ordered.c.reason, ordered.c.handled,
+        ordered.c.channel, ordered.c.customer_key, ordered.c.reason, ordered.c.handled, ordered.c.bot,
+        ordered.c.deflected,
         _flag(starts).label("issue"),
         _flag(and_(starts, alone, ordered.c.reopened == 0)).label("fcr"),
     )  # fmt: skip

@@ -94,6 +94,10 @@ def call_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
         "callback",
         "callback_answered",
         "transferred",
+        "faq_asked",
+        "faq_answered",
+        "faq_confirmed",
+        "faq_deflected",
     )
     row = rollups.connection.execute(select(*sums(t, *names)).where(in_period(t, period))).one()._asdict()
     return _call_kpis(row)
@@ -116,6 +120,14 @@ def _call_kpis(row: dict[str, Any]) -> dict[str, Any]:
         "callbacks": row["callback"],
         "callbacks_answered": row["callback_answered"],
         "transfers": row["transferred"],
+        "faq": {
+            "asked": row["faq_asked"],
+            "bot_answered": row["faq_answered"],
+            "confirmed": row["faq_confirmed"],
+            "deflected": row["faq_deflected"],
+            "deflection_rate": ratio(row["faq_deflected"], row["faq_asked"]),
+            "accuracy": ratio(row["faq_confirmed"], row["faq_answered"]),
+        },
     }
 
 
@@ -125,7 +137,7 @@ def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     conn = rollups.connection
     total = conn.execute(select(*sums(t, "contacts", "issue", "fcr")).where(in_period(t, period))).one()
     channels = conn.execute(
-        select(t.c.channel, *sums(t, "contacts"))
+        select(t.c.channel, *sums(t, "contacts", "bot", "deflected"))
         .where(in_period(t, period))
         .group_by(t.c.channel)
         .order_by(desc("contacts"), t.c.channel)
@@ -158,7 +170,18 @@ def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
         "issues": total.issue,
         "fcr_rate": ratio(total.fcr, total.issue),
         "channel_share": [
-            {"channel": channel, "contacts": n, "share": ratio(n, total.contacts)} for channel, n in channels
+            {"channel": row.channel, "contacts": row.contacts, "share": ratio(row.contacts, total.contacts)}
+            for row in channels
+        ],
+        "faq_bot_by_channel": [
+            {
+                "channel": row.channel,
+                "bot_contacts": row.bot,
+                "deflected": row.deflected,
+                "deflection_rate": ratio(row.deflected, row.bot),
+            }
+            for row in channels
+            if row.bot
         ],
         "top_reasons": top,
     }

@@ -49,6 +49,10 @@ def _calls_daily(_: Sources) -> Rows:
         "callback",
         "callback_answered",
         "transferred",
+        "faq_asked",
+        "faq_answered",
+        "faq_confirmed",
+        "faq_deflected",
     )
     columns = (c.c.day, c.c.queue_id, c.c.reason)
     return select(*columns, func.count().label("offered"), *_sums(c, *names)).group_by(*columns)
@@ -66,15 +70,16 @@ def _agents_daily(_: Sources) -> Rows:
 def _contacts_hourly(_: Sources) -> Rows:
     c = facts.contact_facts().subquery("f")
     columns = (c.c.day, c.c.hour, c.c.channel, c.c.reason)
-    return select(*columns, func.count().label("contacts"), *_sums(c, "handled", "issue", "fcr")).group_by(
-        *columns
-    )
+    names = ("handled", "issue", "fcr", "bot", "deflected")
+    return select(*columns, func.count().label("contacts"), *_sums(c, *names)).group_by(*columns)
 
 
 def _contacts_daily(sources: Sources) -> Rows:
     c = sources("contacts_hourly")
     columns = (c.c.day, c.c.channel, c.c.reason)
-    return select(*columns, *_sums(c, "contacts", "handled", "issue", "fcr")).group_by(*columns)
+    return select(*columns, *_sums(c, "contacts", "handled", "issue", "fcr", "bot", "deflected")).group_by(
+        *columns
+    )
 
 
 def _contact_hours(sources: Sources) -> Rows:
@@ -170,7 +175,8 @@ def _inline(name: str) -> Subquery:
 @lru_cache(maxsize=32)
 def _view_sql(dialect_name: str, name: str) -> str:
     """A view's SQL (definitions do not change while a process runs: compiled once)."""
-    dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
+    # Named parameters: nothing to escape, the SQL runs as written (no '%%' for a LIKE's '%').
+    dialect = postgresql.dialect(paramstyle="named") if dialect_name == "postgresql" else sqlite.dialect()
     statement = ROLLUPS[name].build(_view).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     return str(statement)
 
@@ -214,7 +220,9 @@ def refresh_views(connection: Connection) -> list[str]:
         else:
             sql = _view_sql("postgresql", name)
             connection.execute(text(f"DROP MATERIALIZED VIEW IF EXISTS {view} CASCADE"))
-            connection.execute(text(f"CREATE MATERIALIZED VIEW {view} AS {sql}"))
+            # Straight to the driver (text() would read ':' in a LIKE pattern as a parameter), which
+            # wants a literal '%' doubled.
+            connection.exec_driver_sql(f"CREATE MATERIALIZED VIEW {view} AS {sql}".replace("%", "%%"))
             connection.execute(text(f"CREATE UNIQUE INDEX {view}_key ON {view} ({', '.join(rollup.keys)})"))
             connection.execute(text(f"COMMENT ON MATERIALIZED VIEW {view} IS '{_digest(sql)}'"))
             rebuilt.add(name)

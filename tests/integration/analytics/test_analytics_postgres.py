@@ -13,6 +13,9 @@ from analytics_dataset import (
     BILLING_HEATMAP_CELLS,
     EXPECTED_CALLS,
     EXPECTED_TRAINING,
+    FAQ_WEEK_BOT_CHANNELS,
+    FAQ_WEEK_FAQ,
+    MAIN_WEEK_FAQ,
     TRAINING_CALLS,
     check_report,
 )
@@ -53,6 +56,10 @@ def test_figures_are_the_same_inline_and_from_the_refreshed_views(
     assert stored["from_rollups"] is True
     check_report(stored)
     with analytics_engine.connect() as connection:
+        faq_week = report(connection, Period(date(2026, 11, 16), date(2026, 11, 22)))
+    assert faq_week["calls"]["faq"] == FAQ_WEEK_FAQ
+    assert faq_week["faq_bot_by_channel"] == FAQ_WEEK_BOT_CHANNELS
+    with analytics_engine.connect() as connection:
         billing = heatmap(Rollups(connection), WEEK, reason="billing")
     assert {
         (d + 1, h): n for d, row in enumerate(billing) for h, n in enumerate(row) if n
@@ -82,7 +89,7 @@ def test_supervisors_qa_and_admins_read_analytics_and_agents_are_refused(
     for role in (Role.SUPERVISOR, Role.QA_MANAGER, Role.ADMIN):
         answer = analytics_client.get("/api/analytics", params=RANGE, headers=bearer(role))
         assert answer.status_code == 200, answer.text
-        assert answer.json()["calls"] == EXPECTED_CALLS
+        assert answer.json()["calls"] == {**EXPECTED_CALLS, "faq": MAIN_WEEK_FAQ}
     assert analytics_client.get("/api/analytics", params=RANGE, headers=bearer(Role.AGENT)).status_code == 403
     assert analytics_client.get("/api/analytics", params=RANGE).status_code == 401
 
@@ -137,6 +144,7 @@ def test_drill_down_lists_the_records_behind_each_figure(
     assert calls("service_level_missed") == ["c2", "c3", "c6"]
     assert calls("callbacks") == ["c6"]
     assert calls("transfers") == ["c7"]
+    assert calls("faq_asked") == ["c6"] and calls("faq_deflected") == []
     assert calls("agent", "agent1") == ["c1", "c6", "c8"]
     contacts = _drill(analytics_client, headers, "reason", "billing")
     assert [(row["kind"], row["ref"]) for row in contacts] == [
@@ -178,6 +186,7 @@ def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClie
         "overview",
         "reasons",
         "channels",
+        "faq_bot",
         "tickets",
         "agents",
         "heatmap",
@@ -185,6 +194,7 @@ def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClie
     ]
     overview = {row[0]: row[1] for row in sheets["overview"].iter_rows(min_row=2, values_only=True)}
     assert overview["service_level"] == 0.5 and overview["aht_s"] == 274.0
+    assert overview["faq_accuracy"] == 0.0 and overview["fcr_rate"] == 0.3333
     drill_csv = analytics_client.get(
         "/api/analytics/drill", params={**RANGE, "metric": "abandoned", "format": "csv"}, headers=headers
     )

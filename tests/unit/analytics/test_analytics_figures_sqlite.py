@@ -10,6 +10,8 @@ import pytest
 from analytics_dataset import (
     BILLING_HEATMAP_CELLS,
     EXPECTED_TRAINING,
+    FAQ_WEEK_BOT_CHANNELS,
+    FAQ_WEEK_FAQ,
     TRAINING_CALLS,
     VOICE_CONTACTS,
     check_report,
@@ -71,3 +73,10 @@ def test_training_needs_name_agents_under_the_bar_and_drill_down_to_their_calls(
         ("agent1", "item:disclosure"),
         ("agent2", "item:greeting"),
     ]
+
+
+def test_the_faq_bot_deflection_and_accuracy_of_the_ivr_and_the_chats(engine: Engine) -> None:
+    with engine.connect() as connection:
+        figures = report(connection, Period(date(2026, 11, 16), date(2026, 11, 22)))
+    assert figures["calls"]["faq"] == FAQ_WEEK_FAQ
+    assert figures["faq_bot_by_channel"] == FAQ_WEEK_BOT_CHANNELS

@@ -42,7 +42,9 @@ function renderKpis(data) {
     tile(t('analytics.csat_long'), score(data.csat.average), 'csat'),
     tile(t('analytics.contacts_total'), fmt.number(data.contacts), 'contacts'),
     tile(t('analytics.callbacks'), fmt.number(calls.callbacks), 'callbacks'),
-    tile(t('analytics.transfers'), fmt.number(calls.transfers), 'transfers'));
+    tile(t('analytics.transfers'), fmt.number(calls.transfers), 'transfers'),
+    tile(t('analytics.faq_deflection'), percent(calls.faq.deflection_rate), 'faq_deflected'),
+    tile(t('analytics.faq_accuracy'), percent(calls.faq.accuracy), 'faq_asked'));
 }
 
 function chart(id) {
