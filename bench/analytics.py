@@ -202,7 +202,8 @@ def main() -> None:
     first = LAST_DAY - timedelta(days=364)
     values = {
         "calls": args.calls, "tickets": args.tickets, "conversations": args.tickets // 2, "agents": AGENTS,
-        "first": first.isoformat(), "items": ITEMS, "reasons": REASONS, "channels": CHANNELS, "queues": QUEUES,
+        "first": first.isoformat(), "items": ITEMS, "reasons": REASONS, "channels": CHANNELS,
+        "queues": QUEUES,
     }  # fmt: skip
     name, url = _scratch_database()
     out: dict[str, Any] = {"database": url if args.keep else name, "generate_s": {}}

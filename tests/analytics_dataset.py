@@ -347,7 +347,7 @@ def seed(session: Session) -> dict[str, int]:
                       auto_items=[_item("greeting", "passed"), _item("disclosure", "failed"),
                                   _item("hold", "n/a")]),
             Scorecard(call_id="c2", agent_id="agent2", call_at=at(2, 9, 40), auto_total=70.0,
-                      override_total=90.0, reviewed=True,
+                      override_total=90.0, reviewed=True, reviewed_at=at(3, 9, 0),
                       auto_items=[_item("greeting", "passed"), _item("disclosure", "passed")],
                       overrides={"greeting": {"status": "failed", "reason": "no name given"}}),
             Scorecard(call_id="c8", agent_id="agent1", call_at=at(7, 11, 0), auto_total=60.0,

@@ -330,7 +330,9 @@ def scorecard_item_facts(when: Range = None) -> Rows:
 
 
 def without_overrides() -> ColumnElement[bool]:
-    return cast(Scorecard.overrides, String) == "{}"
+    """Scorecards whose item results stand as scored: never reviewed (only a review sets overrides,
+    the cheap test first), or reviewed without overriding an item."""
+    return or_(Scorecard.reviewed_at.is_(None), cast(Scorecard.overrides, String) == "{}")
 
 
 def alert_facts(when: Range = None) -> Rows:

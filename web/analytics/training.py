@@ -45,7 +45,10 @@ def _item_tallies(session: Session, rollups: Rollups, period: Period) -> dict[tu
     }
     start, end = period.bounds()
     at = func.coalesce(Scorecard.call_at, Scorecard.created_at)
-    reviewed = select(Scorecard).where(at >= start, at < end, ~without_overrides())
+    # Only a review sets overrides (qa.scorecards.reviews), so look at reviewed cards alone.
+    reviewed = select(Scorecard).where(
+        at >= start, at < end, Scorecard.reviewed_at.is_not(None), ~without_overrides()
+    )
     for card in session.scalars(reviewed):
         for item in auto_items(card):
             status = effective_status(card, item)
