@@ -64,7 +64,11 @@ def analytics(
     return report(session.connection(), period_of(start, end), reason, channel)
 
 
-@router.get("/api/analytics/drill", dependencies=[LEADS])
+@router.get(
+    "/api/analytics/drill",
+    dependencies=[LEADS],
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 def drill_down(
     session: SessionDep,
     scope: ScopeDep,
@@ -108,7 +112,12 @@ def training(
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "bar": bar, "needs": needs}
 
 
-@router.get("/api/analytics/export", dependencies=[LEADS])
+@router.get(
+    "/api/analytics/export",
+    dependencies=[LEADS],
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
+)
 def export_report(
     session: SessionDep,
     start: From = None,

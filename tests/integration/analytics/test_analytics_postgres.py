@@ -7,8 +7,10 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from analytics_dataset import (
     BILLING_HEATMAP_CELLS,
     EXPECTED_CALLS,
@@ -19,6 +21,7 @@ from analytics_dataset import (
     TRAINING_CALLS,
     check_report,
 )
+from channel_senders import RelayInbox, free_port
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
@@ -26,7 +29,7 @@ from sqlalchemy import Engine, text
 from config.models import Role
 from web.analytics.kpis import Period, Rollups, heatmap, report
 from web.analytics.rollups import ROLLUPS, current_views, refresh_views, view_name
-from web.analytics.tasks import refresh_rollups
+from web.analytics.tasks import daily_report, refresh_rollups
 
 pytestmark = pytest.mark.integration
 WEEK = Period(date(2026, 11, 2), date(2026, 11, 8))
@@ -226,3 +229,30 @@ def test_training_needs_answer_with_the_calls_and_refuse_a_bad_bar(
         analytics_client.get("/api/analytics/training", params=RANGE, headers=bearer(Role.AGENT)).status_code
         == 403
     )
+
+
+def test_the_daily_report_mails_the_days_figures_with_the_tables_through_the_relay(
+    analytics_engine: Engine, week_ids: dict[str, int], monkeypatch: pytest.MonkeyPatch, analytics_pg_url: str
+) -> None:
+    inbox, port = RelayInbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("VOXDESK_DATABASE_URL", analytics_pg_url)
+        monkeypatch.setenv("VOXDESK_CHANNELS__RELAY_PORT", str(port))
+        assert daily_report("2026-11-02") is False  # nobody to send it to
+        monkeypatch.setenv("VOXDESK_ANALYTICS__DAILY_REPORT_TO", '["lead@example.com"]')
+        assert daily_report("2026-11-02") is True  # the Celery job's body
+    finally:
+        controller.stop()
+    (envelope,) = inbox.envelopes
+    mail = message_from_bytes(envelope.content, policy=policy.default)
+    assert mail["To"] == "lead@example.com" and mail["Subject"] == "Voxdesk analytics for 2026-11-02"
+    body = mail.get_body(("plain",))
+    assert body is not None
+    text_part = body.get_content()
+    # Monday 2 November: c1, c2 answered; c3 abandoned at 45 s; c4 abandoned in the IVR.
+    assert "Calls offered: 4, answered: 2" in text_part and "Service level (20 s): 33%" in text_part
+    (attachment,) = list(mail.iter_attachments())
+    sheets = load_workbook(io.BytesIO(attachment.get_content()))
+    assert "overview" in sheets.sheetnames and "training" in sheets.sheetnames
