@@ -540,6 +540,11 @@ def check_report(report: dict[str, Any]) -> None:
     ]
     assert report["top_reasons"] == EXPECTED_REASONS
     assert report["tickets_by_channel"] == EXPECTED_TICKETS
+    # Emma: refund (c1) then technical (c8) 5 days later; Wang: support (c6) then delivery (E1, W1).
+    assert report["reasons_together"] == [
+        {"reasons": ["delivery", "support"], "customers": 1},
+        {"reasons": ["refund", "technical"], "customers": 1},
+    ]
     assert report["csat"] == EXPECTED_CSAT
     assert report["agents"] == EXPECTED_AGENTS
     cells = {

@@ -86,6 +86,8 @@ def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(
     assert reasons[:2] == ["billing", "delivery"] and len(reasons) == 7
     assert page.locator("#agent-rows tr td:nth-child(2)").all_text_contents() == ["Bob", "Alice"]
     assert page.locator("#training-rows tr").count() == 5
+    together = page.locator("#together-rows tr td:first-child").all_text_contents()
+    assert together == ["delivery + support", "refund + technical"]
     page.locator("#training-rows tr[data-agent=agent1][data-need='item:disclosure'] button.calls").click()
     poll(page, FIRST_CELLS, "c1,c8")  # the calls on which Alice's disclosure failed
 

@@ -39,6 +39,12 @@ def tables(report: dict[str, Any], needs: list[dict[str, Any]]) -> dict[str, lis
     return {
         "overview": overview,
         "reasons": _rows(report["top_reasons"]),
+        "together": _rows(
+            [
+                {"reasons": " + ".join(p["reasons"]), "customers": p["customers"]}
+                for p in report["reasons_together"]
+            ]
+        ),
         "channels": _rows(report["channel_share"]),
         "faq_bot": _rows(report["faq_bot_by_channel"]),
         "tickets": _rows(report["tickets_by_channel"]),

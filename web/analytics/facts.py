@@ -349,3 +349,31 @@ def alert_facts(when: Range = None) -> Rows:
     if when is not None:
         query = query.where(QaAlert.created_at >= when[0], QaAlert.created_at < when[1])
     return query
+
+
+def reason_pair_facts() -> Rows:
+    """Two reasons one customer contacted about within :data:`REPEAT_WINDOW_S` (handled contacts,
+    any channels): one row per customer, pair of reasons (alphabetical) and day of the earlier."""
+    rows = union_all(_voice_contacts(None), _text_contacts(None)).subquery("contact_rows")
+    first, then = rows.alias("first"), rows.alias("then")
+    gap = seconds_between(then.c.at, first.c.at)
+    return (
+        select(
+            day_of(first.c.at).label("day"),
+            first.c.customer_key,
+            _least(first.c.reason, then.c.reason).label("reason_a"),
+            _greatest(first.c.reason, then.c.reason).label("reason_b"),
+        )
+        .select_from(first)
+        .join(then, and_(then.c.customer_key == first.c.customer_key, then.c.reason != first.c.reason))
+        .where(first.c.handled == 1, then.c.handled == 1, gap >= 0, gap <= REPEAT_WINDOW_S)
+        .distinct()
+    )
+
+
+def _least(a: Any, b: Any) -> ColumnElement[str]:
+    return case((a < b, a), else_=b)
+
+
+def _greatest(a: Any, b: Any) -> ColumnElement[str]:
+    return case((a < b, b), else_=a)

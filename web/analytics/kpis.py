@@ -187,6 +187,19 @@ def contact_figures(rollups: Rollups, period: Period) -> dict[str, Any]:
     }
 
 
+def reasons_together(rollups: Rollups, period: Period) -> list[dict[str, Any]]:
+    """The pairs of reasons customers most often contacted about within a week of each other."""
+    t = rollups["reason_pairs_daily"]
+    rows = rollups.connection.execute(
+        select(t.c.reason_a, t.c.reason_b, *sums(t, "customers"))
+        .where(in_period(t, period))
+        .group_by(t.c.reason_a, t.c.reason_b)
+        .order_by(desc("customers"), t.c.reason_a, t.c.reason_b)
+        .limit(TOP_REASONS)
+    )
+    return [{"reasons": [row.reason_a, row.reason_b], "customers": row.customers} for row in rows]
+
+
 def _by_reason(
     rollups: Rollups, name: str, period: Period, names: tuple[str, ...]
 ) -> dict[str, dict[str, Any]]:
@@ -332,6 +345,7 @@ def report(
         "from_rollups": rollups.from_views,
         "calls": call_figures(rollups, period),
         **contact_figures(rollups, period),
+        "reasons_together": reasons_together(rollups, period),
         "tickets_by_channel": ticket_channels(rollups, period),
         "csat": csat_figures(rollups, period),
         "agents": agent_ranking(rollups, period),

@@ -128,6 +128,12 @@ def _compliance_daily(_: Sources) -> Rows:
     return select(a.c.day, a.c.agent_id, func.count().label("hits")).group_by(a.c.day, a.c.agent_id)
 
 
+def _reason_pairs_daily(_: Sources) -> Rows:
+    p = facts.reason_pair_facts().subquery("f")
+    columns = (p.c.day, p.c.reason_a, p.c.reason_b)
+    return select(*columns, func.count().label("customers")).group_by(*columns)
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A grouped SELECT, the columns that make one of its rows unique (the view's unique index), and
@@ -153,6 +159,7 @@ ROLLUPS: dict[str, Rollup] = {  # in refresh order: a rollup after those it read
         Rollup("qa_daily", _qa_daily, ("day", "agent_id")),
         Rollup("qa_items_daily", _qa_items_daily, ("day", "agent_id", "item_key")),
         Rollup("compliance_daily", _compliance_daily, ("day", "agent_id")),
+        Rollup("reason_pairs_daily", _reason_pairs_daily, ("day", "reason_a", "reason_b")),
     )
 }
 

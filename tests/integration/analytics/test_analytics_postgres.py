@@ -188,6 +188,7 @@ def test_exports_hold_the_page_tables_as_csv_and_xlsx(analytics_client: TestClie
     assert sheets.sheetnames == [
         "overview",
         "reasons",
+        "together",
         "channels",
         "faq_bot",
         "tickets",

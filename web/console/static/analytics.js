@@ -134,6 +134,11 @@ function renderAgents(agents) {
   $('agent-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'empty' }, t('analytics.no_data')))]));
 }
 
+function renderTogether(pairs) {
+  const rows = pairs.map((p) => el('tr', {}, el('td', {}, p.reasons.join(' + ')), el('td', { class: 'num' }, fmt.number(p.customers))));
+  $('together-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 2, class: 'empty' }, t('analytics.no_data')))]));
+}
+
 function renderTraining(needs) {
   const rows = needs.map((n) => el('tr', { 'data-need': n.need, 'data-agent': n.agent_id },
     el('td', {}, n.name),
@@ -180,6 +185,7 @@ async function load() {
     renderHeatmap(data.heatmap.contacts);
     renderReasonTable(data.top_reasons);
     renderAgents(data.agents);
+    renderTogether(data.reasons_together);
     renderTraining((await api(`/api/analytics/training?${query()}`)).needs);
     $('status').textContent = `${t('analytics.updated', { from: data.from, to: data.to })} · ${t('analytics.click_to_drill')}`;
     document.body.dataset.loaded = 'true';
