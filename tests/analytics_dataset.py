@@ -23,7 +23,7 @@ from tickets.conversations.call_links import CallLink
 from tickets.conversations.models import Conversation, Message
 from tickets.csat.models import CsatSurvey
 from tickets.customers.models import Customer
-from tickets.desk.models import Ticket, TicketHistory
+from tickets.desk.models import Group, Ticket, TicketHistory, TicketTask, TicketTemplate
 
 
 def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -56,6 +56,32 @@ def _call(call_id: str, when: datetime, **values: Any) -> CallRecord:
 
 def _item(key: str, status: str) -> dict[str, Any]:
     return {"key": key, "label": key.title(), "weight": 1.0, "status": status}
+
+
+def _template_tickets(session: Session) -> None:
+    """The week of 16 November: three tickets of a three-step refund template, at different steps."""
+    group = Group(name="Refunds (analytics)")
+    template = TicketTemplate(
+        name="Refund flow", steps=[{"title": s, "group_id": 0} for s in ("Consult", "Refund", "Close")]
+    )
+    session.add_all([group, template])
+    session.flush()
+    for n, statuses in enumerate(
+        (("done", "done", "open"), ("done", "in_progress", "waiting"), ("open", "waiting", "waiting"))
+    ):
+        ticket = Ticket(
+            subject=f"Refund {n}",
+            channel="web",
+            template_id=template.id,
+            status="open",
+            created_at=at(18, 9 + n),
+        )
+        session.add(ticket)
+        session.flush()
+        session.add_all(
+            TicketTask(ticket_id=ticket.id, group_id=group.id, title=title, status=status, step=step)
+            for step, (title, status) in enumerate(zip(("Consult", "Refund", "Close"), statuses, strict=True))
+        )
 
 
 def seed(session: Session) -> dict[str, int]:
@@ -360,6 +386,7 @@ def seed(session: Session) -> dict[str, int]:
                     severity="medium", speaker="agent", created_at=at(7, 11, 1)),
         ]
     )  # fmt: skip
+    _template_tickets(session)
     session.flush()
     return {
         "t1": t1.id,
@@ -599,4 +626,10 @@ MAIN_WEEK_FAQ = {
 FAQ_WEEK_BOT_CHANNELS = [
     {"channel": "voice", "bot_contacts": 1, "deflected": 1, "deflection_rate": 1.0},
     {"channel": "webchat", "bot_contacts": 2, "deflected": 1, "deflection_rate": 0.5},
+]
+
+FAQ_WEEK_TEMPLATE_STAGES = [
+    {"step": 0, "title": "Consult", "reached": 3, "completed": 2, "conversion": 1.0},
+    {"step": 1, "title": "Refund", "reached": 2, "completed": 1, "conversion": 0.6667},
+    {"step": 2, "title": "Close", "reached": 1, "completed": 0, "conversion": 0.3333},
 ]

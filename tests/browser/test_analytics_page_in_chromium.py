@@ -104,3 +104,12 @@ def test_the_analytics_page_draws_its_charts_and_drills_down_in_both_languages(
     assert page.evaluate(f"({SHAPES})('chart-heatmap')") >= 3
     assert "前 10 位联系原因" in page.locator("#reasons-h").text_content()
     page.screenshot(path=str(ARTIFACTS / "analytics-zh.png"), full_page=True)
+
+    # The week of 16 November: the refund template's three tickets along its three stages.
+    page.goto(
+        f"{live_app.base_url}/lang/en?next={quote('/analytics?from=2026-11-16&to=2026-11-22', safe='')}"
+    )
+    poll(page, "document.body.dataset.loaded || ''", "true")
+    stages = page.locator("#stage-rows tr td:nth-child(2)").all_text_contents()
+    assert stages == ["1. Consult", "2. Refund", "3. Close"]
+    assert page.locator("#stage-rows tr td:nth-child(5)").all_text_contents() == ["100%", "67%", "33%"]

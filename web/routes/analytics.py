@@ -19,6 +19,7 @@ from web.access import ScopeDep
 from web.analytics import export
 from web.analytics.drill import METRICS, drill
 from web.analytics.kpis import Period, report
+from web.analytics.stages import template_stages
 from web.analytics.training import DEFAULT_BAR, training_needs
 from web.auth import require_roles
 from web.deps import SessionDep
@@ -110,6 +111,15 @@ def training(
     period = period_of(start, end)
     needs = training_needs(session, period, bar, max_hits)
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "bar": bar, "needs": needs}
+
+
+@router.get("/api/analytics/templates", dependencies=[LEADS])
+def templates(session: SessionDep, start: From = None, end: To = None) -> dict[str, Any]:
+    """Conversion along each ticket template's stages: tickets opened from it in the range, and per
+    step how many reached it (tasks handed over) and completed it (all its tasks done)."""
+    period = period_of(start, end)
+    stages = template_stages(session.connection(), period)
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "templates": stages}
 
 
 @router.get(

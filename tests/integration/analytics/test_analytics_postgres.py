@@ -17,6 +17,7 @@ from analytics_dataset import (
     EXPECTED_TRAINING,
     FAQ_WEEK_BOT_CHANNELS,
     FAQ_WEEK_FAQ,
+    FAQ_WEEK_TEMPLATE_STAGES,
     MAIN_WEEK_FAQ,
     TRAINING_CALLS,
     check_report,
@@ -257,3 +258,17 @@ def test_the_daily_report_mails_the_days_figures_with_the_tables_through_the_rel
     (attachment,) = list(mail.iter_attachments())
     sheets = load_workbook(io.BytesIO(attachment.get_content()))
     assert "overview" in sheets.sheetnames and "training" in sheets.sheetnames
+
+
+def test_template_stages_answer_per_template_on_postgresql(
+    analytics_client: TestClient, bearer: Bearer
+) -> None:
+    week = {"from": "2026-11-16", "to": "2026-11-22"}
+    answer = analytics_client.get("/api/analytics/templates", params=week, headers=bearer(Role.SUPERVISOR))
+    assert answer.status_code == 200
+    (flow,) = answer.json()["templates"]
+    assert flow["name"] == "Refund flow" and flow["stages"] == FAQ_WEEK_TEMPLATE_STAGES
+    assert (
+        analytics_client.get("/api/analytics/templates", params=week, headers=bearer(Role.AGENT)).status_code
+        == 403
+    )

@@ -12,6 +12,7 @@ from analytics_dataset import (
     EXPECTED_TRAINING,
     FAQ_WEEK_BOT_CHANNELS,
     FAQ_WEEK_FAQ,
+    FAQ_WEEK_TEMPLATE_STAGES,
     TRAINING_CALLS,
     VOICE_CONTACTS,
     check_report,
@@ -25,6 +26,7 @@ from tickets.access import Scope
 from voxdesk.modules import import_models
 from web.analytics.drill import drill
 from web.analytics.kpis import Period, Rollups, heatmap, report
+from web.analytics.stages import template_stages
 from web.analytics.training import training_needs
 
 ADMIN = Scope(user_id=1, role=Role.ADMIN)
@@ -80,3 +82,11 @@ def test_the_faq_bot_deflection_and_accuracy_of_the_ivr_and_the_chats(engine: En
         figures = report(connection, Period(date(2026, 11, 16), date(2026, 11, 22)))
     assert figures["calls"]["faq"] == FAQ_WEEK_FAQ
     assert figures["faq_bot_by_channel"] == FAQ_WEEK_BOT_CHANNELS
+
+
+def test_a_templates_tickets_convert_along_its_stages(engine: Engine) -> None:
+    with engine.connect() as connection:
+        (flow,) = template_stages(connection, Period(date(2026, 11, 16), date(2026, 11, 22)))
+        assert template_stages(connection, WEEK) == []
+    assert (flow["name"], flow["tickets"], flow["solved"]) == ("Refund flow", 3, 0)
+    assert flow["stages"] == FAQ_WEEK_TEMPLATE_STAGES

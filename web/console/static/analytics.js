@@ -139,6 +139,14 @@ function renderTogether(pairs) {
   $('together-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 2, class: 'empty' }, t('analytics.no_data')))]));
 }
 
+function renderStages(templates) {
+  const rows = templates.flatMap((tpl) => tpl.stages.map((stage) => el('tr', {},
+    el('td', {}, `${tpl.name} (${fmt.number(tpl.tickets)})`), el('td', {}, `${stage.step + 1}. ${stage.title}`),
+    el('td', { class: 'num' }, fmt.number(stage.reached)), el('td', { class: 'num' }, fmt.number(stage.completed)),
+    el('td', { class: 'num' }, percent(stage.conversion)))));
+  $('stage-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'empty' }, t('analytics.no_data')))]));
+}
+
 function renderTraining(needs) {
   const rows = needs.map((n) => el('tr', { 'data-need': n.need, 'data-agent': n.agent_id },
     el('td', {}, n.name),
@@ -186,6 +194,7 @@ async function load() {
     renderReasonTable(data.top_reasons);
     renderAgents(data.agents);
     renderTogether(data.reasons_together);
+    renderStages((await api(`/api/analytics/templates?${query()}`)).templates);
     renderTraining((await api(`/api/analytics/training?${query()}`)).needs);
     $('status').textContent = `${t('analytics.updated', { from: data.from, to: data.to })} · ${t('analytics.click_to_drill')}`;
     document.body.dataset.loaded = 'true';
