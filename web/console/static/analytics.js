@@ -105,7 +105,7 @@ function renderHeatmap(grid) {
   grid.forEach((row, day) => row.forEach((count, hour) => { cells.push([hour, day, count]); top = Math.max(top, count); }));
   const heatChart = chart('chart-heatmap');
   heatChart.setOption({
-    grid: { left: 8, right: 8, top: 8, bottom: 40, containLabel: true },
+    grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
     tooltip: { position: 'top' },
     xAxis: { type: 'category', data: [...Array(24).keys()].map(String), splitArea: { show: true } },
     yAxis: { type: 'category', data: days, inverse: true, splitArea: { show: true } },
