@@ -33,6 +33,7 @@ from tickets.access import Scope
 from web.analytics import kpis
 from web.analytics.drill import drill
 from web.analytics.rollups import refresh_views
+from web.analytics.stages import template_stages
 from web.analytics.training import training_needs
 
 PG_URL = os.environ.get("VOXDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -105,10 +106,19 @@ GENERATE = [
               FROM generate_series(1, {conversations}) g) s""",
     ),
     (
+        "desk_groups",
+        """INSERT INTO desk_groups (name, description, created_at) VALUES ('bench', '', now())""",
+    ),
+    (
+        "desk_templates",
+        """INSERT INTO desk_templates (name, business_area, description, default_priority, steps, created_at)
+        VALUES ('bench flow', 'general', '', 'normal', '[]', now())""",
+    ),
+    (
         "tickets",
         """INSERT INTO tickets (subject, description, status, priority, business_area, channel, source,
             customer_id, conversation_id, call_id, tags, custom_fields, call_context, created_by, created_at,
-            updated_at, first_response_at, escalation_level, search_text)
+            updated_at, first_response_at, escalation_level, search_text, template_id)
         SELECT 'ticket ' || g, '', (ARRAY['solved','closed','open','pending'])[1 + g % 4], 'normal',
             'general',
             CASE WHEN g % 2 = 0 THEN 'voice' ELSE ({channels})[2 + (g / 2) % 4] END, 'agent',
@@ -116,9 +126,18 @@ GENERATE = [
             CASE WHEN g % 2 = 1 AND g / 2 < {conversations} THEN 1 + g / 2 END,
             CASE WHEN g % 2 = 0 AND g / 2 <= {calls} THEN 'b' || (g / 2) END,
             json_build_array(({reasons})[1 + g % 10]), '{{}}', '{{}}', 'bench', at, at,
-            CASE WHEN g % 5 <> 0 THEN at + (g % 3600) * interval '1 second' END, 0, ''
+            CASE WHEN g % 5 <> 0 THEN at + (g % 3600) * interval '1 second' END, 0, '',
+            CASE WHEN g % 50 = 0 THEN (SELECT min(id) FROM desk_templates) END
         FROM (SELECT g, timestamptz '{first}' + (g::float / {tickets} * 365) * interval '1 day' AS at
               FROM generate_series(1, {tickets}) g) s""",
+    ),
+    (
+        "ticket_tasks",
+        """INSERT INTO ticket_tasks (ticket_id, group_id, title, status, step, created_at)
+        SELECT t.id, (SELECT min(id) FROM desk_groups), 'step ' || step,
+            CASE WHEN step < t.id % 4 THEN 'done' WHEN step = t.id % 4 THEN 'open' ELSE 'waiting' END,
+            step, t.created_at
+        FROM tickets t CROSS JOIN generate_series(0, 2) step WHERE t.template_id IS NOT NULL""",
     ),
     (
         "ticket_history",
@@ -189,6 +208,14 @@ def _page_queries(connection: Connection, period: kpis.Period, runs: int) -> dic
     }
     result: dict[str, Any] = {name: _timed(runs, work) for name, work in queries.items()}
     result["page"] = _timed(runs, lambda: kpis.report(connection, period))
+
+    def whole_page() -> None:  # what the page asks for: figures, training needs, template stages
+        kpis.report(connection, period)
+        with Session(bind=connection) as session:
+            training_needs(session, period)
+        template_stages(connection, period)
+
+    result["page_all_requests"] = _timed(runs, whole_page)
     return result
 
 
@@ -244,7 +271,7 @@ def main() -> None:
             )
             out["goal_page_p95_ms"] = 200
             out["goal_met"] = (
-                max(out["last_30_days"]["page"]["p95_ms"], out["whole_year"]["page"]["p95_ms"]) <= 200
+                max(out[r]["page_all_requests"]["p95_ms"] for r in ("last_30_days", "whole_year")) <= 200
             )
     finally:
         engine.dispose()
