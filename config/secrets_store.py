@@ -9,6 +9,7 @@ from pathlib import Path
 
 from config.files import private_dir, private_file
 from config.security import generate_secret
+from config.settings import Settings
 
 
 def _load(path: Path) -> dict[str, str]:
@@ -33,3 +34,9 @@ def get_or_create_secret(data_dir: Path, name: str, generate: Callable[[], str] 
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(secrets, handle)
     return secrets[name]
+
+
+def web_secret(settings: Settings) -> str:
+    """The key the web signs with (sessions' CSRF, chat visitors, customers' progress links): the
+    configured one, else the generated one every process of this data dir shares."""
+    return settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")

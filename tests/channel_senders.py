@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import socket
 import struct
 import time
@@ -171,3 +172,21 @@ def delivered_from_loopback(raw: bytes, sender: str) -> MailAuthResult:
         mail_from=sender,
         helo=f"mx.{domain}",
     )
+
+
+class RecordingSmsProvider:
+    """The SMS gateway seam (``tickets.channels.providers.MessagingProvider``): keeps what would reach
+    the customer's phone instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, body: str) -> str:
+        self.sent.append((to, body))
+        return f"sms-{len(self.sent)}-{uuid.uuid4().hex[:8]}"
+
+    def last_link(self) -> str:
+        """The first address in the last text (after a space, or a Chinese colon)."""
+        found = re.search(r"https?://\S+", self.sent[-1][1])
+        assert found is not None, self.sent[-1][1]
+        return found.group(0)

@@ -7,16 +7,17 @@ from fastapi.staticfiles import StaticFiles
 
 from config.db import make_engine, make_session_factory
 from config.files import private_dir
-from config.secrets_store import get_or_create_secret
+from config.secrets_store import web_secret
 from config.settings import Settings, load_settings
 from web.api_docs import install_api_docs
 from web.audit import AuditMiddleware
-from web.console import agent_page, analytics_page, supervisor_page
+from web.console import agent_page, analytics_page, customer_pages, supervisor_page
 from web.console import pages as console_pages
 from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
 from web.headers import SecurityHeadersMiddleware, ws_origins
 from web.limits import BodySizeLimitMiddleware
+from web.link_tokens import LinkTokenMiddleware
 from web.routes import (
     accounts,
     alerts,
@@ -26,6 +27,7 @@ from web.routes import (
     calls,
     channel_webhooks,
     conversations,
+    customer_progress,
     customers,
     desk_admin,
     inbox,
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.secret_key = settings.web.secret_key or get_or_create_secret(settings.data_dir, "web_secret")
+    app.state.secret_key = web_secret(settings)
     app.state.redis_url = resolve_redis_url(settings)
     install_session_lookup(app.state, settings.effective_database_url, settings.web.session_cache_seconds)
     install_error_handlers(app)
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
     app.include_router(analytics_page.router)
+    app.include_router(customer_pages.router)
     app.include_router(wallboard.router)
     app.mount("/static/console", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_api_docs(app)
@@ -90,10 +93,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router)
     app.include_router(channel_webhooks.router)
     app.include_router(orders_csat.router)
+    app.include_router(customer_progress.router)
     app.include_router(ivr_flows.router)
     app.include_router(routing_config.router)
     app.add_middleware(AuditMiddleware)  # innermost: it reads the matched route and the principal
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.desk.max_body_bytes)
+    app.add_middleware(LinkTokenMiddleware)  # a link's ?token= leaves the URL before anything logs it
     # outermost: on every answer, a 413 included; pages may reach the SIP WebSocket (browser phone)
     sip_ws = ws_origins(settings.asterisk.browser_ws_url)
     app.add_middleware(SecurityHeadersMiddleware, connect_sources=sip_ws)

@@ -48,6 +48,10 @@ _TOKEN = re.compile(
     r"|\S"  # any other mark on its own
 )
 
+# "0.0040128490000824" (a duration in a log line) is a decimal number, not 17 digits of a card: a
+# card's groups are never 1-3 digits then a point, and no date or code has 7 decimals.
+_DECIMAL_FRACTION = re.compile(r"^[0-9]{1,3}\.[0-9]{7,}$")
+
 
 class Kind(Enum):
     DIGITS = "digits"  # stands for digits for sure
@@ -98,6 +102,8 @@ def tokenize(text: str) -> list[Token]:
         start, end = match.span()
         if len(raw) > 2 and raw[0] == "[":
             tokens.append(Token(start, end, norm, Kind.MASK))
+        elif _DECIMAL_FRACTION.match(norm):
+            tokens.append(Token(start, end, norm, Kind.WORD))  # a measurement: never card digits
         elif norm[0].isdigit():
             tokens.append(Token(start, end, norm, Kind.DIGITS, re.sub(r"\D", "", norm)))
         elif norm in CJK_DIGITS:

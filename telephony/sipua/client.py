@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +87,17 @@ class SoftphoneHandle:
         )
         self._reader = threading.Thread(target=self._read, name="softphone-stdout", daemon=True)
         self._reader.start()
+        # stderr is drained too: a pipe nobody reads fills up and stalls the softphone mid-call.
+        self.stderr_tail: deque[str] = deque(maxlen=50)
+        self._stderr_reader = threading.Thread(
+            target=self._drain_stderr, name="softphone-stderr", daemon=True
+        )
+        self._stderr_reader.start()
+
+    def _drain_stderr(self) -> None:
+        assert self._proc.stderr is not None
+        for line in self._proc.stderr:
+            self.stderr_tail.append(line)
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -124,6 +136,7 @@ class SoftphoneHandle:
             self._proc.kill()
             code = self._proc.wait()
         self._reader.join(timeout)
+        self._stderr_reader.join(timeout)
         summary: dict[str, Any] = next((e for e in reversed(self.events) if e["event"] == "summary"), {})
         return SoftphoneResult(
             registered=bool(summary.get("registered", self._registered.is_set())),

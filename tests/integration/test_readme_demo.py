@@ -67,10 +67,12 @@ def test_the_readme_calls_reach_billing_and_read_an_order_back_in_english(
     known = call_ids(url, supervisor)
     assert {"demo-call-0001", "demo-call-0002"} <= known  # the demo's past calls
 
+    # Its output goes to a file: a pipe nobody reads can fill and stall the command.
+    softphone_log = (tmp_path / "softphone.log").open("w")
     softphone = subprocess.Popen(
         [*VOXDESK, "softphone", "--agent", "agent1", "--password", accounts["agent1"]["sip_password"],
          "--duration", "60"],
-        env=up_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=up_env, stdout=softphone_log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         # The softphone's registration logs agent1 in once that is wired; the API step does the same.
@@ -97,7 +99,13 @@ def test_the_readme_calls_reach_billing_and_read_an_order_back_in_english(
         assert record["agent_id"] == "agent1", record  # agent1's billing skill let the queue offer them
     finally:
         softphone.send_signal(signal.SIGINT)  # as Ctrl-C: the command stops its SIP user agent too
-        softphone.wait(30)
+        try:
+            softphone.wait(60)
+        finally:
+            if softphone.poll() is None:
+                softphone.kill()
+            softphone_log.close()
+            print((tmp_path / "softphone.log").read_text()[-3000:])
 
     order = subprocess.run(
         [*VOXDESK, "call", "1000", "--dtmf", "1", "--dtmf", "3", "--dtmf", "100234#", "--hangup-after", "20",

@@ -61,6 +61,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
 - POST /api/orders/import, POST /api/csat/ivr, GET /api/csat/agents: - (supervisors; supervisors and QA)
 - POST /api/csat/surveys: W on the conversation
 - POST /api/csat/answers: - (the survey's signed token)
+- GET /api/public/tickets/progress: - (the ticket's signed progress token in X-Progress-Token; status,
+  tasks and public replies of that one ticket, never internal notes)
+- GET /csat, /track: - (public pages; the token stays in the link's fragment)
 - GET /api/desk/groups, /fields, /templates, /sla/*: - (configuration, readers)
 - POST/PATCH /api/desk/groups, /templates, /fields, /sla/*: - (supervisors, admins)
 - GET/POST /api/desk/groups/{id}/members, DELETE .../members/{user}: - (supervisors, admins; audited)

@@ -16,6 +16,7 @@ from tickets.channels.smtp_server import start_smtp_server
 from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.surveys import CsatSurveys, enqueue_on
+from tickets.progress.notices import ProgressNotices
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 
 channels_cli = typer.Typer(help="Text channels: the inbound SMTP server.")
@@ -35,6 +36,7 @@ def smtp_server() -> None:
         timers=CeleryTimerScheduler(jobs),
         deliveries=CeleryDeliveryQueue(jobs),
         surveys=CsatSurveys(enqueue_on(jobs)),
+        progress=ProgressNotices(jobs),
         text_rules=text_rules_from_settings(settings.desk.text_ticket_groups, settings.data_dir),
     )
     adapter = EmailAdapter(settings.channels, settings.customers.default_region, notifier, desk_runtime)

@@ -20,6 +20,7 @@ from config.models import SipCredential
 from tickets.channels.base import OutboundMessage
 from tickets.channels.email import EmailAdapter
 from tickets.channels.sms import SmsAdapter
+from tickets.conversations.language import customer_language
 from tickets.conversations.models import Channel, Message
 from tickets.conversations.services import find_by_external_ref, open_conversation
 from tickets.conversations.voice import find_call_link
@@ -29,8 +30,13 @@ from tickets.customers.models import CustomerIdentity, IdentityKind
 
 SEND_CSAT_TASK = "voxdesk.tickets.send_csat"
 DEFAULT_DELAY_SECONDS = 60  # after the hang-up, so the text does not arrive mid-goodbye
-SURVEY_SUBJECT = "How did we do?"
-SURVEY_TEXT = "Thank you for contacting us. How did we do? Rate us from 1 to 5: {link}"
+# In the customer's language (tickets.conversations.language); the link opens the page in it too.
+SURVEY_SUBJECT = {"en": "How did we do?", "zh": "您对我们的服务满意吗？"}
+SURVEY_TEXT = {
+    "en": "Thank you for contacting us. How did we do? Rate us from 1 to 5: {link}",
+    "zh": "感谢您联系我们。您对我们的服务满意吗？请打 1 到 5 分：{link}",
+}
+SURVEY_PAGE = {"en": "/csat#token=", "zh": "/csat?lang=zh#token="}
 TOKEN_KEPT_OUT = "(token sent to the customer only)"  # noqa: S105 - a placeholder, not a secret
 
 # (task name, survey id, delay in seconds): the default sends a Celery job by name.
@@ -159,25 +165,42 @@ def send_survey(
         sent = session.get(Message, survey.message_id)
         if sent is not None:
             return sent
-    page = f"{base_url.rstrip('/')}/csat#token="
-    text = SURVEY_TEXT.format(link=page + issue_survey_token(session, survey))
-    kept = SURVEY_TEXT.format(link=page + TOKEN_KEPT_OUT)
-    if survey.via == "sms":
-        phone = _contact(session, survey.customer_id, IdentityKind.PHONE)
-        if phone is None:
-            raise CsatError(f"customer {survey.customer_id} has no phone number")
-        conversation = open_conversation(
-            session, survey.customer_id, Channel.SMS, external_ref=phone, subject="SMS"
-        )
-        outbound = OutboundMessage(conversation.id, text, agent_name="Voxdesk", record_body=kept)
-        message = sms.send(session, conversation, outbound)
-    else:
-        address = _contact(session, survey.customer_id, IdentityKind.EMAIL)
-        if address is None:
-            raise CsatError(f"customer {survey.customer_id} has no e-mail address")
-        # The thread is opened by start_thread (hence no conversation id yet).
-        outbound = OutboundMessage(0, text, agent_name="Voxdesk", record_body=kept)
-        message = email.start_thread(session, survey.customer_id, address, SURVEY_SUBJECT, outbound)
+    language = customer_language(session, survey.conversation_id)
+    page = base_url.rstrip("/") + SURVEY_PAGE[language]
+    text = SURVEY_TEXT[language].format(link=page + issue_survey_token(session, survey))
+    kept = SURVEY_TEXT[language].format(link=page + TOKEN_KEPT_OUT)
+    subject = SURVEY_SUBJECT[language]
+    message = send_to_customer(
+        session, survey.customer_id, survey.via, subject, text, kept, email=email, sms=sms
+    )
     survey.message_id = message.id
     session.commit()
     return message
+
+
+def send_to_customer(
+    session: Session,
+    customer_id: int,
+    via: str,
+    subject: str,
+    text: str,
+    kept: str,
+    *,
+    email: EmailAdapter,
+    sms: SmsAdapter,
+) -> Message:
+    """Send ``text`` by SMS or e-mail (``via``, see :func:`choose_via`) on the customer's SMS thread or
+    a new e-mail thread; the conversation keeps ``kept`` (the text with its link's token left out)."""
+    if via == "sms":
+        phone = _contact(session, customer_id, IdentityKind.PHONE)
+        if phone is None:
+            raise CsatError(f"customer {customer_id} has no phone number")
+        conversation = open_conversation(session, customer_id, Channel.SMS, external_ref=phone, subject="SMS")
+        outbound = OutboundMessage(conversation.id, text, agent_name="Voxdesk", record_body=kept)
+        return sms.send(session, conversation, outbound)
+    address = _contact(session, customer_id, IdentityKind.EMAIL)
+    if address is None:
+        raise CsatError(f"customer {customer_id} has no e-mail address")
+    # The thread is opened by start_thread (hence no conversation id yet).
+    outbound = OutboundMessage(0, text, agent_name="Voxdesk", record_body=kept)
+    return email.start_thread(session, customer_id, address, subject, outbound)

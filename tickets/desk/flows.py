@@ -27,7 +27,7 @@ from tickets.desk.models import (
     TicketTask,
     TicketTemplate,
 )
-from tickets.desk.outbox import DeskRuntime, commit
+from tickets.desk.outbox import DeskRuntime, commit, queue_move
 from tickets.desk.schemas import FlowStart, TaskCreate, TaskUpdate, TemplateCreate, TicketCreate
 from tickets.desk.services import Actor, change_status, create_ticket, get_ticket
 
@@ -98,13 +98,14 @@ def _hand_over(session: Session, ticket: Ticket, finished_step: int, actor: Acto
     previous_group = ticket.group_id
     ticket.group_id = opened[0].group_id
     ticket.assignee_id = None
-    history.record(
+    entry = history.record(
         session,
         ticket,
         actor.name,
         "handed_over",
         {"step": next_step, "from_group_id": previous_group, "to_group_id": ticket.group_id},
     )
+    queue_move(session, "step_done", entry)
 
 
 def update_task(
@@ -126,13 +127,15 @@ def update_task(
             raise ConflictError(f"ticket {ticket_id} is closed")
         task.status = new.value
         task.completed_at = runtime.clock.now() if new in FINISHED_TASK_STATUSES else None
-        history.record(
+        entry = history.record(
             session,
             ticket,
             actor.name,
             "task_changed",
             {"task_id": task.id, "from": old.value, "to": new.value},
         )
+        if new == TaskStatus.DONE:  # the customer hears of work done, not of a task cancelled
+            queue_move(session, "task_done", entry)
         if new in FINISHED_TASK_STATUSES:
             session.flush()
             _hand_over(session, ticket, task.step, actor)

@@ -44,6 +44,7 @@ def _job_sinks() -> DeskRuntime:
     from config.jobs import celery_app  # late: storing a message must not need the broker to import
     from config.settings import load_settings
     from tickets.desk.surveys import CsatSurveys, enqueue_on
+    from tickets.progress.notices import ProgressNotices
     from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 
     settings = load_settings()
@@ -51,6 +52,7 @@ def _job_sinks() -> DeskRuntime:
         timers=CeleryTimerScheduler(celery_app),
         deliveries=CeleryDeliveryQueue(celery_app),
         surveys=CsatSurveys(enqueue_on(celery_app)),
+        progress=ProgressNotices(celery_app),
         text_rules=text_rules_from_settings(settings.desk.text_ticket_groups, settings.data_dir),
     )
 
@@ -63,6 +65,7 @@ def default_runtime(notifier: Notifier | None) -> DeskRuntime:
         timers=sinks.timers,
         deliveries=sinks.deliveries,
         surveys=sinks.surveys,
+        progress=sinks.progress,
         text_rules=sinks.text_rules,
     )
 

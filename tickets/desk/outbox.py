@@ -1,4 +1,5 @@
-"""Side effects that must wait for a commit: live events, SLA timers, webhooks, surveys, notice mails.
+"""Side effects that must wait for a commit: live events, SLA timers, webhooks, surveys, notice mails,
+and the customer's word that their ticket moved.
 
 Services queue them on the session while they work and :func:`commit` sends them once the rows
 are durable, so a console or webhook never hears of a ticket the database rolled back.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from config.errors import VoxdeskError
 from config.events import Event
 from tickets.desk.contact_rules import TextTicketRules
+from tickets.desk.models import TicketHistory
 from tickets.sla.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,30 @@ class SurveyOffer(Protocol):
         ...
 
 
+# What the customer is told when one unit of work moves their ticket several ways at once (the last
+# task done also ends its step and solves the ticket): the biggest move only, so one message.
+MOVE_RANK = {"task_done": 1, "step_done": 2, "solved": 3}
+
+
+@dataclass(frozen=True)
+class TicketMove:
+    """A move the customer hears of: a task done, a step of the flow done, the ticket solved.
+
+    ``history_id`` is the ticket history entry that recorded it, so a job that runs twice still
+    tells the customer once, while a ticket solved again after reopening is a move of its own.
+    """
+
+    ticket_id: int
+    kind: str
+    history_id: int
+
+
+class ProgressNotifier(Protocol):
+    def notify(self, move: TicketMove) -> None:
+        """Schedule the message to the customer (tickets.progress); must not raise for a broker outage."""
+        ...
+
+
 @dataclass(frozen=True)
 class NoticeMail:
     """A plain-text e-mail to an agent or lead (an SLA reminder, an escalation)."""
@@ -82,6 +108,7 @@ class DeskRuntime:
     surveys: SurveyOffer | None = None
     text_rules: TextTicketRules | None = None
     mailer: NoticeMailer | None = None
+    progress: ProgressNotifier | None = None
 
 
 @dataclass
@@ -91,6 +118,7 @@ class Outbox:
     deliveries: list[int] = field(default_factory=list)
     surveys: list[SurveyRequest] = field(default_factory=list)
     mails: list[NoticeMail] = field(default_factory=list)
+    moves: list[tuple[str, TicketHistory]] = field(default_factory=list)
 
 
 def outbox(session: Session) -> Outbox:
@@ -98,6 +126,22 @@ def outbox(session: Session) -> Outbox:
     if box is None:
         box = session.info["desk_outbox"] = Outbox()
     return box
+
+
+def queue_move(session: Session, kind: str, entry: TicketHistory) -> None:
+    """Tell the ticket's customer about ``kind`` (a key of MOVE_RANK) once ``entry`` is committed."""
+    outbox(session).moves.append((kind, entry))
+
+
+def biggest_moves(moves: list[tuple[str, TicketHistory]]) -> list[TicketMove]:
+    """One move per ticket, the biggest of those queued (ids read after the commit)."""
+    chosen: dict[int, TicketMove] = {}
+    for kind, entry in moves:
+        move = TicketMove(entry.ticket_id, kind, entry.id)
+        held = chosen.get(move.ticket_id)
+        if held is None or MOVE_RANK[kind] > MOVE_RANK[held.kind]:
+            chosen[move.ticket_id] = move
+    return list(chosen.values())
 
 
 def commit(session: Session, runtime: DeskRuntime) -> None:
@@ -127,6 +171,9 @@ def commit(session: Session, runtime: DeskRuntime) -> None:
                 runtime.mailer.send(mail)
             except VoxdeskError as exc:  # the notice is in history and on the console already
                 log.warning("notice mail %r not sent: %s", mail.subject, exc)
+    if runtime.progress is not None:
+        for move in biggest_moves(box.moves):
+            runtime.progress.notify(move)
     for request in box.surveys:
         if runtime.surveys is not None:
             try:

@@ -35,7 +35,7 @@ from tickets.desk.models import (
     TicketStatus,
     TicketTask,
 )
-from tickets.desk.outbox import DeskRuntime, SurveyRequest, commit, outbox
+from tickets.desk.outbox import DeskRuntime, SurveyRequest, commit, outbox, queue_move
 from tickets.desk.replies import TEXT_CHANNELS, CustomerReplies
 from tickets.desk.schemas import NoteCreate, TicketCreate, TicketFilters, TicketPublic, TicketUpdate
 from tickets.sla import services as sla
@@ -77,6 +77,7 @@ def _check_references(session: Session, customer_id: int | None, conversation_id
         raise InvalidInputError(f"customer {customer_id} does not exist")
     if conversation_id is not None and session.get(Conversation, conversation_id) is None:
         raise InvalidInputError(f"conversation {conversation_id} does not exist")
+
 
 # Ticket fields that may hold what a customer wrote or said, with their column's length.
 CUSTOMER_TEXT = {"subject": 300, "description": 20_000}
@@ -222,7 +223,11 @@ def change_status(
         sla.resume_timers(session, ticket.id, now)
     ticket.status = new.value
     ticket.updated_at = now
-    history.record(session, ticket, actor.name, "status_changed", {"from": old.value, "to": new.value})
+    entry = history.record(
+        session, ticket, actor.name, "status_changed", {"from": old.value, "to": new.value}
+    )
+    if new == TicketStatus.SOLVED:  # the customer is told on their channel (tickets.progress)
+        queue_move(session, "solved", entry)
 
 
 def update_ticket(

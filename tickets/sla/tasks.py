@@ -22,6 +22,7 @@ from config.settings import load_settings
 from tickets.channels.notices import notice_mailer
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.surveys import CsatSurveys, enqueue_on
+from tickets.progress.notices import ProgressNotices
 from tickets.sla.clock import SystemClock
 from tickets.sla.services import fire_timer, rearm_timers
 
@@ -67,6 +68,7 @@ def worker_state() -> tuple[sessionmaker[Session], DeskRuntime]:
         timers=CeleryTimerScheduler(celery_app),
         deliveries=CeleryDeliveryQueue(celery_app),
         surveys=CsatSurveys(enqueue_on(celery_app)),
+        progress=ProgressNotices(celery_app),
         mailer=notice_mailer(settings),
     )
     return factory, runtime

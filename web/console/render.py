@@ -19,18 +19,19 @@ environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_
 
 
 def render(request: Request, template: str, principal: Principal | None, *, page: str,
-           status_code: int = 200, **context: Any) -> HTMLResponse:  # fmt: skip
-    """The page in the user's language; ``page`` names its strings (``<page>.*``) and its script."""
-    language = choose_language(request)
+           status_code: int = 200, language: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
+    """The page in the user's language (``language``, else the cookie or the browser's); ``page``
+    names its strings (``<page>.*``) and its script."""
+    language = language if language in LANGUAGES else choose_language(request)
     t = Translator(language)
     boot = {
         "page": page,
         "lang": language,
         "locale": INTL_LOCALE[language],
         "strings": t.subset(f"{page}."),
-        "user": None if principal is None else {
-            "id": principal.user_id, "username": principal.username, "role": principal.role.value
-        },
+        "user": None
+        if principal is None
+        else {"id": principal.user_id, "username": principal.username, "role": principal.role.value},
     }
     body = environment.get_template(template).render(
         t=t, lang=language, languages=LANGUAGES, page=page, principal=principal,

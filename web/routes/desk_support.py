@@ -14,6 +14,7 @@ from tickets.desk.contact_rules import text_rules_from_settings
 from tickets.desk.outbox import DeskRuntime
 from tickets.desk.services import Actor
 from tickets.desk.surveys import CsatSurveys, enqueue_on
+from tickets.progress.notices import ProgressNotices
 from tickets.sla.clock import SystemClock
 from tickets.sla.tasks import CeleryDeliveryQueue, CeleryTimerScheduler
 from web import ids
@@ -37,6 +38,7 @@ def runtime_of(state: State) -> DeskRuntime:
             timers=CeleryTimerScheduler(jobs),
             deliveries=CeleryDeliveryQueue(jobs),
             surveys=CsatSurveys(enqueue_on(jobs)),
+            progress=ProgressNotices(jobs),
             text_rules=text_rules_from_settings(
                 state.settings.desk.text_ticket_groups, state.settings.data_dir
             ),

@@ -1,14 +1,14 @@
 """qa scorecards: a partial index on reviewed_at (analytics reads the few reviewed cards apart)
 
 Revision ID: 0840
-Revises: 0730
+Revises: 0860
 Create Date: 2026-12-03 08:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0840'
-down_revision = '0730'
+down_revision = '0860'
 branch_labels = None
 depends_on = None
 

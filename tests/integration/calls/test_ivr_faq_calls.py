@@ -149,7 +149,7 @@ def test_a_question_the_knowledge_base_answers_is_read_out_and_the_caller_confir
                 play_at=speaking_from,
                 dtmf=(DtmfStep("1", press_at),),
                 record=caller_rx,
-                hangup_after=press_at + 6.0,
+                hangup_after=press_at + 12.0,  # the IVR hangs up after its goodbye: a margin under load
             )
         )
     finally:

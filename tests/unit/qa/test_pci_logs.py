@@ -50,3 +50,20 @@ def test_install_puts_one_filter_on_every_handler_including_the_last_resort() ->
     finally:
         root.removeHandler(handler)
         named.removeHandler(named_handler)
+
+
+def test_a_duration_with_many_decimals_is_not_taken_for_a_card() -> None:
+    # Celery logs "succeeded in 0.0040128490000824s": those 17 digits pass the Luhn check.
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("test.pci.duration")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("Task voxdesk.sla.rearm succeeded in %ss: 0", "0.0040128490000824")
+        log.warning("card %s", "4111.1111.1111.1111")
+    finally:
+        log.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines == ["Task voxdesk.sla.rearm succeeded in 0.0040128490000824s: 0", "card [card ••••1111]"]
