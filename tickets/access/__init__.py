@@ -76,9 +76,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
   supervisors, QA, admins: all; agents: the scorecards of calls they took (their SIP user name), else
   404. PUT /api/qa/scorecards/{id}/review: QA managers and admins; POST .../notes: QA managers,
   supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``)
-- GET /api/analytics, /analytics/training, /analytics/templates, /analytics/export: - (supervisors, QA, admins: figures
-  across the floor); GET /api/analytics/drill: the same roles; its tickets, text conversations and
-  surveys trimmed to R, its calls the floor's
+- GET /api/analytics, /analytics/training, /analytics/templates, /analytics/export: - (supervisors,
+  QA, admins: figures across the floor); GET /api/analytics/drill: the same roles; its tickets, text
+  conversations and surveys trimmed to R, its calls the floor's
 """
 
 from __future__ import annotations
