@@ -41,7 +41,7 @@ from telephony.wallboard import DEFAULT_SERVICE_LEVEL_S
 from tickets.conversations.call_links import CallLink
 from tickets.conversations.models import AuthorKind, Conversation, Direction, Message
 from tickets.csat.models import CsatSurvey
-from tickets.desk.models import Ticket, TicketHistory, TicketStatus
+from tickets.desk.models import TaskStatus, Ticket, TicketHistory, TicketStatus, TicketTask
 from web.analytics.sql import day_of, hour_of, json_items, seconds_between
 
 SERVICE_LEVEL_S = DEFAULT_SERVICE_LEVEL_S  # the wallboard's threshold, so both pages agree
@@ -377,3 +377,31 @@ def _least(a: Any, b: Any) -> ColumnElement[str]:
 
 def _greatest(a: Any, b: Any) -> ColumnElement[str]:
     return case((a < b, b), else_=a)
+
+
+def template_step_facts() -> Rows:
+    """Per ticket opened from a template and step of it: reached (a task handed over) and
+    completed (every task of the step done), on the day the ticket was created."""
+    return (
+        select(
+            day_of(Ticket.created_at).label("day"),
+            Ticket.template_id.label("template_id"),
+            TicketTask.step.label("step"),
+            func.min(TicketTask.title).label("title"),
+            func.max(case((TicketTask.status != TaskStatus.WAITING.value, 1), else_=0)).label("reached"),
+            func.min(case((TicketTask.status == TaskStatus.DONE.value, 1), else_=0)).label("completed"),
+        )
+        .join(TicketTask, TicketTask.ticket_id == Ticket.id)
+        .where(Ticket.template_id.is_not(None))
+        .group_by(Ticket.id, Ticket.created_at, Ticket.template_id, TicketTask.step)
+    )
+
+
+def template_ticket_facts() -> Rows:
+    """Tickets opened from a template, and whether they are solved (or closed)."""
+    solved = Ticket.status.in_((TicketStatus.SOLVED.value, TicketStatus.CLOSED.value))
+    return select(
+        day_of(Ticket.created_at).label("day"),
+        Ticket.template_id.label("template_id"),
+        _flag(solved).label("solved"),
+    ).where(Ticket.template_id.is_not(None))

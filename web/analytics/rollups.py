@@ -134,6 +134,20 @@ def _reason_pairs_daily(_: Sources) -> Rows:
     return select(*columns, func.count().label("customers")).group_by(*columns)
 
 
+def _template_steps_daily(_: Sources) -> Rows:
+    f = facts.template_step_facts().subquery("f")
+    columns = (f.c.day, f.c.template_id, f.c.step)
+    return select(*columns, func.min(f.c.title).label("title"), *_sums(f, "reached", "completed")).group_by(
+        *columns
+    )
+
+
+def _template_tickets_daily(_: Sources) -> Rows:
+    f = facts.template_ticket_facts().subquery("f")
+    columns = (f.c.day, f.c.template_id)
+    return select(*columns, func.count().label("tickets"), *_sums(f, "solved")).group_by(*columns)
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A grouped SELECT, the columns that make one of its rows unique (the view's unique index), and
@@ -160,6 +174,8 @@ ROLLUPS: dict[str, Rollup] = {  # in refresh order: a rollup after those it read
         Rollup("qa_items_daily", _qa_items_daily, ("day", "agent_id", "item_key")),
         Rollup("compliance_daily", _compliance_daily, ("day", "agent_id")),
         Rollup("reason_pairs_daily", _reason_pairs_daily, ("day", "reason_a", "reason_b")),
+        Rollup("template_steps_daily", _template_steps_daily, ("day", "template_id", "step")),
+        Rollup("template_tickets_daily", _template_tickets_daily, ("day", "template_id")),
     )
 }
 

@@ -1,66 +1,45 @@
 """Conversion along a ticket template's stages: of the tickets a template opened in a range, how many
-reached each step (its tasks were handed over) and how many completed it (every task of it done)."""
+reached each step (its tasks were handed over) and how many completed it (every task of it done).
+Summed from the ``template_steps_daily`` and ``template_tickets_daily`` rollups."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, func, select
 
-from tickets.desk.models import TaskStatus, Ticket, TicketStatus, TicketTask, TicketTemplate
-from web.analytics.kpis import Period
+from tickets.desk.models import TicketTemplate
+from web.analytics.kpis import Period, Rollups, in_period, sums
 from web.analytics.sql import ratio
 
 
 def template_stages(connection: Connection, period: Period) -> list[dict[str, Any]]:
     """Per template with tickets in ``period``: tickets, solved, and per step reached / completed."""
-    start, end = period.bounds()
-    tickets = (
-        select(Ticket.id, Ticket.template_id, Ticket.status)
-        .where(Ticket.template_id.is_not(None), Ticket.created_at >= start, Ticket.created_at < end)
-        .subquery("template_tickets")
-    )
-    per_ticket = (
-        select(
-            tickets.c.template_id,
-            TicketTask.ticket_id,
-            TicketTask.step,
-            func.min(TicketTask.title).label("title"),
-            func.max(case((TicketTask.status != TaskStatus.WAITING.value, 1), else_=0)).label("reached"),
-            func.min(case((TicketTask.status == TaskStatus.DONE.value, 1), else_=0)).label("completed"),
-        )
-        .join(TicketTask, TicketTask.ticket_id == tickets.c.id)
-        .group_by(tickets.c.template_id, TicketTask.ticket_id, TicketTask.step)
-        .subquery("per_ticket")
-    )
+    rollups = Rollups(connection)
+    steps_table, tickets_table = rollups["template_steps_daily"], rollups["template_tickets_daily"]
     steps = connection.execute(
-        select(
-            per_ticket.c.template_id,
-            per_ticket.c.step,
-            func.min(per_ticket.c.title),
-            func.sum(per_ticket.c.reached),
-            func.sum(per_ticket.c.completed),
-        )
-        .group_by(per_ticket.c.template_id, per_ticket.c.step)
-        .order_by(per_ticket.c.template_id, per_ticket.c.step)
-    ).all()
-    solved = case((tickets.c.status.in_((TicketStatus.SOLVED.value, TicketStatus.CLOSED.value)), 1), else_=0)
+        select(steps_table.c.template_id, steps_table.c.step, func.min(steps_table.c.title),
+               *sums(steps_table, "reached", "completed"))
+        .where(in_period(steps_table, period))
+        .group_by(steps_table.c.template_id, steps_table.c.step)
+        .order_by(steps_table.c.template_id, steps_table.c.step)
+    ).all()  # fmt: skip
     totals = connection.execute(
-        select(TicketTemplate.id, TicketTemplate.name, func.count(), func.sum(solved))
-        .join(tickets, tickets.c.template_id == TicketTemplate.id)
+        select(TicketTemplate.id, TicketTemplate.name, *sums(tickets_table, "tickets", "solved"))
+        .join(tickets_table, tickets_table.c.template_id == TicketTemplate.id)
+        .where(in_period(tickets_table, period))
         .group_by(TicketTemplate.id, TicketTemplate.name)
         .order_by(TicketTemplate.name)
     ).all()
     out = []
-    for template_id, name, count, solved_count in totals:
+    for template_id, name, count, solved in totals:
         stages = [
-            {"step": step, "title": title, "reached": int(reached), "completed": int(completed),
-             "conversion": ratio(int(reached), count)}
+            {"step": step, "title": title, "reached": reached, "completed": completed,
+             "conversion": ratio(reached, count)}
             for tid, step, title, reached, completed in steps
             if tid == template_id
         ]  # fmt: skip
-        solved_n = int(solved_count or 0)
         out.append(
-            {"template_id": template_id, "name": name, "tickets": count, "solved": solved_n, "stages": stages}
+            {"template_id": template_id, "name": name, "tickets": count, "solved": solved, "stages": stages}
         )
     return out
