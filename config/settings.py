@@ -293,6 +293,16 @@ class AsrSettings(Section):
     media_jitter_ms: int = Field(default=60, ge=0, le=1000)
 
 
+class AnalyticsSettings(Section):
+    """The analytics page's daily report."""
+
+    daily_report_to: list[str] = Field(
+        default_factory=list,
+        description="Addresses that get yesterday's analytics (figures in the mail, tables as XLSX) "
+        "each day at 06:00 UTC, through channels.relay_*; empty: no report",
+    )
+
+
 class QaSettings(Section):
     """qa/: compliance, card data, agent assist, the FAQ bot, scorecards."""
 
@@ -333,6 +343,7 @@ class Settings(BaseSettings):
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     qa: QaSettings = Field(default_factory=QaSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
     @field_validator("log_level")
     @classmethod

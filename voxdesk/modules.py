@@ -40,6 +40,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tickets.conversations.call_tasks",
     "qa.alerts.tasks",
     "qa.scorecards.tasks",
+    "web.analytics.tasks",
 )
 
 

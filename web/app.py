@@ -11,7 +11,7 @@ from config.secrets_store import web_secret
 from config.settings import Settings, load_settings
 from web.api_docs import install_api_docs
 from web.audit import AuditMiddleware
-from web.console import admin_page, agent_page, customer_pages, qa_page, supervisor_page
+from web.console import admin_page, agent_page, analytics_page, customer_pages, qa_page, supervisor_page
 from web.console import pages as console_pages
 from web.console.static_files import CONSOLE_STATIC
 from web.errors import install_error_handlers
@@ -21,6 +21,7 @@ from web.link_tokens import LinkTokenMiddleware
 from web.routes import (
     accounts,
     alerts,
+    analytics,
     audit,
     call_conversations,
     calls,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_page.router)
     app.include_router(supervisor_page.router)
     app.include_router(admin_page.router)
+    app.include_router(analytics_page.router)
     app.include_router(customer_pages.router)
     app.include_router(qa_page.router)
     app.include_router(wallboard.router)
@@ -118,4 +120,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(qa.router)
     app.include_router(scorecards.router)
     app.include_router(qa_review.router)
+    app.include_router(analytics.router)
     return app

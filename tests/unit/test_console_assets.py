@@ -54,6 +54,7 @@ PACKAGES = {
             "LICENSE": "Apache",
         }
     ),
+    "echarts": tarball({"dist/echarts.min.js": "var echarts = {};", "LICENSE": "Apache"}),
     "@esbuild/linux-x64": tarball({"bin/esbuild": FAKE_ESBUILD}, executable=("bin/esbuild",)),
 }
 
@@ -100,6 +101,7 @@ def test_a_build_unpacks_checks_bundles_and_copies_every_library(tmp_path: Path)
     assert (vendor / "htmx.min.js").read_text() == "var htmx = {};"
     assert (vendor / "swagger-ui" / "swagger-ui-bundle.js").read_text() == "var SwaggerUIBundle;"
     assert (vendor / "swagger-ui" / "swagger-ui.css").is_file()
+    assert (vendor / "echarts.min.js").read_text() == "var echarts = {};"
     assert is_built(vendor, lock)
     assert sorted(p.name for p in vendor.parent.iterdir()) == ["vendor"]  # no scratch left behind
 
@@ -183,6 +185,7 @@ def test_the_committed_lock_pins_every_library_with_a_sha512() -> None:
     locked = assets.read_lock()
     assert locked["jssip"].version == "3.13.8"
     assert locked["htmx.org"].version.startswith("2.")
+    assert locked["echarts"].version == "5.6.0"
     for name in ("debug", "events", "sdp-transform", "swagger-ui-dist", esbuild_package()):
         assert name in locked
     for package in locked.values():

@@ -83,6 +83,9 @@ Every operation (R: read rule, W: read rule and not QA, -: role check only)
   supervisors and admins; anyone else who sees the scorecard 403 (``qa.scorecards.access``).
   GET /api/qa/scorecards/{id}/calibration: supervisors, QA, admins (a QA manager sees the others'
   results once theirs are in); PUT .../calibration: QA managers and admins, else as PUT .../review
+- GET /api/analytics, /analytics/training, /analytics/templates, /analytics/export: - (supervisors,
+  QA, admins: figures across the floor); GET /api/analytics/drill: the same roles; its tickets, text
+  conversations and surveys trimmed to R, its calls the floor's
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ digest differs, and writes ``static/vendor/``:
   esbuild, whose native binary comes from the ``@esbuild/<os>-<arch>`` npm package.
 - ``htmx.min.js``: htmx 2 for pages that swap in server-rendered fragments.
 - ``swagger-ui/``: the API docs page's own files, so ``/docs`` needs no CDN.
+- ``echarts.min.js`` (and its licence): Apache ECharts, the analytics page's charts.
 
 A stamp holding the lock's hash makes a second build a no-op. :func:`resolve_lock` writes the lock
 (``voxdesk assets lock``); a build only ever reads it, so every machine gets the same bytes.
@@ -46,7 +47,7 @@ STAMP_NAME = ".stamp"
 
 BUNDLED = {"jssip": "3.13.8"}
 """Bundled with esbuild, with their whole dependency tree."""
-COPIED = {"htmx.org": "^2.0.0", "swagger-ui-dist": "^5.17.0"}
+COPIED = {"htmx.org": "^2.0.0", "swagger-ui-dist": "^5.17.0", "echarts": "5.6.0"}
 """Whose ready-made browser files are copied as they are (their dependencies are not needed)."""
 ESBUILD_RANGE = "^0.27.2"
 ESBUILD_PLATFORMS = {
@@ -63,6 +64,8 @@ COPIES = [
     ("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
     ("swagger-ui-dist", "favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
     ("swagger-ui-dist", "LICENSE", "swagger-ui/LICENSE"),
+    ("echarts", "dist/echarts.min.js", "echarts.min.js"),
+    ("echarts", "LICENSE", "echarts-LICENSE"),
 ]
 JSSIP_ENTRY = "import JsSIP from 'jssip';\nexport default JsSIP;\n"
 OUTPUTS = ["jssip.js", *(target for _, _, target in COPIES)]
