@@ -63,7 +63,9 @@ export class CallDesk {
       this.pending = [];
       early.forEach((e) => this.event(e.type, e.data));
     } else {
+      // The event's pop came first (no IVR yet): the fetched call adds the IVR path and choice.
       this.drawHead();
+      this.drawIvr();
       this.onState(this.call);
     }
   }
