@@ -5,7 +5,6 @@ English and Chinese. Screenshots at 1366x900 go to $VOXDESK_ARTIFACTS (default a
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from analytics_dataset import seed
+from browser_polling import poll
 from playwright.sync_api import Browser, Page
 
 from config.accounts import create_user
@@ -41,16 +41,6 @@ def page(chromium: Browser) -> Iterator[Page]:
         context.close()
 
 
-def poll(page: Page, script: str, wanted: Any, seconds: float = 15) -> Any:
-    """Evaluate ``script`` until it returns ``wanted`` (no wait_for_function: the CSP forbids eval)."""
-    deadline = time.monotonic() + seconds
-    value = None
-    while time.monotonic() < deadline:
-        value = page.evaluate(script)
-        if value == wanted:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{script} stayed {value!r}, wanted {wanted!r}")
 
 
 def kpi(page: Page, metric: str) -> str:

@@ -7,16 +7,15 @@ Screenshots go to $VOXDESK_ARTIFACTS (default artifacts/screenshots/)."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_polling import poll
 from channel_senders import RecordingSmsProvider
 from playwright.sync_api import Browser, Page
-from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy.orm import Session
 
 from config.settings import ChannelSettings
@@ -37,6 +36,10 @@ from tickets.desk.services import Actor
 from tickets.progress.notices import send_progress_notice
 
 pytestmark = pytest.mark.browser
+
+OUTCOME = (
+    "(() => { const o = document.getElementById('outcome'); return o.hidden ? null : o.dataset.outcome; })()"
+)
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(
     os.environ.get("VOXDESK_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -53,25 +56,6 @@ def phone(chromium: Browser) -> Iterator[Page]:
         context.close()
 
 
-def poll(page: Page, script: str, wanted: Any, seconds: float = 10) -> Any:
-    """Evaluate ``script`` until it returns ``wanted`` (no wait_for_function: the CSP forbids eval);
-    a page that reloads meanwhile is asked again."""
-    deadline = time.monotonic() + seconds
-    value = None
-    while time.monotonic() < deadline:
-        try:
-            value = page.evaluate(script)
-        except PlaywrightError:  # the page navigated while being asked
-            value = None
-        if value == wanted:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{script} stayed {value!r}, wanted {wanted!r}")
-
-
-OUTCOME = (
-    "(() => { const o = document.getElementById('outcome'); return o.hidden ? null : o.dataset.outcome; })()"
-)
 
 
 def fits_the_phone(page: Page) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import struct
-import time
 import uuid
 import wave
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_polling import poll
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select, update
 
@@ -128,16 +128,6 @@ def page(chromium: Browser) -> Iterator[Page]:
         context.close()
 
 
-def poll(page: Page, script: str, seconds: float = 10) -> Any:
-    """Evaluate ``script`` until it is truthy (no wait_for_function: the CSP forbids eval)."""
-    deadline = time.monotonic() + seconds
-    value = None
-    while time.monotonic() < deadline:
-        value = page.evaluate(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{script} stayed {value!r}")
 
 
 def test_a_qa_manager_finds_a_call_by_a_phrase_plays_the_line_and_overrides_a_score(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import redis
 import redis.asyncio as aredis
+from browser_polling import poll
 from playwright.sync_api import Browser, Page
 
 from asr.events import TranscriptFinal, TranscriptPartial
@@ -48,16 +49,6 @@ def page(chromium: Browser) -> Iterator[Page]:
         context.close()
 
 
-def poll(page: Page, script: str, wanted: Any, seconds: float = 10) -> Any:
-    """Evaluate ``script`` until it returns ``wanted`` (no wait_for_function: the CSP forbids eval)."""
-    deadline = time.monotonic() + seconds
-    value = None
-    while time.monotonic() < deadline:
-        value = page.evaluate(script)
-        if value == wanted:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{script} stayed {value!r}, wanted {wanted!r}")
 
 
 def waiting_of(queue: str) -> str:
